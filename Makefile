@@ -1,0 +1,82 @@
+# Sluice build. `make run` installs what is missing, builds and starts the
+# stack; `make test` runs every test, then again under ASan+UBSan.
+# Every .c file in lib/ goes into libsluice.a; every .c file in fcgi/,
+# scheduler/ and cli/ goes into its program, so adding a file needs no edit.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wsign-compare -Werror
+CPPFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -MMD -MP
+LDLIBS   = -lfcgi -lsqlite3 -ljson-c -lcrypt -lcurl -lpthread -lm
+BUILD   ?= build
+BIN     ?= bin
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+
+LIB_SRC   = $(wildcard lib/*.c)
+API_SRC   = $(wildcard fcgi/*.c)
+SCHED_SRC = $(wildcard scheduler/*.c)
+CLI_SRC   = $(wildcard cli/*.c)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIB_A = $(BUILD)/libsluice.a
+PROGS = $(BIN)/sluice-api $(BIN)/sluice-scheduler $(BIN)/sluicectl
+UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all deps run test check check-unit check-asan bench clean
+all: $(PROGS) $(UNITS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(LIB_A): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN)/sluice-api: $(call obj,$(API_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/sluice-scheduler: $(call obj,$(SCHED_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/sluicectl: $(call obj,$(CLI_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+run: deps all
+	@scripts/sluice-run
+
+# The whole suite: unit, API, scheduler and browser tests against the real
+# processes, then unit, API and scheduler tests again under ASan+UBSan.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory check-asan
+
+check: all
+	@tests/run.sh $(BUILD) $(BIN)
+
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin \
+		CFLAGS="$(ASAN_FLAGS)" all
+	@SLUICE_SANITIZED=1 tests/run.sh build/asan build/asan/bin
+
+bench: deps all
+	@tests/bench/run.sh $(BIN)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

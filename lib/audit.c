@@ -1,0 +1,34 @@
+/*
+ * audit.c: records one audit event. Callers invoke it inside the write
+ * transaction of the change it describes, so a change and its record are
+ * committed together or not at all.
+ */
+#include "audit.h"
+#include "db.h"
+#include "timefmt.h"
+
+static const char sql_insert[] =
+    "INSERT INTO events (at, actor, action, object_type, object_id,"
+    " address, detail) VALUES (:at, :actor, :action, :type, :id,"
+    " :address, :detail)";
+
+/* Inserts ev. Returns SL_OK or the database status. */
+enum sl_status
+audit_record(sqlite3 *db, const struct audit_event *ev)
+{
+	sqlite3_stmt *st = db_prepare(db, sql_insert);
+	enum sl_status s;
+
+	if (st == NULL)
+		return SL_DB;
+	db_bind_int64(st, ":at", timefmt_now_ms());
+	db_bind_text(st, ":actor", ev->actor ? ev->actor : "unknown");
+	db_bind_text(st, ":action", ev->action);
+	db_bind_text(st, ":type", ev->object_type);
+	db_bind_text(st, ":id", ev->object_id);
+	db_bind_text(st, ":address", ev->address);
+	db_bind_text(st, ":detail", ev->detail);
+	s = db_status(db, sqlite3_step(st));
+	sqlite3_finalize(st);
+	return s;
+}

@@ -1,0 +1,16 @@
+/*
+ * htpasswd.h: the password file <data>/htpasswd, "name:crypt-hash" lines
+ * (implemented in htpasswd.c). Written only by sluicectl (atomic
+ * rename); read by sluice-api's credential verifier. Roles are in the
+ * users table, not here.
+ */
+#ifndef SLUICE_HTPASSWD_H
+#define SLUICE_HTPASSWD_H
+
+char *htpasswd_lookup(const char *path, const char *name);
+int htpasswd_set(const char *path, const char *name, const char *hash);
+int htpasswd_del(const char *path, const char *name);
+char *htpasswd_hash(const char *password);
+int htpasswd_verify(const char *password, const char *hash);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * json.c: the strict JSON parser every input goes through (nesting capped
+ * at JSONX_MAX_DEPTH, invalid UTF-8 refused, trailing bytes refused) and
+ * small accessors. Getters borrow: the returned object or string lives as
+ * long as its parent. Adders take ownership of nothing the caller keeps.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "timefmt.h"
+
+/*
+ * Parses len bytes of buf. Returns a new object the caller puts, or NULL
+ * with the reason and byte offset in why.
+ */
+struct json_object *
+jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	enum json_tokener_error err;
+	size_t end;
+
+	if (len > INT32_MAX) {
+		snprintf(why, whysz, "JSON document too large");
+		return NULL;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(why, whysz, "invalid JSON: NUL byte in input");
+		return NULL;
+	}
+	tok = json_tokener_new_ex(JSONX_MAX_DEPTH);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	err = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (err == json_tokener_continue)
+		snprintf(why, whysz, "invalid JSON: unexpected end of input");
+	else if (err != json_tokener_success)
+		snprintf(why, whysz, "invalid JSON at byte %zu: %s", end,
+		    json_tokener_error_desc(err));
+	else {
+		while (end < len && strchr(" \t\r\n", buf[end]))
+			end++;
+		if (end < len) {
+			snprintf(why, whysz, "invalid JSON: trailing data at "
+			    "byte %zu", end);
+			err = json_tokener_error_parse_unexpected;
+		}
+	}
+	json_tokener_free(tok);
+	if (err != json_tokener_success) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* Returns obj[key] (borrowed) or NULL when obj is not an object. */
+struct json_object *
+jsonx_get(struct json_object *obj, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return NULL;
+	json_object_object_get_ex(obj, key, &v);
+	return v;
+}
+
+/* Returns obj[key] as a string (borrowed) or NULL if absent/not a string. */
+const char *
+jsonx_get_str(struct json_object *obj, const char *key)
+{
+	struct json_object *v = jsonx_get(obj, key);
+
+	return json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+}
+
+/* Returns 1 when v is an integer (not a double or string). */
+int
+jsonx_is_int(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_int);
+}
+
+/* Sets obj[key] to a copy of v, or to null when v is NULL. */
+void
+jsonx_add_str(struct json_object *obj, const char *key, const char *v)
+{
+	json_object_object_add(obj, key, v ? json_object_new_string(v) :
+	    NULL);
+}
+
+/* Sets obj[key] to the integer v. */
+void
+jsonx_add_int(struct json_object *obj, const char *key, int64_t v)
+{
+	json_object_object_add(obj, key, json_object_new_int64(v));
+}
+
+/* Sets obj[key] to ms as RFC 3339, or null when ms is 0 (never set). */
+void
+jsonx_add_time(struct json_object *obj, const char *key, int64_t ms)
+{
+	char buf[TIMEFMT_LEN];
+
+	jsonx_add_str(obj, key, ms ? timefmt_rfc3339(ms, buf) : NULL);
+}
+
+/* Returns compact JSON text for obj, borrowed until obj is put. */
+const char *
+jsonx_text(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+}

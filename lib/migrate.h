@@ -1,0 +1,10 @@
+/* migrate.h: applies migrations/NNN_name.sql in order (see migrate.c). */
+#ifndef SLUICE_MIGRATE_H
+#define SLUICE_MIGRATE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+int migrate_apply(sqlite3 *db, const char *dir, char *why, size_t whysz);
+
+#endif
