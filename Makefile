@@ -79,4 +79,5 @@ bench: deps all
 clean:
 	rm -rf build bin
 
+-include $(wildcard */*.mk)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

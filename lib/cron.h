@@ -1,0 +1,30 @@
+/*
+ * cron.h: five-field cron expressions (lists, ranges, steps, month and
+ * weekday names, @hourly/@daily/@weekly/@monthly/@yearly; day-of-month and
+ * day-of-week OR-ed when both are restricted) evaluated in an IANA time
+ * zone, correct across DST: a local time that does not exist fires once at
+ * the next valid instant; one that occurs twice fires once. See cron.c.
+ */
+#ifndef SLUICE_CRON_H
+#define SLUICE_CRON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tz.h"
+
+struct cron;
+
+/* Parses expr; returns a new struct the caller frees, or NULL with why. */
+struct cron *cron_parse(const char *expr, char *why, size_t whysz);
+void cron_free(struct cron *c);
+/*
+ * Returns the first fire time strictly after after_ms (ms since the epoch,
+ * UTC), or -1 when there is none within five years.
+ */
+int64_t cron_next(const struct cron *c, const struct tz *tz,
+    int64_t after_ms);
+/* Describes expr in words ("at 06:00 on Monday through Friday"); caller frees. */
+char *cron_describe(const struct cron *c);
+
+#endif

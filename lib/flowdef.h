@@ -1,0 +1,42 @@
+/*
+ * flowdef.h: the one flow-definition validator, used by sluice-api,
+ * sluicectl and the scheduler (implemented in flowdef.c). See
+ * ../shared/DESIGN.md "Flow definition" for the format.
+ */
+#ifndef SLUICE_FLOWDEF_H
+#define SLUICE_FLOWDEF_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+/* Returns 1 when name matches [a-z0-9][a-z0-9_.-]{0,63}. */
+int flowdef_name_valid(const char *name);
+
+/*
+ * Validates def. On success returns a new, normalised definition (every
+ * optional field present with its default) that the caller puts; on
+ * failure returns NULL and writes "field.path: reason" into why, e.g.
+ * "tasks[1].command: must be an array of strings, not a string".
+ */
+struct json_object *flowdef_validate(struct json_object *def, char *why,
+    size_t whysz);
+
+/*
+ * Checks run parameters given (may be NULL) against a normalised
+ * definition's "parameters": unknown names and wrong types are refused,
+ * missing ones take their default (a parameter without a default is
+ * required). Returns 0 and a new object in *out, or -1 with why.
+ */
+int flowdef_bind_params(struct json_object *def, struct json_object *given,
+    struct json_object **out, char *why, size_t whysz);
+
+/*
+ * Substitutes {{params.X}} inside one argv element with the bound
+ * parameter's value (strings as is, numbers and booleans as JSON text).
+ * Returns a new string the caller frees, or NULL with why when X is not
+ * a parameter.
+ */
+char *flowdef_render_arg(const char *arg, struct json_object *params,
+    char *why, size_t whysz);
+
+#endif
