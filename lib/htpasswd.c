@@ -1,0 +1,351 @@
+/*
+ * htpasswd.c: the password file <data>/htpasswd, one "name:hash" line per
+ * user, compatible with nginx's auth_basic_user_file (an optional third
+ * ":comment" field is tolerated on read and kept on rewrite). Hashes are
+ * crypt(3) strings made by libxcrypt; new ones are yescrypt ("$y$").
+ *
+ * Only sluicectl writes the file. Every change rewrites it whole: a
+ * temporary file in the same directory (mode 0640) is written, fsynced and
+ * renamed over the old one, then the directory is fsynced, so a reader
+ * sees either the old or the new file and a crash never loses other users.
+ * Writers hold an exclusive flock on the directory while they read, edit
+ * and rename, so two concurrent sluicectl runs cannot drop each other's
+ * change. A missing file means "no users yet" and is not an error.
+ * Roles are not kept here; they live in the users table.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "htpasswd.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define HTPASSWD_NAME_MAX 64
+#define HTPASSWD_LINE_MAX 4096
+
+/* Returns 1 when name matches [A-Za-z0-9_.@-]{1,64}. */
+static int
+name_valid(const char *name)
+{
+	size_t n;
+
+	if (name == NULL)
+		return 0;
+	n = strlen(name);
+	if (n == 0 || n > HTPASSWD_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		    c == '@' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Returns 1 when hash can be stored in a line: non-empty, no ':' or EOL. */
+static int
+hash_storable(const char *hash)
+{
+	return hash != NULL && *hash != '\0' &&
+	    strpbrk(hash, ":\r\n") == NULL && strlen(hash) < CRYPT_OUTPUT_SIZE;
+}
+
+/*
+ * If line (without its newline) is name's entry, returns a pointer to
+ * the start of the hash inside line and its length in *len; else NULL.
+ */
+static const char *
+line_hash(const char *line, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+	const char *h, *end;
+
+	if (strncmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	h = line + n + 1;
+	end = strchr(h, ':');
+	*len = end ? (size_t)(end - h) : strlen(h);
+	return h;
+}
+
+/* Strips a trailing "\n" or "\r\n" in place. */
+static void
+chomp(char *line)
+{
+	size_t n = strlen(line);
+
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+}
+
+/*
+ * Returns a copy of name's hash from the file at path, which the caller
+ * frees, or NULL when the user (or the file) does not exist or the name
+ * is invalid. A file that cannot be read for another reason is logged.
+ */
+char *
+htpasswd_lookup(const char *path, const char *name)
+{
+	FILE *f = NULL;
+	char *line = NULL, *found = NULL;
+	size_t cap = 0, len;
+	const char *h;
+
+	if (!name_valid(name))
+		goto out;
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno != ENOENT)
+			log_warn("htpasswd_lookup: %s", path);
+		goto out;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		chomp(line);
+		if ((h = line_hash(line, name, &len)) != NULL && len > 0) {
+			found = xstrndup(h, len);
+			break;
+		}
+	}
+out:
+	free(line);
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
+/* Opens the directory holding path (for flock and fsync); -1 logged. */
+static int
+open_parent(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd;
+
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		log_warn("htpasswd: open directory of %s", path);
+	free(copy);
+	return fd;
+}
+
+/*
+ * Rewrites the file at path with name's line replaced by "name:hash", or
+ * appended when absent, or removed when hash is NULL. *changed is set to
+ * whether name was present before. The directory lock is held
+ * throughout. Returns 0 or -1 (logged); on failure the old file stays.
+ */
+static int
+rewrite(const char *path, const char *name, const char *hash, int *changed)
+{
+	FILE *in = NULL, *out = NULL;
+	char *tmp = NULL, *line = NULL;
+	size_t cap = 0, len;
+	int dirfd = -1, tmpfd = -1, rc = -1, done = 0;
+	struct stat sb;
+
+	*changed = 0;
+	if ((dirfd = open_parent(path)) == -1)
+		goto out;
+	if (flock(dirfd, LOCK_EX) == -1) {
+		log_warn("htpasswd: lock directory of %s", path);
+		goto out;
+	}
+	tmp = xasprintf("%s.tmpXXXXXX", path);
+	if ((tmpfd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		log_warn("htpasswd: create %s", tmp);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(tmpfd, 0640) == -1) {
+		log_warn("htpasswd: chmod %s", tmp);
+		goto out;
+	}
+	if ((out = fdopen(tmpfd, "w")) == NULL) {
+		log_warn("htpasswd: fdopen %s", tmp);
+		goto out;
+	}
+	tmpfd = -1;
+	if ((in = fopen(path, "re")) == NULL && errno != ENOENT) {
+		log_warn("htpasswd: %s", path);
+		goto out;
+	}
+	if (in != NULL) {
+		/* Keep the owner and group a previous writer chose. */
+		if (fstat(fileno(in), &sb) == 0 &&
+		    fchown(fileno(out), sb.st_uid, sb.st_gid) == -1)
+			log_debug("htpasswd: chown %s", tmp);
+		while (getline(&line, &cap, in) != -1) {
+			chomp(line);
+			if (line_hash(line, name, &len) != NULL) {
+				*changed = 1;
+				if (hash != NULL && !done)
+					fprintf(out, "%s:%s\n", name, hash);
+				done = 1;
+				continue;
+			}
+			if (*line != '\0')
+				fprintf(out, "%s\n", line);
+		}
+		if (ferror(in)) {
+			log_warn("htpasswd: read %s", path);
+			goto out;
+		}
+	}
+	if (hash != NULL && !done)
+		fprintf(out, "%s:%s\n", name, hash);
+	if (fflush(out) == EOF || fsync(fileno(out)) == -1) {
+		log_warn("htpasswd: write %s", tmp);
+		goto out;
+	}
+	if (fclose(out) == EOF) {
+		out = NULL;
+		log_warn("htpasswd: close %s", tmp);
+		goto out;
+	}
+	out = NULL;
+	if (rename(tmp, path) == -1) {
+		log_warn("htpasswd: rename %s to %s", tmp, path);
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	if (fsync(dirfd) == -1)
+		log_warn("htpasswd: fsync directory of %s", path);
+	rc = 0;
+out:
+	free(line);
+	if (in != NULL)
+		fclose(in);
+	if (out != NULL)
+		fclose(out);
+	if (tmpfd != -1)
+		close(tmpfd);
+	if (tmp != NULL) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (dirfd != -1)
+		close(dirfd);
+	return rc;
+}
+
+/*
+ * Sets name's hash in the file at path (adding the user if new), keeping
+ * every other line. name must match [A-Za-z0-9_.@-]{1,64}; hash must be a
+ * crypt string without ':' or newlines. Returns 0, or -1 with errno
+ * EINVAL for a bad name or hash, or -1 after logging an I/O failure (the
+ * old file is then unchanged).
+ */
+int
+htpasswd_set(const char *path, const char *name, const char *hash)
+{
+	int changed;
+
+	if (!name_valid(name) || !hash_storable(hash)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return rewrite(path, name, hash, &changed);
+}
+
+/*
+ * Removes name's line from the file at path, keeping every other line.
+ * Returns 0 when the user is gone (including when it was never there; the
+ * file is then left untouched), or -1 with errno EINVAL for a bad name,
+ * or -1 after logging an I/O failure.
+ */
+int
+htpasswd_del(const char *path, const char *name)
+{
+	char *old;
+	int changed;
+
+	if (!name_valid(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((old = htpasswd_lookup(path, name)) == NULL)
+		return 0;
+	free(old);
+	return rewrite(path, name, NULL, &changed);
+}
+
+/*
+ * Hashes password with yescrypt at libxcrypt's default cost and a fresh
+ * random salt. Returns the crypt string, which the caller frees, or NULL
+ * after logging (no entropy, or the library refused).
+ */
+char *
+htpasswd_hash(const char *password)
+{
+	char *setting = NULL, *res = NULL;
+	void *data = NULL;
+	int size = 0;
+	const char *h;
+
+	if (password == NULL)
+		goto out;
+	setting = crypt_gensalt_ra("$y$", 0, NULL, 0);
+	if (setting == NULL) {
+		log_warn("htpasswd_hash: crypt_gensalt_ra");
+		goto out;
+	}
+	h = crypt_ra(password, setting, &data, &size);
+	if (h == NULL || *h == '*') {
+		log_warn("htpasswd_hash: crypt_ra");
+		goto out;
+	}
+	res = xstrdup(h);
+out:
+	if (data != NULL) {
+		explicit_bzero(data, (size_t)size);
+		free(data);
+	}
+	free(setting);
+	return res;
+}
+
+/*
+ * Checks password against a crypt hash. Returns 0 when it matches and -1
+ * when it does not, when hash is empty or locked ("*..." or "!...", which
+ * never match), or when libxcrypt does not know its method. The final
+ * comparison takes the same time whatever the position of a difference.
+ */
+int
+htpasswd_verify(const char *password, const char *hash)
+{
+	void *data = NULL;
+	int size = 0, rc = -1;
+	const char *h;
+	size_t n;
+	unsigned char diff = 0;
+
+	if (password == NULL || hash == NULL || *hash == '\0' ||
+	    *hash == '*' || *hash == '!')
+		return -1;
+	h = crypt_ra(password, hash, &data, &size);
+	if (h == NULL || *h == '*')
+		goto out;
+	n = strlen(hash);
+	if (strlen(h) != n)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(h[i] ^ hash[i]);
+	rc = diff == 0 ? 0 : -1;
+out:
+	if (data != NULL) {
+		explicit_bzero(data, (size_t)size);
+		free(data);
+	}
+	return rc;
+}

@@ -1,0 +1,309 @@
+/*
+ * test_htpasswd.c: unit tests for lib/htpasswd.c on a temporary
+ * directory: hashing and verification, locked hashes, set/del keeping
+ * other users, atomic rewrite (mode, no temp files left, old file intact
+ * on failure) and name validation. One output line per case.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "htpasswd.h"
+#include "xalloc.h"
+
+static int failures;
+static char dir[64];
+static char *file;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		printf("    %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
+		ok = 0;							\
+	}								\
+} while (0)
+
+static void
+report(const char *name, int ok)
+{
+	printf("%s %s\n", ok ? "ok  " : "FAIL", name);
+	if (!ok)
+		failures++;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	buf = xcalloc(1, 65536);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int
+count_entries(const char *d)
+{
+	DIR *dp = opendir(d);
+	struct dirent *e;
+	int n = 0;
+
+	if (dp == NULL)
+		return -1;
+	while ((e = readdir(dp)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(dp);
+	return n;
+}
+
+static int
+has_user(const char *name, const char *hash)
+{
+	char *h = htpasswd_lookup(file, name);
+	int r = h != NULL && (hash == NULL || strcmp(h, hash) == 0);
+
+	free(h);
+	return r;
+}
+
+static void
+test_hash_verify(void)
+{
+	char *h = htpasswd_hash("correct horse"), *h2;
+	int ok = 1;
+
+	CHECK(h != NULL && strncmp(h, "$y$", 3) == 0);
+	CHECK(h != NULL && strchr(h, ':') == NULL);
+	CHECK(htpasswd_verify("correct horse", h) == 0);
+	CHECK(htpasswd_verify("correct horsE", h) == -1);
+	CHECK(htpasswd_verify("", h) == -1);
+	h2 = htpasswd_hash("correct horse");
+	CHECK(h2 != NULL && strcmp(h, h2) != 0);	/* fresh salt */
+	CHECK(htpasswd_verify("correct horse", h2) == 0);
+	free(h);
+	free(h2);
+	report("hash_verify_yescrypt", ok);
+}
+
+static void
+test_verify_refuses(void)
+{
+	int ok = 1;
+
+	CHECK(htpasswd_verify("x", "") == -1);
+	CHECK(htpasswd_verify("x", "*") == -1);
+	CHECK(htpasswd_verify("x", "!") == -1);
+	CHECK(htpasswd_verify("", "*") == -1);
+	CHECK(htpasswd_verify("x", "!$y$j9T$abc$def") == -1);
+	CHECK(htpasswd_verify("x", "$unknown$method") == -1);
+	CHECK(htpasswd_verify("x", NULL) == -1);
+	report("verify_refuses_locked_and_unknown", ok);
+}
+
+static void
+test_missing_file(void)
+{
+	int ok = 1;
+
+	unlink(file);
+	CHECK(htpasswd_lookup(file, "alice") == NULL);
+	CHECK(htpasswd_del(file, "alice") == 0);
+	CHECK(access(file, F_OK) == -1);
+	report("missing_file_means_no_users", ok);
+}
+
+static void
+test_set_keeps_others(void)
+{
+	char *ha = htpasswd_hash("a"), *hb = htpasswd_hash("b"),
+	    *hc = htpasswd_hash("c"), *text;
+	struct stat sb;
+	int ok = 1;
+
+	unlink(file);
+	CHECK(htpasswd_set(file, "alice", ha) == 0);
+	CHECK(htpasswd_set(file, "bob", hb) == 0);
+	CHECK(htpasswd_set(file, "carol@example.org", hc) == 0);
+	CHECK(has_user("alice", ha) && has_user("bob", hb) &&
+	    has_user("carol@example.org", hc));
+	/* Replacing bob keeps alice and carol and bob's position. */
+	CHECK(htpasswd_set(file, "bob", ha) == 0);
+	CHECK(has_user("alice", ha) && has_user("bob", ha) &&
+	    has_user("carol@example.org", hc));
+	text = slurp(file);
+	CHECK(text != NULL && strstr(text, "alice:") == text);
+	CHECK(text != NULL && strstr(text, "\nbob:") != NULL &&
+	    strstr(text, "\nbob:") < strstr(text, "\ncarol@"));
+	free(text);
+	/* A prefix of a name is another user. */
+	CHECK(!has_user("al", NULL) && !has_user("alice2", NULL));
+	CHECK(stat(file, &sb) == 0 && (sb.st_mode & 0777) == 0640);
+	CHECK(count_entries(dir) == 1);	/* no temp files left */
+	text = htpasswd_lookup(file, "alice");
+	CHECK(text != NULL && htpasswd_verify("a", text) == 0);
+	free(text);
+	free(ha);
+	free(hb);
+	free(hc);
+	report("set_adds_replaces_keeps_others", ok);
+}
+
+static void
+test_del_keeps_others(void)
+{
+	int ok = 1;
+
+	CHECK(htpasswd_del(file, "bob") == 0);
+	CHECK(!has_user("bob", NULL));
+	CHECK(has_user("alice", NULL) && has_user("carol@example.org", NULL));
+	CHECK(htpasswd_del(file, "bob") == 0);
+	CHECK(htpasswd_del(file, "alice") == 0);
+	CHECK(htpasswd_del(file, "carol@example.org") == 0);
+	CHECK(!has_user("alice", NULL));
+	CHECK(count_entries(dir) == 1);
+	report("del_removes_one_keeps_others", ok);
+}
+
+static void
+test_bad_names(void)
+{
+	static const char *bad[] = {
+		"", "a:b", "a b", "a\nb", "é", "a/b", "a\tb",
+		"0123456789012345678901234567890123456789"
+		"0123456789012345678901234", NULL
+	};
+	char *h = htpasswd_hash("p"), *before, *after;
+	int ok = 1;
+
+	CHECK(htpasswd_set(file, "keeper", h) == 0);
+	before = slurp(file);
+	for (int i = 0; bad[i] != NULL; i++) {
+		errno = 0;
+		CHECK(htpasswd_set(file, bad[i], h) == -1 && errno == EINVAL);
+		CHECK(htpasswd_del(file, bad[i]) == -1);
+		CHECK(htpasswd_lookup(file, bad[i]) == NULL);
+	}
+	CHECK(htpasswd_set(file, NULL, h) == -1);
+	/* Hashes that would break the line format are refused. */
+	CHECK(htpasswd_set(file, "x", "a:b") == -1);
+	CHECK(htpasswd_set(file, "x", "a\nevil:$y$") == -1);
+	CHECK(htpasswd_set(file, "x", "") == -1);
+	CHECK(htpasswd_set(file, "x", NULL) == -1);
+	/* 64 characters is the longest name. */
+	CHECK(htpasswd_set(file, "0123456789012345678901234567890123456789"
+	    "012345678901234567890123", h) == 0);
+	CHECK(htpasswd_del(file, "0123456789012345678901234567890123456789"
+	    "012345678901234567890123") == 0);
+	after = slurp(file);
+	CHECK(before && after && strcmp(before, after) == 0);
+	free(before);
+	free(after);
+	free(h);
+	report("bad_names_and_hashes_refused", ok);
+}
+
+static void
+test_nginx_format(void)
+{
+	FILE *f;
+	char *h, *text;
+	int ok = 1;
+
+	/* Comments, blank lines, CRLF and a third field are tolerated. */
+	f = fopen(file, "w");
+	fputs("old:{PLAIN}x:some comment\r\n\nzed:$y$abc\n", f);
+	fclose(f);
+	h = htpasswd_lookup(file, "old");
+	CHECK(h != NULL && strcmp(h, "{PLAIN}x") == 0);
+	free(h);
+	h = htpasswd_lookup(file, "zed");
+	CHECK(h != NULL && strcmp(h, "$y$abc") == 0);
+	free(h);
+	CHECK(htpasswd_set(file, "new", "$y$def") == 0);
+	text = slurp(file);
+	CHECK(text != NULL && strcmp(text,
+	    "old:{PLAIN}x:some comment\nzed:$y$abc\nnew:$y$def\n") == 0);
+	free(text);
+	report("nginx_format_tolerated", ok);
+}
+
+static void
+test_write_failure_keeps_file(void)
+{
+	struct rlimit saved, small;
+	char *before, *after, *big;
+	int ok = 1;
+
+	/*
+	 * A file size limit below the new file's size makes the write fail
+	 * (EFBIG) even for root; the old file must survive untouched.
+	 */
+	before = slurp(file);
+	big = xmalloc(300);
+	memset(big, 'x', 299);
+	big[0] = '$';
+	big[299] = '\0';
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &saved);
+	small = saved;
+	small.rlim_cur = before ? strlen(before) + 10 : 10;
+	setrlimit(RLIMIT_FSIZE, &small);
+	errno = 0;
+	CHECK(htpasswd_set(file, "blocked", big) == -1 && errno != EINVAL);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	after = slurp(file);
+	CHECK(before && after && strcmp(before, after) == 0);
+	CHECK(count_entries(dir) == 1);
+	free(big);
+	free(before);
+	free(after);
+	report("write_failure_keeps_old_file", ok);
+}
+
+static void
+test_missing_dir(void)
+{
+	char *p = xasprintf("%s/nope/htpasswd", dir);
+	int ok = 1;
+
+	CHECK(htpasswd_set(p, "alice", "$y$x") == -1);
+	CHECK(htpasswd_lookup(p, "alice") == NULL);
+	free(p);
+	report("missing_directory_fails_cleanly", ok);
+}
+
+int
+main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_htpasswd.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	file = xasprintf("%s/htpasswd", dir);
+	test_hash_verify();
+	test_verify_refuses();
+	test_missing_file();
+	test_set_keeps_others();
+	test_del_keeps_others();
+	test_bad_names();
+	test_nginx_format();
+	test_write_failure_keeps_file();
+	test_missing_dir();
+	unlink(file);
+	rmdir(dir);
+	free(file);
+	return failures ? 1 : 0;
+}
