@@ -60,7 +60,8 @@ run: deps all
 
 # The whole suite: unit, API, scheduler and browser tests against the real
 # processes, then unit, API and scheduler tests again under ASan+UBSan.
-test: deps
+test:
+	@scripts/deps.sh --test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check-asan
