@@ -74,11 +74,11 @@ check-asan:
 		CFLAGS="$(ASAN_FLAGS)" all
 	@SLUICE_SANITIZED=1 tests/run.sh build/asan build/asan/bin
 
-bench: deps all
+bench: deps all $(BUILD)/bench/cryptbench
 	@tests/bench/run.sh $(BIN)
 
 clean:
 	rm -rf build bin
 
--include $(wildcard */*.mk)
+-include $(wildcard */*.mk */*/*.mk)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
