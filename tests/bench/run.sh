@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh BIN: `make bench`. Measures, on this machine, what the
+# README and issues quote: password-check cost per crypt scheme, API
+# requests per second through nginx with a remembered login, run start
+# latency (POST → task running → COMPLETED) and run throughput, and the
+# resident memory of each program. Numbers are printed, never asserted:
+# speed is checked here, not by timed tests.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+export SLUICE_BIN_DIR=$root/${1:-bin}
+build=${BUILD:-build}
+"$root/$build/bench/cryptbench"
+
+command -v wrk >/dev/null || {
+	if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null
+	else echo "bench: install wrk for the HTTP figures"; exit 0; fi
+}
+source "$root/tests/lib/stack.sh"
+stack_start
+auth=$(printf '%s:%s' "$ADMIN_USER" "$ADMIN_PASS" | base64 -w0)
+
+echo "--- HTTP through nginx (wrk, 2 threads, 20 connections, 10 s)"
+for path in /api/health /api/flows /index.html; do
+	wrk -t2 -c20 -d10s -H "Authorization: Basic $auth" "$SLUICE_URL$path" |
+	    awk -v p="$path" '/Requests\/sec/ {printf "%-14s %10s req/s\n", p, $2}
+	        /Latency/ {lat=$2} END {}'
+done
+
+echo "--- run latency (one task 'true', 30 runs one after another)"
+api PUT /api/flows/bench '{"name":"bench","tasks":[{"name":"t","command":["true"]}]}'
+lat=()
+for i in $(seq 1 30); do
+	t0=$(date +%s%N)
+	api POST /api/flows/bench/runs '{}'
+	id=$(jqr .id)
+	wait_run_state "$id" COMPLETED 30
+	lat+=($(( ($(date +%s%N) - t0) / 1000000 )))
+done
+printf '%s\n' "${lat[@]}" | sort -n | awk '{a[NR]=$1} END {
+	printf "POST → COMPLETED: median %d ms, p90 %d ms, max %d ms\n",
+	    a[int(NR/2)+1], a[int(NR*0.9)], a[NR]}'
+
+echo "--- throughput (200 runs started at once)"
+t0=$(date +%s%N)
+for i in $(seq 1 200); do api POST /api/flows/bench/runs '{}'; done
+t1=$(date +%s%N)
+wait_for 300 bash -c "curl -sk -u '$ADMIN_USER:$ADMIN_PASS' '$SLUICE_URL/api/runs?flow=bench&state=COMPLETED&limit=500' | jq -e '.items | length >= 230' >/dev/null"
+t2=$(date +%s%N)
+echo "200 POSTs: $(( (t1 - t0) / 1000000 )) ms; all completed after $(( (t2 - t0) / 1000000 )) ms"
+
+echo "--- resident memory"
+for prog in sluice-api sluice-scheduler; do
+	pid=$(cat "$SLUICE_DATA/run/$prog.pid" 2>/dev/null)
+	[ -n "$pid" ] && grep VmRSS "/proc/$pid/status" | sed "s/^/$prog /"
+done
