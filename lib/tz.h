@@ -15,6 +15,11 @@ struct tz;
 
 /* Loads zone name ("Europe/Amsterdam", "UTC"); NULL with why if unknown. */
 struct tz *tz_load(const char *name, char *why, size_t whysz);
+/* Loads a zone from a TZif file at path (tests, custom zones); see tz.c. */
+struct tz *tz_load_file(const char *path, const char *name, char *why,
+    size_t whysz);
+/* The name the zone was loaded with, borrowed for the zone's lifetime. */
+const char *tz_name(const struct tz *tz);
 void tz_free(struct tz *tz);
 /* UTC offset in seconds in effect at utc_secs. */
 long tz_offset_at(const struct tz *tz, int64_t utc_secs);

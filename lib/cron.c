@@ -1,0 +1,658 @@
+/*
+ * cron.c: five-field cron expressions ("minute hour day-of-month month
+ * day-of-week") parsed into bit sets, and the next fire time in an IANA
+ * zone (tz.c). Fields take "*", numbers, ranges "a-b", lists "a,b", steps
+ * "*" "/n", "a-b/n" and "a/n" (a to the field's end), month names JAN..DEC
+ * and weekday names SUN..SAT (7 is also Sunday). The @yearly, @annually,
+ * @monthly, @weekly, @daily, @midnight and @hourly macros are accepted.
+ * When both day fields are restricted (their set is not every value) a
+ * day matches if EITHER matches, as in Vixie cron; otherwise both must.
+ *
+ * cron_next walks local wall-clock time field by field (month, day, hour,
+ * minute), then maps the local time found to an instant: a local time that
+ * does not exist (the spring-forward gap) fires at the end of the gap, a
+ * local time that occurs twice fires at its first occurrence only. The
+ * walk is bounded to five years. Nothing here touches TZ or localtime.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cron.h"
+#include "xalloc.h"
+
+#define CRON_EXPR_MAX	256
+#define CRON_YEARS	5
+
+enum cron_field {
+	F_MIN,
+	F_HOUR,
+	F_DOM,
+	F_MON,
+	F_DOW,
+	F_MAX
+};
+
+struct cron {
+	uint64_t	 bits[F_MAX];	/* bit v set when value v matches */
+	int		 restricted[F_MAX];
+	char		*expr;
+};
+
+static const struct {
+	const char	*name;
+	int		 min, max;
+} fields[F_MAX] = {
+	[F_MIN] = { "minute", 0, 59 },
+	[F_HOUR] = { "hour", 0, 23 },
+	[F_DOM] = { "day of month", 1, 31 },
+	[F_MON] = { "month", 1, 12 },
+	[F_DOW] = { "day of week", 0, 7 },
+};
+
+static const char *const month_names[] = { "JAN", "FEB", "MAR", "APR",
+    "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC" };
+static const char *const dow_names[] = { "SUN", "MON", "TUE", "WED", "THU",
+    "FRI", "SAT" };
+
+static const struct {
+	const char	*macro;
+	const char	*expr;
+} macros[] = {
+	{ "@yearly", "0 0 1 1 *" },
+	{ "@annually", "0 0 1 1 *" },
+	{ "@monthly", "0 0 1 * *" },
+	{ "@weekly", "0 0 * * 0" },
+	{ "@daily", "0 0 * * *" },
+	{ "@midnight", "0 0 * * *" },
+	{ "@hourly", "0 * * * *" },
+};
+
+static uint64_t
+range_bits(int lo, int hi)
+{
+	uint64_t b = 0;
+
+	for (int v = lo; v <= hi; v++)
+		b |= (uint64_t)1 << v;
+	return b;
+}
+
+/* Parses one value (number or name) at *pp. */
+static int
+parse_value(const char **pp, enum cron_field f, int *out, char *why,
+    size_t whysz)
+{
+	const char *p = *pp;
+	long v;
+	char *end;
+
+	if (isalpha((unsigned char)*p)) {
+		const char *const *names = f == F_MON ? month_names :
+		    f == F_DOW ? dow_names : NULL;
+		int n = f == F_MON ? 12 : 7;
+
+		for (int i = 0; names != NULL && i < n; i++)
+			if (strncasecmp(p, names[i], 3) == 0 &&
+			    !isalpha((unsigned char)p[3])) {
+				*out = f == F_MON ? i + 1 : i;
+				*pp = p + 3;
+				return 0;
+			}
+		snprintf(why, whysz, "%s: unknown name \"%.*s\"",
+		    fields[f].name, (int)strcspn(p, ",-/"), p);
+		return -1;
+	}
+	if (!isdigit((unsigned char)*p)) {
+		snprintf(why, whysz, "%s: expected a number at \"%s\"",
+		    fields[f].name, p);
+		return -1;
+	}
+	v = strtol(p, &end, 10);
+	if (v < fields[f].min || v > fields[f].max) {
+		snprintf(why, whysz, "%s: %.*s is out of range %d-%d",
+		    fields[f].name, (int)(end - p), p, fields[f].min,
+		    fields[f].max);
+		return -1;
+	}
+	*out = (int)v;
+	*pp = end;
+	return 0;
+}
+
+/* Parses one comma-separated element: "*", "a", "a-b", each with "/n". */
+static int
+parse_element(const char *p, enum cron_field f, uint64_t *bits, char *why,
+    size_t whysz)
+{
+	int lo, hi, step = 1;
+	long s;
+	char *end;
+
+	if (*p == '*') {
+		lo = fields[f].min;
+		hi = f == F_DOW ? 6 : fields[f].max;
+		p++;
+	} else {
+		if (parse_value(&p, f, &lo, why, whysz) == -1)
+			return -1;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (parse_value(&p, f, &hi, why, whysz) == -1)
+				return -1;
+			if (hi < lo) {
+				snprintf(why, whysz, "%s: range %d-%d runs "
+				    "backwards", fields[f].name, lo, hi);
+				return -1;
+			}
+		} else if (*p == '/') {
+			hi = f == F_DOW ? 6 : fields[f].max;
+		}
+	}
+	if (*p == '/') {
+		p++;
+		if (!isdigit((unsigned char)*p)) {
+			snprintf(why, whysz, "%s: a step needs a number",
+			    fields[f].name);
+			return -1;
+		}
+		s = strtol(p, &end, 10);
+		if (s < 1 || s > fields[f].max) {
+			snprintf(why, whysz, "%s: step %.*s is out of range "
+			    "1-%d", fields[f].name, (int)(end - p), p,
+			    fields[f].max);
+			return -1;
+		}
+		step = (int)s;
+		p = end;
+	}
+	if (*p != '\0') {
+		snprintf(why, whysz, "%s: unexpected \"%s\"", fields[f].name,
+		    p);
+		return -1;
+	}
+	for (int v = lo; v <= hi; v += step)
+		*bits |= (uint64_t)1 << (f == F_DOW && v == 7 ? 0 : v);
+	return 0;
+}
+
+static int
+parse_field(char *text, enum cron_field f, struct cron *c, char *why,
+    size_t whysz)
+{
+	char *elem, *save = NULL;
+	uint64_t all;
+
+	if (text[0] == ',' || text[strlen(text) - 1] == ',' ||
+	    strstr(text, ",,") != NULL) {
+		snprintf(why, whysz, "%s: empty list element", fields[f].name);
+		return -1;
+	}
+	for (elem = strtok_r(text, ",", &save); elem != NULL;
+	    elem = strtok_r(NULL, ",", &save))
+		if (parse_element(elem, f, &c->bits[f], why, whysz) == -1)
+			return -1;
+	all = range_bits(fields[f].min, f == F_DOW ? 6 : fields[f].max);
+	c->restricted[f] = c->bits[f] != all;
+	return 0;
+}
+
+/*
+ * Parses expr: five fields separated by blanks, or one of the @ macros.
+ * Returns a new struct the caller frees with cron_free, or NULL with a
+ * message naming the field in why.
+ */
+struct cron *
+cron_parse(const char *expr, char *why, size_t whysz)
+{
+	struct cron *c = NULL;
+	char buf[CRON_EXPR_MAX], *tok[F_MAX + 1], *save = NULL, *t;
+	const char *src = expr;
+	size_t n = 0;
+	int i;
+
+	if (expr == NULL || strlen(expr) >= CRON_EXPR_MAX) {
+		snprintf(why, whysz, "cron expression is missing or longer "
+		    "than %d characters", CRON_EXPR_MAX - 1);
+		return NULL;
+	}
+	while (isspace((unsigned char)*src))
+		src++;
+	if (*src == '@') {
+		size_t len = strcspn(src, " \t\r\n");
+		const char *rest = src + len;
+
+		while (isspace((unsigned char)*rest))
+			rest++;
+		for (i = 0; i < (int)(sizeof(macros) / sizeof(macros[0])); i++)
+			if (strlen(macros[i].macro) == len &&
+			    strncasecmp(src, macros[i].macro, len) == 0)
+				break;
+		if (i == (int)(sizeof(macros) / sizeof(macros[0])) ||
+		    *rest != '\0') {
+			snprintf(why, whysz, "unknown cron macro \"%.*s\" (use "
+			    "@hourly, @daily, @weekly, @monthly or @yearly)",
+			    (int)len, src);
+			return NULL;
+		}
+		src = macros[i].expr;
+	}
+	snprintf(buf, sizeof(buf), "%s", src);
+	for (t = strtok_r(buf, " \t\r\n", &save); t != NULL;
+	    t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == F_MAX) {
+			n++;
+			break;
+		}
+		tok[n++] = t;
+	}
+	if (n != F_MAX) {
+		snprintf(why, whysz, "a cron expression has 5 fields (minute "
+		    "hour day-of-month month day-of-week), not %s%zu",
+		    n > F_MAX ? "more than " : "", n > F_MAX ? n - 1 : n);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	for (i = 0; i < F_MAX; i++)
+		if (parse_field(tok[i], (enum cron_field)i, c, why, whysz)
+		    == -1) {
+			cron_free(c);
+			return NULL;
+		}
+	c->expr = xstrdup(expr);
+	return c;
+}
+
+/* Releases c; NULL is fine. */
+void
+cron_free(struct cron *c)
+{
+	if (c == NULL)
+		return;
+	free(c->expr);
+	free(c);
+}
+
+/* --- calendar arithmetic (proleptic Gregorian, no time zones) -------- */
+
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+static int
+month_days(int64_t y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+static int
+has(const struct cron *c, enum cron_field f, int v)
+{
+	return (c->bits[f] >> v) & 1;
+}
+
+static int
+day_matches(const struct cron *c, int64_t y, int m, int d)
+{
+	int wd = (int)((days_from_civil(y, m, d) % 7 + 11) % 7);
+	int dom = has(c, F_DOM, d), dow = has(c, F_DOW, wd);
+
+	if (c->restricted[F_DOM] && c->restricted[F_DOW])
+		return dom || dow;
+	return dom && dow;
+}
+
+/* Local wall-clock time as fields, minute resolution. */
+struct wall {
+	int64_t	y;
+	int	m, d, h, mi;
+};
+
+static int64_t
+wall_secs(const struct wall *w)
+{
+	return days_from_civil(w->y, w->m, w->d) * 86400 + w->h * 3600 +
+	    w->mi * 60;
+}
+
+static void
+next_day(struct wall *w)
+{
+	w->h = w->mi = 0;
+	if (++w->d > month_days(w->y, w->m)) {
+		w->d = 1;
+		if (++w->m > 12) {
+			w->m = 1;
+			w->y++;
+		}
+	}
+}
+
+/*
+ * Moves w forward to the first matching wall time at or after w. Returns
+ * 0, or -1 when none comes before year limit_y.
+ */
+static int
+find_wall(const struct cron *c, struct wall *w, int64_t limit_y)
+{
+	while (w->y <= limit_y) {
+		if (!has(c, F_MON, w->m)) {
+			w->d = 1;
+			w->h = w->mi = 0;
+			if (++w->m > 12) {
+				w->m = 1;
+				w->y++;
+			}
+			continue;
+		}
+		if (!day_matches(c, w->y, w->m, w->d)) {
+			next_day(w);
+			continue;
+		}
+		if (!has(c, F_HOUR, w->h)) {
+			w->mi = 0;
+			if (++w->h > 23)
+				next_day(w);
+			continue;
+		}
+		if (!has(c, F_MIN, w->mi)) {
+			if (++w->mi > 59) {
+				w->mi = 0;
+				if (++w->h > 23)
+					next_day(w);
+			}
+			continue;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Maps local wall time (seconds as if it were UTC) to the instant it
+ * names: the earliest instant showing that wall time, or, when no instant
+ * does (a DST gap), the instant the gap ends.
+ */
+static int64_t
+wall_to_utc(const struct tz *tz, int64_t local)
+{
+	long offs[3], lo_off, hi_off;
+	int64_t best = INT64_MAX, lo, hi;
+	int i;
+
+	offs[0] = tz_offset_at(tz, local - 2 * 86400);
+	offs[1] = tz_offset_at(tz, local);
+	offs[2] = tz_offset_at(tz, local + 2 * 86400);
+	for (i = 0; i < 3; i++) {
+		int64_t t = local - offs[i];
+
+		if (tz_offset_at(tz, t) == offs[i] && t < best)
+			best = t;
+	}
+	if (best != INT64_MAX)
+		return best;
+	/*
+	 * A gap: the transition lies between the instants this wall time
+	 * would be under the largest and the smallest offset. Find the
+	 * first instant whose offset differs from the one before the gap.
+	 */
+	lo_off = hi_off = offs[0];
+	for (i = 1; i < 3; i++) {
+		if (offs[i] > hi_off)
+			hi_off = offs[i];
+		if (offs[i] < lo_off)
+			lo_off = offs[i];
+	}
+	lo = local - hi_off;
+	hi = local - lo_off;
+	{
+		long before = tz_offset_at(tz, lo);
+
+		while (hi - lo > 1) {
+			int64_t mid = lo + (hi - lo) / 2;
+
+			if (tz_offset_at(tz, mid) == before)
+				lo = mid;
+			else
+				hi = mid;
+		}
+	}
+	return hi;
+}
+
+/*
+ * Returns the first fire time of c in zone tz strictly after after_ms
+ * (milliseconds since the epoch), in milliseconds, or -1 when there is
+ * none within five years. Fire times are whole minutes of local time,
+ * except that a fire inside a DST gap happens when the gap ends.
+ */
+int64_t
+cron_next(const struct cron *c, const struct tz *tz, int64_t after_ms)
+{
+	int64_t after = floor_div(after_ms, 1000), local, days, limit_y;
+	struct wall w;
+
+	local = after + tz_offset_at(tz, after);
+	days = floor_div(local, 86400);
+	civil_from_days(days, &w.y, &w.m, &w.d);
+	local -= days * 86400;
+	w.h = (int)(local / 3600);
+	w.mi = (int)(local / 60 % 60);
+	limit_y = w.y + CRON_YEARS;
+	/* Start at the next whole minute of wall time. */
+	if (++w.mi > 59) {
+		w.mi = 0;
+		if (++w.h > 23)
+			next_day(&w);
+	}
+	for (;;) {
+		int64_t t;
+
+		if (find_wall(c, &w, limit_y) == -1)
+			return -1;
+		t = wall_to_utc(tz, wall_secs(&w));
+		/*
+		 * Wall time earlier than "after" can map to a later instant
+		 * (and the reverse) around transitions; only the instant
+		 * counts.
+		 */
+		if (t * 1000 > after_ms)
+			return t * 1000;
+		if (++w.mi > 59) {
+			w.mi = 0;
+			if (++w.h > 23)
+				next_day(&w);
+		}
+	}
+}
+
+/* --- descriptions ---------------------------------------------------- */
+
+static const char *const dow_full[] = { "Sunday", "Monday", "Tuesday",
+    "Wednesday", "Thursday", "Friday", "Saturday" };
+static const char *const month_full[] = { "January", "February", "March",
+    "April", "May", "June", "July", "August", "September", "October",
+    "November", "December" };
+
+static void
+append(char *out, size_t outsz, const char *s)
+{
+	size_t len = strlen(out);
+
+	snprintf(out + len, outsz - len, "%s", s);
+}
+
+static int
+count_bits(uint64_t b)
+{
+	return __builtin_popcountll(b);
+}
+
+static int
+lowest(uint64_t b)
+{
+	return __builtin_ctzll(b);
+}
+
+/* Returns 1 when the set bits form one run lo..hi of at least 3. */
+static int
+contiguous(uint64_t b, int *lo, int *hi)
+{
+	*lo = lowest(b);
+	*hi = 63 - __builtin_clzll(b);
+	return count_bits(b) == *hi - *lo + 1 && *hi - *lo >= 2;
+}
+
+/* Appends "a, b and c" made of the names or numbers in b. */
+static void
+append_list(char *out, size_t outsz, uint64_t b, const char *const *names,
+    int name_base)
+{
+	int n = count_bits(b), i = 0;
+	size_t len;
+
+	for (int v = 0; v < 64; v++) {
+		if (!((b >> v) & 1))
+			continue;
+		len = strlen(out);
+		if (i > 0)
+			snprintf(out + len, outsz - len, "%s",
+			    i == n - 1 ? " and " : ", ");
+		len = strlen(out);
+		if (names != NULL)
+			snprintf(out + len, outsz - len, "%s",
+			    names[v - name_base]);
+		else
+			snprintf(out + len, outsz - len, "%d", v);
+		i++;
+	}
+}
+
+static void
+append_names(char *out, size_t outsz, uint64_t b, const char *const *names,
+    int name_base)
+{
+	int lo, hi;
+	size_t len = strlen(out);
+
+	if (contiguous(b, &lo, &hi))
+		snprintf(out + len, outsz - len, "%s through %s",
+		    names[lo - name_base], names[hi - name_base]);
+	else
+		append_list(out, outsz, b, names, name_base);
+}
+
+/* Returns the step when b is {0, s, 2s, ...} up to max, s > 1, else 0. */
+static int
+step_of(uint64_t b, int max)
+{
+	int s;
+
+	if (count_bits(b) < 2 || !(b & 1))
+		return 0;
+	s = lowest(b >> 1) + 1;
+	for (int v = 0; v <= max; v++)
+		if ((int)((b >> v) & 1) != (v % s == 0))
+			return 0;
+	return s;
+}
+
+/*
+ * Describes c in words, e.g. "every 15 minutes" or "at 06:00 on Monday
+ * through Friday". Expressions too irregular to say simply are returned
+ * as written. The caller frees the result.
+ */
+char *
+cron_describe(const struct cron *c)
+{
+	char out[1024] = "", days[1024] = "";
+	uint64_t min = c->bits[F_MIN], hour = c->bits[F_HOUR];
+	int s;
+
+	/* The day part: "", " on Monday", " on day 1 of the month", ... */
+	if (c->restricted[F_DOM] && c->restricted[F_DOW])
+		return xstrdup(c->expr);
+	if (c->restricted[F_DOW]) {
+		snprintf(days, sizeof(days), " on ");
+		append_names(days, sizeof(days), c->bits[F_DOW], dow_full, 0);
+	} else if (c->restricted[F_DOM]) {
+		snprintf(days, sizeof(days), " on day%s ",
+		    count_bits(c->bits[F_DOM]) > 1 ? "s" : "");
+		append_list(days, sizeof(days), c->bits[F_DOM], NULL, 0);
+		if (!c->restricted[F_MON])
+			append(days, sizeof(days), " of the month");
+	}
+	if (c->restricted[F_MON]) {
+		append(days, sizeof(days), c->restricted[F_DOM] ? " of " :
+		    " in ");
+		append_list(days, sizeof(days), c->bits[F_MON], month_full, 1);
+	}
+
+	if (!c->restricted[F_MIN] && !c->restricted[F_HOUR])
+		snprintf(out, sizeof(out), "every minute");
+	else if ((s = step_of(min, 59)) != 0 && !c->restricted[F_HOUR])
+		snprintf(out, sizeof(out), "every %d minutes", s);
+	else if (count_bits(min) == 1 && !c->restricted[F_HOUR])
+		snprintf(out, sizeof(out), lowest(min) == 0 ? "every hour" :
+		    "every hour at minute %d", lowest(min));
+	else if (count_bits(min) == 1 && (s = step_of(hour, 23)) != 0)
+		snprintf(out, sizeof(out), "every %d hours at minute %d", s,
+		    lowest(min));
+	else if (count_bits(min) == 1 && count_bits(hour) <= 4) {
+		int i = 0, n = count_bits(hour);
+
+		snprintf(out, sizeof(out), "at ");
+		for (int h = 0; h < 24; h++) {
+			size_t len = strlen(out);
+
+			if (!((hour >> h) & 1))
+				continue;
+			snprintf(out + len, sizeof(out) - len, "%s%02d:%02d",
+			    i == 0 ? "" : i == n - 1 ? " and " : ", ", h,
+			    lowest(min));
+			i++;
+		}
+	} else
+		return xstrdup(c->expr);
+	if (days[0] == '\0' && strncmp(out, "at ", 3) == 0)
+		append(out, sizeof(out), " every day");
+	append(out, sizeof(out), days);
+	return xstrdup(out);
+}
