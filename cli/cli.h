@@ -1,0 +1,38 @@
+/*
+ * cli.h: what sluicectl's files share: the command entry points (one
+ * cmd_*.c file each), the exit codes, and the local-database helper.
+ * Each command gets argv with argv[0] set to its own name and returns the
+ * process exit code.
+ */
+#ifndef SLUICE_CLI_H
+#define SLUICE_CLI_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_FAIL = 1,	/* the command ran and failed */
+	CLI_USAGE = 2	/* the command line was wrong */
+};
+
+/* Set by --insecure (global or per command): skip TLS verification. */
+extern int cli_insecure;
+
+int cmd_migrate(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+
+sqlite3 *cli_db_open(void);
+char *cli_read_file(const char *path, size_t *len);
+int cli_write_new_file(const char *path, const char *buf, size_t len,
+    int mode);
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage(const char *usage);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * files.c: whole-file reading and writing for sluicectl's commands (flow
+ * files for apply, the template for init). Errors are printed here with
+ * the path, so callers only decide what to do next.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "xalloc.h"
+
+/* Largest file sluicectl reads (a flow definition is far smaller). */
+#define CLI_FILE_MAX (16 * 1024 * 1024)
+
+/*
+ * Reads the file at path ("-" is standard input). Returns its bytes with
+ * a NUL appended (caller frees) and the length in *len, or NULL after
+ * printing why.
+ */
+char *
+cli_read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (f == NULL) {
+		cli_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (cap - n < 4096)
+			buf = xrealloc(buf, cap = cap * 2 + 8192);
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got > 0 && n <= CLI_FILE_MAX);
+	if (ferror(f) || n > CLI_FILE_MAX) {
+		cli_err("%s: %s", path, ferror(f) ? strerror(errno) :
+		    "file too large");
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[n] = '\0';
+		*len = n;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+/*
+ * Creates the file at path (which must not exist) with mode and writes
+ * len bytes of buf. Returns 0, or -1 after printing why.
+ */
+int
+cli_write_new_file(const char *path, const char *buf, size_t len, int mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	ssize_t w;
+	size_t off = 0;
+
+	if (fd == -1) {
+		cli_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (off < len) {
+		w = write(fd, buf + off, len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			cli_err("%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) == -1) {
+		cli_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

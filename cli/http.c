@@ -1,0 +1,331 @@
+/*
+ * http.c: sluicectl's libcurl client for the Sluice API. It owns the
+ * connection settings and nothing about any resource:
+ *   - base URL $SLUICE_URL, default https://127.0.0.1:${SLUICE_PORT:-8443};
+ *   - Basic credentials $SLUICE_USER / $SLUICE_PASSWORD (never prompted,
+ *     never printed);
+ *   - TLS is always verified, against <data>/tls/cert.pem when that file
+ *     exists and the host is local (the self-signed certificate made on
+ *     first start), else against the system CAs; --insecure turns
+ *     verification off;
+ *   - request bodies are JSON with Content-Type: application/json, which
+ *     the API demands on every mutating request.
+ * API errors ({"error":{"code","message"}}) are printed by api_fail as
+ * "sluicectl: <code>: <message>".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "cli.h"
+#include "http.h"
+#include "json.h"
+#include "paths.h"
+#include "xalloc.h"
+
+#define API_CONNECT_TIMEOUT_S 10L
+#define API_TIMEOUT_S 120L
+
+struct api {
+	CURL *curl;
+	char *base;		/* without a trailing slash */
+	char *user;
+	char *password;
+	char *cafile;		/* NULL: system CAs */
+};
+
+/* Returns 1 when url's host is this machine (127.0.0.1, ::1, localhost). */
+static int
+url_is_local(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int local = 0;
+
+	if (u == NULL)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		local = strcmp(host, "127.0.0.1") == 0 ||
+		    strcasecmp(host, "localhost") == 0 ||
+		    strcmp(host, "[::1]") == 0;
+	curl_free(host);
+	curl_url_cleanup(u);
+	return local;
+}
+
+/*
+ * Reads the environment and makes a client. Returns it (api_close
+ * releases it) or NULL after printing what is missing.
+ */
+struct api *
+api_open(void)
+{
+	const char *url = getenv("SLUICE_URL"), *port = getenv("SLUICE_PORT");
+	const char *user = getenv("SLUICE_USER");
+	const char *pw = getenv("SLUICE_PASSWORD");
+	struct api *a;
+	size_t n;
+
+	if (user == NULL || *user == '\0' || pw == NULL || *pw == '\0') {
+		cli_err("set SLUICE_USER and SLUICE_PASSWORD to talk to the "
+		    "API");
+		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		cli_err("cannot initialise libcurl");
+		return NULL;
+	}
+	a = xcalloc(1, sizeof(*a));
+	if (url != NULL && *url != '\0')
+		a->base = xstrdup(url);
+	else
+		a->base = xasprintf("https://127.0.0.1:%s",
+		    port && *port ? port : "8443");
+	n = strlen(a->base);
+	while (n > 0 && a->base[n - 1] == '/')
+		a->base[--n] = '\0';
+	a->user = xstrdup(user);
+	a->password = xstrdup(pw);
+	if (url_is_local(a->base)) {
+		a->cafile = paths_data("tls/cert.pem");
+		if (access(a->cafile, R_OK) == -1) {
+			free(a->cafile);
+			a->cafile = NULL;
+		}
+	}
+	if ((a->curl = curl_easy_init()) == NULL) {
+		cli_err("cannot initialise libcurl");
+		api_close(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Releases a (NULL is fine), wiping the password. */
+void
+api_close(struct api *a)
+{
+	if (a == NULL)
+		return;
+	if (a->curl != NULL)
+		curl_easy_cleanup(a->curl);
+	if (a->password != NULL) {
+		explicit_bzero(a->password, strlen(a->password));
+		free(a->password);
+	}
+	free(a->user);
+	free(a->base);
+	free(a->cafile);
+	free(a);
+	curl_global_cleanup();
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct api_reply *r = arg;
+	size_t n = size * nmemb;
+
+	r->body = xrealloc(r->body, r->len + n + 1);
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+/* Returns the value of header line h if it is named name, else NULL. */
+static const char *
+header_value(const char *h, size_t n, const char *name, size_t *vlen)
+{
+	size_t k = strlen(name);
+	const char *v, *end = h + n;
+
+	if (n <= k || strncasecmp(h, name, k) != 0 || h[k] != ':')
+		return NULL;
+	for (v = h + k + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
+	    end[-1] == ' '))
+		end--;
+	*vlen = (size_t)(end - v);
+	return v;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct api_reply *r = arg;
+	size_t n = size * nmemb, vlen;
+	const char *v;
+	char num[32];
+
+	if ((v = header_value(data, n, "X-Log-Next-Offset", &vlen)) != NULL &&
+	    vlen < sizeof(num)) {
+		memcpy(num, v, vlen);
+		num[vlen] = '\0';
+		r->next_offset = strtoll(num, NULL, 10);
+	} else if ((v = header_value(data, n, "X-Log-Complete",
+	    &vlen)) != NULL)
+		r->complete = vlen == 4 && strncasecmp(v, "true", 4) == 0;
+	return n;
+}
+
+/*
+ * Sends method path (path starts with "/api/", already escaped) with an
+ * optional JSON body and fills r, which the caller releases with
+ * api_reply_fini even on failure. Returns 0 when a reply arrived,
+ * whatever its status, or -1 after printing the transport error.
+ */
+int
+api_call(struct api *a, const char *method, const char *path,
+    const char *body, struct api_reply *r)
+{
+	struct curl_slist *hdrs = NULL;
+	char *url = xasprintf("%s%s", a->base, path);
+	char err[CURL_ERROR_SIZE] = "";
+	CURLcode cc;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->next_offset = -1;
+	r->body = xstrdup("");
+	curl_easy_reset(a->curl);
+	curl_easy_setopt(a->curl, CURLOPT_URL, url);
+	curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(a->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(a->curl, CURLOPT_USERNAME, a->user);
+	curl_easy_setopt(a->curl, CURLOPT_PASSWORD, a->password);
+	curl_easy_setopt(a->curl, CURLOPT_USERAGENT, "sluicectl");
+	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT,
+	    API_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT, API_TIMEOUT_S);
+	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(a->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(a->curl, CURLOPT_HEADERDATA, r);
+	if (cli_insecure) {
+		curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (a->cafile != NULL)
+		curl_easy_setopt(a->curl, CURLOPT_CAINFO, a->cafile);
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(a->curl, CURLOPT_HTTPGET, 1L);
+	} else {
+		if (body == NULL)
+			body = "{}";
+		hdrs = curl_slist_append(hdrs,
+		    "Content-Type: application/json");
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE,
+		    (long)strlen(body));
+		curl_easy_setopt(a->curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(a->curl);
+	if (cc != CURLE_OK) {
+		cli_err("%s %s: %s", method, url,
+		    *err ? err : curl_easy_strerror(cc));
+		if (cc == CURLE_PEER_FAILED_VERIFICATION)
+			cli_err("the server's certificate was not trusted; "
+			    "use --insecure to skip the check");
+		goto out;
+	}
+	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	rc = 0;
+out:
+	curl_slist_free_all(hdrs);
+	free(url);
+	return rc;
+}
+
+/* Releases r's body (r itself is the caller's). */
+void
+api_reply_fini(struct api_reply *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+}
+
+/*
+ * Prints the API's error from a non-2xx reply as "sluicectl: code:
+ * message" (or the HTTP status when the body is not an API error).
+ * Returns CLI_FAIL so callers can `return api_fail(&r);`.
+ */
+int
+api_fail(const struct api_reply *r)
+{
+	struct json_object *o, *e;
+	const char *code = NULL, *msg = NULL;
+	char why[128];
+
+	o = jsonx_parse(r->body, r->len, why, sizeof(why));
+	if (o != NULL && (e = jsonx_get(o, "error")) != NULL) {
+		code = jsonx_get_str(e, "code");
+		msg = jsonx_get_str(e, "message");
+	}
+	if (code != NULL)
+		cli_err("%s: %s", code, msg ? msg : "");
+	else if (r->status == 401)
+		cli_err("unauthorized: check SLUICE_USER and SLUICE_PASSWORD");
+	else
+		cli_err("HTTP %ld from the API", r->status);
+	json_object_put(o);
+	return CLI_FAIL;
+}
+
+/* Percent-escapes one path segment or query value; caller frees. */
+char *
+api_escape(struct api *a, const char *s)
+{
+	char *e = curl_easy_escape(a->curl, s, 0), *copy;
+
+	if (e == NULL)
+		return xstrdup("");
+	copy = xstrdup(e);
+	curl_free(e);
+	return copy;
+}
+
+/*
+ * Calls the API and parses a 2xx JSON reply into *out (the caller puts
+ * it). status (may be NULL) receives the HTTP status. Returns CLI_OK, or
+ * CLI_FAIL after printing the transport or API error.
+ */
+int
+api_json(struct api *a, const char *method, const char *path,
+    const char *body, struct json_object **out, long *status)
+{
+	struct api_reply r;
+	char why[256];
+	int rc = CLI_FAIL;
+
+	*out = NULL;
+	if (api_call(a, method, path, body, &r) == -1)
+		goto out;
+	if (status != NULL)
+		*status = r.status;
+	if (r.status < 200 || r.status > 299) {
+		api_fail(&r);
+		goto out;
+	}
+	if (r.len == 0) {
+		*out = json_object_new_object();
+	} else if ((*out = jsonx_parse(r.body, r.len, why,
+	    sizeof(why))) == NULL) {
+		cli_err("%s %s: the reply is not JSON: %s", method, path, why);
+		goto out;
+	}
+	rc = CLI_OK;
+out:
+	api_reply_fini(&r);
+	return rc;
+}

@@ -1,0 +1,109 @@
+/*
+ * main.c: sluicectl's entry point: global options, the command table and
+ * the overall usage text. It owns no command logic; each command lives in
+ * its own cmd_*.c file. Exit codes: 0 success, 1 failure, 2 usage error.
+ * Every command reads SLUICE_DATA (lib/paths.c); the HTTP commands also
+ * read SLUICE_URL, SLUICE_USER and SLUICE_PASSWORD (cli/http.c).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define SLUICE_VERSION "0.1.0"
+
+int cli_insecure;
+
+static const char usage_text[] =
+    "usage: sluicectl [--insecure] COMMAND [ARGS]\n"
+    "\n"
+    "Local commands (read and write $SLUICE_DATA directly):\n"
+    "  migrate                          create or upgrade sluice.db\n"
+    "  user add NAME --role ROLE        add a user; password from stdin\n"
+    "  user passwd NAME                 set a password from stdin\n"
+    "  user role NAME ROLE              change a role\n"
+    "  user del NAME                    remove a user\n"
+    "  user list                        list users and roles\n"
+    "  init DIR                         start a new flow project in DIR\n"
+    "\n"
+    "API commands (talk to $SLUICE_URL as $SLUICE_USER/$SLUICE_PASSWORD):\n"
+    "  apply FILE...                    create or update flows\n"
+    "  flows                            list flows\n"
+    "  run FLOW [-p KEY=VALUE]... [--wait]   start a run\n"
+    "  runs [--flow FLOW] [--state S]   list recent runs\n"
+    "  logs RUN_ID TASK [--attempt N] [--follow]   print a task's log\n"
+    "\n"
+    "Roles: viewer, operator, admin, worker. `sluicectl COMMAND --help`\n"
+    "shows a command's own usage.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{ "migrate", cmd_migrate },
+	{ "user", cmd_user },
+	{ "apply", cmd_apply },
+	{ "run", cmd_run },
+	{ "runs", cmd_runs },
+	{ "flows", cmd_flows },
+	{ "logs", cmd_logs },
+	{ "init", cmd_init },
+};
+
+/* Prints "sluicectl: <message>" and a newline to stderr. */
+void
+cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sluicectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Prints a command's usage to stderr and returns CLI_USAGE. */
+int
+cli_usage(const char *usage)
+{
+	fputs(usage, stderr);
+	return CLI_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			fputs(usage_text, stdout);
+			return CLI_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("sluicectl %s\n", SLUICE_VERSION);
+			return CLI_OK;
+		}
+		if (strcmp(argv[i], "--insecure") == 0 ||
+		    strcmp(argv[i], "-k") == 0) {
+			cli_insecure = 1;
+			continue;
+		}
+		cli_err("unknown option %s", argv[i]);
+		return cli_usage(usage_text);
+	}
+	if (i == argc)
+		return cli_usage(usage_text);
+	if (strcmp(argv[i], "help") == 0) {
+		fputs(usage_text, stdout);
+		return CLI_OK;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (strcmp(argv[i], commands[c].name) == 0)
+			return commands[c].fn(argc - i, argv + i);
+	cli_err("unknown command %s", argv[i]);
+	return cli_usage(usage_text);
+}
