@@ -1,0 +1,292 @@
+// logtail.js: shows one task attempt's log and follows it while it grows.
+// It reads by byte offset (X-Log-Next-Offset) and never downloads a byte
+// twice while following. A large log (say 50 MB) opens on its tail: only
+// the last TAIL_BYTES are read and at most MAX_LINES lines are kept in the
+// page; "Load earlier" reads earlier ranges on demand. Polling pauses
+// while the tab is hidden and ends when the server says the log is
+// complete (X-Log-Complete: true). Each line is "<RFC 3339 time> out|err
+// <text>"; the text goes through ansi.js, so it is only ever text.
+
+import * as api from './api.js';
+import {h, text} from './dom.js';
+import * as ansi from './ansi.js';
+import {absolute} from './time.js';
+
+const TAIL_BYTES = 512 * 1024;   // how much of a big log is read at first
+const PROBE_BYTES = 64 * 1024;   // first read, to learn the size
+const CHUNK_BYTES = 1024 * 1024; // one read while following
+const EARLIER_BYTES = 256 * 1024; // one "Load earlier" range
+const MAX_LINES = 2000;          // lines kept while following
+const POLL_MS = 1000;
+
+const LINE_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (out|err) ?(.*)$/s;
+const decoder = new TextDecoder('utf-8');
+const NL = 0x0a;
+
+function concat(a, b) {
+	if (!a.length) return b;
+	if (!b.length) return a;
+	const c = new Uint8Array(a.length + b.length);
+	c.set(a, 0);
+	c.set(b, a.length);
+	return c;
+}
+
+// Splits bytes into complete lines: [{text, len}] and the rest (bytes
+// after the last newline).
+function splitLines(bytes) {
+	const lines = [];
+	let start = 0;
+	for (let i = 0; i < bytes.length; i++) {
+		if (bytes[i] === NL) {
+			lines.push({text: decoder.decode(bytes.subarray(start, i)),
+			    len: i + 1 - start});
+			start = i + 1;
+		}
+	}
+	return {lines, rest: bytes.subarray(start)};
+}
+
+function fmtSize(n) {
+	if (n < 1024) return `${n} B`;
+	if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+	return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export class LogTail {
+	// runId, task, attempt name the log; the pane is built inside el.
+	constructor(el, {runId, task, attempt}) {
+		this.runId = runId;
+		this.task = task;
+		this.attempt = attempt;
+		this.next = 0;          // next byte offset to read
+		this.first = 0;         // byte offset of the first shown line
+		this.size = 0;
+		this.pending = new Uint8Array(0);
+		this.lens = [];         // byte length of each shown line
+		this.max = MAX_LINES;
+		this.complete = false;
+		this.stopped = false;
+		this.timer = null;
+		this.busy = false;
+		this.states = {out: ansi.newState(), err: ansi.newState()};
+		this.earlierBtn = h('button', {type: 'button',
+		    class: 'btn small', hidden: true,
+		    onclick: () => this.loadEarlier()}, 'Load earlier');
+		this.info = h('span', {class: 'muted small'});
+		this.status = h('span', {class: 'log-status small',
+		    role: 'status'});
+		this.pre = h('div', {class: 'log', role: 'log', tabindex: '0',
+		    'aria-label': `Log of ${task}, attempt ${attempt}`,
+		    'aria-live': 'off'});
+		this.empty = h('div', {class: 'log-empty muted'}, 'No output yet.');
+		this.pre.appendChild(this.empty);
+		el.replaceChildren(h('div', {class: 'log-tools'},
+		    this.earlierBtn, this.info, this.status), this.pre);
+		this.onVisible = () => {
+			if (!document.hidden) this.kick(0);
+		};
+		document.addEventListener('visibilitychange', this.onVisible);
+	}
+
+	// Starts reading: opens on the tail, then follows.
+	async start() {
+		try {
+			const probe = await api.log(this.runId, this.task,
+			    this.attempt, 0, PROBE_BYTES);
+			if (this.stopped) return;
+			this.size = probe.size;
+			if (probe.size > TAIL_BYTES && probe.next < probe.size) {
+				this.next = probe.size - TAIL_BYTES;
+				this.first = this.next;
+				this.skipPartial = true;
+			} else {
+				this.take(probe);
+			}
+			this.showError(null);
+		} catch (e) {
+			this.showError(e);
+		}
+		this.kick(this.complete ? -1 : 0);
+	}
+
+	// Stops polling and forgets the pane's listeners.
+	stop() {
+		this.stopped = true;
+		clearTimeout(this.timer);
+		document.removeEventListener('visibilitychange', this.onVisible);
+	}
+
+	kick(delay) {
+		clearTimeout(this.timer);
+		if (this.stopped || this.complete || delay < 0) return;
+		this.timer = setTimeout(() => this.poll(), delay);
+	}
+
+	async poll() {
+		if (this.stopped || this.complete || this.busy) return;
+		if (document.hidden) return; // resumed by visibilitychange
+		this.busy = true;
+		let full = false;
+		try {
+			const r = await api.log(this.runId, this.task,
+			    this.attempt, this.next, CHUNK_BYTES);
+			if (this.stopped) return;
+			full = r.bytes.length >= CHUNK_BYTES;
+			this.take(r);
+			this.showError(null);
+		} catch (e) {
+			this.showError(e);
+		} finally {
+			this.busy = false;
+		}
+		this.kick(full ? 0 : POLL_MS);
+	}
+
+	showError(e) {
+		text(this.status, e ? `Log unavailable: ${e.message}` : '');
+		this.status.classList.toggle('bad', !!e);
+	}
+
+	// Handles one read from the tail end.
+	take(r) {
+		let bytes = r.bytes;
+		this.size = Math.max(this.size, r.size, r.next);
+		if (r.next !== this.next + bytes.length && r.next > this.next) {
+			// The server skipped ahead; trust its offset.
+			bytes = bytes.subarray(0, Math.max(0, r.next - this.next));
+		}
+		this.next = Math.max(this.next, r.next);
+		if (this.skipPartial) {
+			const i = bytes.indexOf(NL);
+			if (i < 0) {
+				this.first += bytes.length;
+				bytes = new Uint8Array(0);
+			} else {
+				this.first += i + 1;
+				bytes = bytes.subarray(i + 1);
+				this.skipPartial = false;
+			}
+		}
+		const {lines, rest} = splitLines(concat(this.pending, bytes));
+		this.pending = rest.slice();
+		if (r.complete) {
+			this.complete = true;
+			if (this.pending.length) {
+				lines.push({text: decoder.decode(this.pending),
+				    len: this.pending.length});
+				this.pending = new Uint8Array(0);
+			}
+		}
+		this.append(lines);
+		this.updateInfo();
+	}
+
+	lineEl(line) {
+		const m = LINE_RE.exec(line);
+		const el = h('div', {class: 'line'});
+		let st = this.states.out;
+		if (m) {
+			const d = new Date(m[1]);
+			const ts = h('span', {class: 'ts'},
+			    isNaN(d) ? m[1] : d.toTimeString().slice(0, 8));
+			if (!isNaN(d)) ts.setAttribute('title', absolute(d));
+			el.appendChild(ts);
+			if (m[2] === 'err') {
+				el.classList.add('err');
+				st = this.states.err;
+				el.appendChild(h('span', {class: 'stream'}, 'err'));
+			}
+			line = m[3];
+		}
+		ansi.render(el.appendChild(h('span', {class: 'txt'})), line, st);
+		return el;
+	}
+
+	atBottom() {
+		const p = this.pre;
+		return p.scrollHeight - p.scrollTop - p.clientHeight < 40;
+	}
+
+	append(lines) {
+		if (!lines.length) return;
+		const stick = this.atBottom();
+		if (this.empty.isConnected) this.empty.remove();
+		let skip = Math.max(0, lines.length - this.max);
+		for (let i = 0; i < skip; i++) this.first += lines[i].len;
+		const frag = document.createDocumentFragment();
+		for (let i = skip; i < lines.length; i++) {
+			frag.appendChild(this.lineEl(lines[i].text));
+			this.lens.push(lines[i].len);
+		}
+		this.pre.appendChild(frag);
+		let extra = this.lens.length - this.max;
+		while (extra-- > 0) {
+			this.pre.firstChild.remove();
+			this.first += this.lens.shift();
+		}
+		if (stick) this.pre.scrollTop = this.pre.scrollHeight;
+	}
+
+	updateInfo() {
+		this.earlierBtn.hidden = this.first <= 0;
+		const shown = this.lens.length;
+		let t = `${shown} line${shown === 1 ? '' : 's'}`;
+		if (this.first > 0)
+			t += ` — the last ${fmtSize(this.size - this.first)} of ` +
+			    fmtSize(this.size);
+		else t += `, ${fmtSize(this.size)}`;
+		if (this.complete) {
+			t += ', complete';
+			if (!shown) text(this.empty, 'The log is empty.');
+		}
+		text(this.info, t);
+	}
+
+	// Reads the range just before the first shown line and prepends it.
+	async loadEarlier() {
+		if (this.first <= 0 || this.loadingEarlier) return;
+		this.loadingEarlier = true;
+		this.earlierBtn.disabled = true;
+		try {
+			const from = Math.max(0, this.first - EARLIER_BYTES);
+			const r = await api.log(this.runId, this.task,
+			    this.attempt, from, this.first - from);
+			if (this.stopped) return;
+			let bytes = r.bytes.subarray(0, this.first - from);
+			let start = from;
+			if (from > 0) {
+				const i = bytes.indexOf(NL);
+				if (i >= 0 && i + 1 < bytes.length) {
+					start = from + i + 1;
+					bytes = bytes.subarray(i + 1);
+				}
+			}
+			const {lines, rest} = splitLines(bytes);
+			if (rest.length)
+				lines.push({text: decoder.decode(rest),
+				    len: rest.length});
+			const st = {out: ansi.newState(), err: ansi.newState()};
+			const keep = this.states;
+			this.states = st;
+			const frag = document.createDocumentFragment();
+			for (const l of lines) frag.appendChild(this.lineEl(l.text));
+			this.states = keep;
+			const p = this.pre;
+			const before = p.scrollHeight - p.scrollTop;
+			if (this.empty.isConnected) this.empty.remove();
+			p.insertBefore(frag, p.firstChild);
+			p.scrollTop = p.scrollHeight - before;
+			this.lens = lines.map((l) => l.len).concat(this.lens);
+			this.max = Math.max(this.max, this.lens.length);
+			this.first = start;
+			this.showError(null);
+		} catch (e) {
+			this.showError(e);
+		} finally {
+			this.loadingEarlier = false;
+			this.earlierBtn.disabled = false;
+			this.updateInfo();
+		}
+	}
+}

@@ -1,0 +1,122 @@
+// views/events.js: the audit trail, newest first: who did what to which
+// object, when and from where. Filters by actor and by object type and id;
+// "Older" pages back by cursor. Not polled: the trail is read on demand
+// (a "Refresh" button reloads the first page).
+
+import * as api from '../api.js';
+import {h, text, table} from '../dom.js';
+import {timeEl} from '../time.js';
+import {failBox} from '../ui.js';
+
+const TYPES = ['flow', 'run', 'worker', 'user'];
+
+function objectLink(type, id) {
+	const e = encodeURIComponent(id);
+	if (type === 'flow') return h('a', {href: `#/flows/${e}`}, id);
+	if (type === 'run') return h('a', {href: `#/runs/${e}`, class: 'mono'},
+	    id);
+	if (type === 'worker') return h('a', {href: '#/workers'}, id);
+	return h('span', null, id);
+}
+
+function detailText(d) {
+	if (d === null || d === undefined || d === '') return '';
+	if (typeof d === 'string') {
+		try {
+			return JSON.stringify(JSON.parse(d));
+		} catch (e) {
+			return d;
+		}
+	}
+	return JSON.stringify(d);
+}
+
+function row(ev) {
+	const filterLink = (label, q) => h('a', {href: '#/events?' +
+	    new URLSearchParams(q).toString(), title: `Only ${label}`}, label);
+	return h('tr', null,
+	    h('td', null, timeEl(ev.at)),
+	    h('td', null, filterLink(ev.actor, {actor: ev.actor})),
+	    h('td', {class: 'mono small'}, ev.action),
+	    h('td', null, h('span', {class: 'muted small'}, ev.object_type, ' '),
+		objectLink(ev.object_type, ev.object_id), ' ',
+		filterLink('…', {object_type: ev.object_type,
+		    object_id: ev.object_id})),
+	    h('td', {class: 'small'}, ev.address || ''),
+	    h('td', {class: 'mono small detail'}, detailText(ev.detail)));
+}
+
+export function mount(root, {query}) {
+	document.title = 'Events — Sluice';
+	const actor = h('input', {id: 'ev-actor', type: 'text',
+	    value: query.actor || '', autocomplete: 'off',
+	    placeholder: 'any user'});
+	const otype = h('select', {id: 'ev-type'},
+	    h('option', {value: ''}, 'any object'),
+	    TYPES.map((t) => h('option', {value: t,
+		selected: query.object_type === t}, t)));
+	const oid = h('input', {id: 'ev-id', type: 'text',
+	    value: query.object_id || '', autocomplete: 'off',
+	    placeholder: 'name or id'});
+	const form = h('form', {class: 'filters', role: 'search'},
+	    h('label', {for: 'ev-actor'}, 'User'), actor,
+	    h('label', {for: 'ev-type'}, 'Object'), otype,
+	    h('label', {for: 'ev-id', class: 'sr'}, 'Object name or id'), oid,
+	    h('button', {type: 'submit', class: 'btn'}, 'Filter'));
+	form.addEventListener('submit', (e) => {
+		e.preventDefault();
+		const q = new URLSearchParams();
+		if (actor.value.trim()) q.set('actor', actor.value.trim());
+		if (otype.value) q.set('object_type', otype.value);
+		if (oid.value.trim()) q.set('object_id', oid.value.trim());
+		const qs = q.toString();
+		const target = '#/events' + (qs ? '?' + qs : '');
+		if (location.hash === target) load(true);
+		else location.hash = target;
+	});
+	const tbody = h('tbody');
+	const errBox = h('div');
+	const empty = h('p', {class: 'muted'}, 'No events match.');
+	empty.hidden = true;
+	const older = h('button', {type: 'button', class: 'btn', hidden: true},
+	    'Older');
+	const refresh = h('button', {type: 'button', class: 'btn small'},
+	    'Refresh');
+	const count = h('span', {class: 'muted small', role: 'status'});
+	root.append(h('div', {class: 'page-head'}, h('h1', null, 'Events'),
+	    form), errBox,
+	    table(['When', 'User', 'Action', 'Object', 'Address', 'Detail'],
+		tbody, 'events'),
+	    empty, h('div', {class: 'pager'}, older, refresh, count));
+	const filt = {actor: query.actor, object_type: query.object_type,
+	    object_id: query.object_id};
+	let cursor = null, n = 0;
+	const load = async (fresh) => {
+		const btn = fresh ? refresh : older;
+		btn.disabled = true;
+		try {
+			const page = await api.get('events', {...filt, limit: 100,
+			    cursor: fresh ? null : cursor});
+			const items = page.items || [];
+			if (fresh) {
+				tbody.replaceChildren();
+				n = 0;
+			}
+			tbody.append(...items.map(row));
+			n += items.length;
+			cursor = page.next_cursor;
+			older.hidden = !cursor;
+			empty.hidden = n > 0;
+			text(count, `${n} event${n === 1 ? '' : 's'} shown`);
+			errBox.replaceChildren();
+		} catch (e) {
+			errBox.replaceChildren(failBox(e));
+		} finally {
+			btn.disabled = false;
+		}
+	};
+	older.addEventListener('click', () => load(false));
+	refresh.addEventListener('click', () => load(true));
+	load(true);
+	return () => {};
+}

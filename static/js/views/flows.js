@@ -1,0 +1,136 @@
+// views/flows.js: the flows page. Each flow with its description, its
+// schedule in words and next run time, its last ten runs as marks, a
+// paused switch (admins) and a Run button (operators and admins); a search
+// box filters by name. Refreshes every 5 s while visible.
+
+import * as api from '../api.js';
+import {h, text, syncList, table} from '../dom.js';
+import {timeEl, setTime} from '../time.js';
+import {can, act, poll, stateMark, scheduleWords, pauseSwitch, failBox}
+    from '../ui.js';
+
+// Starts a run with default parameters and opens its page.
+export async function startRun(btn, name, parameters) {
+	const r = await act(btn, () => api.post(
+	    `flows/${api.seg(name)}/runs`, {parameters: parameters || {}}));
+	if (r && r.id) location.hash = '#/runs/' + encodeURIComponent(r.id);
+	return r;
+}
+
+// Pauses or resumes flow name; returns the new paused value or undefined.
+export async function togglePaused(btn, name, paused) {
+	const r = await act(btn, () => api.patch(`flows/${api.seg(name)}`,
+	    {paused}), paused ? `Paused ${name}` : `Resumed ${name}`);
+	return r ? (r.paused !== undefined ? !!r.paused : paused) : undefined;
+}
+
+function buildRow(state) {
+	return (f) => {
+		const name = f.name;
+		let current = f;
+		const link = h('a', {href: '#/flows/' + encodeURIComponent(name),
+		    class: 'flow-name'}, name);
+		const desc = h('div', {class: 'muted small desc'});
+		const sched = h('span');
+		const pausedTag = h('span', {class: 'tag paused'}, 'paused');
+		const next = timeEl(null);
+		const marks = h('span', {class: 'marks'});
+		const last = h('span', {class: 'small muted'});
+		const actions = h('div', {class: 'actions'});
+		let sw = null;
+		if (can('admin')) {
+			sw = pauseSwitch(`Schedule of ${name}`, async (b) => {
+				const v = await togglePaused(b, name,
+				    !current.paused);
+				if (v !== undefined) {
+					current.paused = v;
+					b.setPaused(v);
+					pausedTag.hidden = !v;
+				}
+			});
+			actions.appendChild(sw);
+		}
+		if (can('run')) {
+			actions.appendChild(h('button', {type: 'button',
+			    class: 'btn primary run-btn',
+			    'aria-label': `Run ${name}`,
+			    onclick: (e) => startRun(e.currentTarget, name)},
+			    'Run'));
+		}
+		const el = h('tr', {dataset: {flow: name}},
+		    h('td', null, link, desc),
+		    h('td', null, sched, ' ', pausedTag),
+		    h('td', null, next),
+		    h('td', null, marks, last),
+		    h('td', null, actions));
+		return {el, update(fl) {
+			current = fl;
+			text(desc, fl.description || '');
+			text(sched, scheduleWords(fl.schedule,
+			    fl.schedule_description));
+			pausedTag.hidden = !fl.paused;
+			setTime(next, fl.paused ? null : fl.next_run,
+			    fl.schedule ? (fl.paused ? 'paused' : '—') : '—');
+			if (sw) sw.setPaused(!!fl.paused);
+			const states = (fl.recent_runs || []).slice(0, 10);
+			const key = states.join(',');
+			if (marks.dataset.key !== key) {
+				marks.dataset.key = key;
+				marks.replaceChildren(...states.slice().reverse()
+				    .map((s) => stateMark(s)));
+				marks.setAttribute('aria-label',
+				    'Last runs, oldest first: ' +
+				    (states.slice().reverse().join(', ') ||
+				    'none'));
+			}
+			text(last, states.length ? '' : 'no runs yet');
+			el.hidden = !!state.q &&
+			    !name.toLowerCase().includes(state.q);
+		}};
+	};
+}
+
+export function mount(root) {
+	document.title = 'Flows — Sluice';
+	const state = {q: '', items: []};
+	const tbody = h('tbody');
+	const count = h('p', {class: 'muted small', role: 'status'});
+	const search = h('input', {type: 'search', id: 'flow-search',
+	    placeholder: 'Search by name', autocomplete: 'off'});
+	const build = buildRow(state);
+	const render = () => {
+		syncList(tbody, state.items, (f) => f.name, build);
+		const shown = state.items.filter((f) => !state.q ||
+		    f.name.toLowerCase().includes(state.q)).length;
+		text(count, state.items.length === 0 ? 'No flows yet. Create ' +
+		    'one with "sluicectl apply FILE" or PUT /api/flows/NAME.' :
+		    `${shown} of ${state.items.length} flows`);
+	};
+	search.addEventListener('input', () => {
+		state.q = search.value.trim().toLowerCase();
+		render();
+	});
+	const errBox = h('div');
+	root.append(
+	    h('div', {class: 'page-head'}, h('h1', null, 'Flows'),
+		h('div', {class: 'filters'},
+		    h('label', {for: 'flow-search', class: 'sr'}, 'Search flows'),
+		    search)),
+	    errBox,
+	    table(['Flow', 'Schedule', 'Next run', 'Last 10 runs', ''], tbody,
+		'flows'),
+	    count);
+	let failed = false;
+	const p = poll(async () => {
+		try {
+			state.items = await api.getAll('flows', {limit: 200});
+			render();
+			errBox.replaceChildren();
+			failed = false;
+		} catch (e) {
+			if (!failed) errBox.replaceChildren(failBox(e));
+			failed = true;
+		}
+	}, 5000);
+	return () => p.stop();
+}

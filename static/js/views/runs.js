@@ -1,0 +1,119 @@
+// views/runs.js: the runs list, newest first, filtered by flow and state.
+// The first page refreshes every 3 s while visible; "Older" pages back by
+// the API's keyset cursor and keeps what it loaded.
+
+import * as api from '../api.js';
+import {h, text, syncList, table} from '../dom.js';
+import {timeEl, setTime, duration, between} from '../time.js';
+import {poll, stateBadge, setState, runLink, flowLink, failBox,
+    RUN_STATES, RUN_TERMINAL} from '../ui.js';
+
+const PAGE = 50;
+
+function buildRow(r) {
+	const st = stateBadge(r.state);
+	const created = timeEl(null);
+	const dur = h('span');
+	const who = h('span');
+	const ver = h('span', {class: 'muted small'});
+	const el = h('tr', {dataset: {run: r.id}},
+	    h('td', null, st),
+	    h('td', null, runLink(r.id)),
+	    h('td', null, flowLink(r.flow), ' ', ver),
+	    h('td', null, who),
+	    h('td', null, created),
+	    h('td', {class: 'num'}, dur));
+	return {el, update(x) {
+		setState(st, x.state);
+		text(ver, `v${x.flow_version}`);
+		setTime(created, x.created_at);
+		let d = x.duration_s;
+		if (d === null || d === undefined)
+			d = x.started_at ? between(x.started_at, x.ended_at) : null;
+		text(dur, d === null ? '—' : duration(d) +
+		    (RUN_TERMINAL.has(x.state) ? '' : '…'));
+		text(who, x.trigger === 'schedule' ?
+		    'schedule' + (x.scheduled_for ? ' for ' +
+			new Date(x.scheduled_for).toLocaleString() : '') :
+		    `${x.trigger === 'rerun' ? 'rerun' : 'manual'}` +
+		    (x.created_by ? ` by ${x.created_by}` : ''));
+	}};
+}
+
+export function mount(root, {query}) {
+	document.title = 'Runs — Sluice';
+	const flowIn = h('input', {id: 'runs-flow', type: 'text',
+	    list: 'runs-flow-names', value: query.flow || '',
+	    placeholder: 'any flow', autocomplete: 'off'});
+	const names = h('datalist', {id: 'runs-flow-names'});
+	const stateIn = h('select', {id: 'runs-state'},
+	    h('option', {value: ''}, 'any state'),
+	    RUN_STATES.map((s) => h('option', {value: s,
+		selected: query.state === s}, s.toLowerCase())));
+	const form = h('form', {class: 'filters', role: 'search'},
+	    h('label', {for: 'runs-flow'}, 'Flow'), flowIn, names,
+	    h('label', {for: 'runs-state'}, 'State'), stateIn,
+	    h('button', {type: 'submit', class: 'btn'}, 'Filter'));
+	const apply = (e) => {
+		if (e) e.preventDefault();
+		const q = new URLSearchParams();
+		if (flowIn.value.trim()) q.set('flow', flowIn.value.trim());
+		if (stateIn.value) q.set('state', stateIn.value);
+		const qs = q.toString();
+		location.hash = '#/runs' + (qs ? '?' + qs : '');
+	};
+	form.addEventListener('submit', apply);
+	stateIn.addEventListener('change', apply);
+	const tbody = h('tbody');
+	const errBox = h('div');
+	const empty = h('p', {class: 'muted'}, 'No runs match.');
+	empty.hidden = true;
+	const older = h('button', {type: 'button', class: 'btn',
+	    hidden: true}, 'Older');
+	root.append(h('div', {class: 'page-head'}, h('h1', null, 'Runs'), form),
+	    errBox,
+	    table(['State', 'Run', 'Flow', 'Started by', 'Created',
+		'Duration'], tbody, 'runs'),
+	    empty, h('div', {class: 'pager'}, older));
+
+	const filt = {flow: query.flow, state: query.state};
+	let head = [], tail = [], cursor = null, loadedOlder = false;
+	const render = () => {
+		const seen = new Set(head.map((r) => r.id));
+		const all = head.concat(tail.filter((r) => !seen.has(r.id)));
+		syncList(tbody, all, (r) => r.id, buildRow);
+		empty.hidden = all.length > 0;
+		older.hidden = !cursor;
+	};
+	older.addEventListener('click', async () => {
+		older.disabled = true;
+		try {
+			const page = await api.get('runs', {...filt,
+			    limit: PAGE, cursor});
+			tail = tail.concat(page.items || []);
+			cursor = page.next_cursor;
+			loadedOlder = true;
+			render();
+		} catch (e) {
+			errBox.replaceChildren(failBox(e));
+		} finally {
+			older.disabled = false;
+		}
+	});
+	api.get('flows', {limit: 500}).then((f) => {
+		names.replaceChildren(...(f.items || []).map((x) =>
+		    h('option', {value: x.name})));
+	}, () => {});
+	const p = poll(async () => {
+		try {
+			const page = await api.get('runs', {...filt, limit: PAGE});
+			head = page.items || [];
+			if (!loadedOlder) cursor = page.next_cursor;
+			render();
+			errBox.replaceChildren();
+		} catch (e) {
+			errBox.replaceChildren(failBox(e));
+		}
+	}, 3000);
+	return () => p.stop();
+}

@@ -1,0 +1,107 @@
+// views/workers.js: the workers (scheduler processes): name, pool, host,
+// online or offline with the age of the last heartbeat, running tasks
+// against the concurrency limit, and for admins pause/resume and an
+// editor for the limit. Refreshes every 5 s while visible; rows are kept
+// across refreshes so an open edit is not lost.
+
+import * as api from '../api.js';
+import {h, text, attr, syncList, table} from '../dom.js';
+import {timeEl, setTime} from '../time.js';
+import {can, act, poll, failBox} from '../ui.js';
+
+function buildRow(w) {
+	const name = w.name;
+	const online = h('span', {class: 'state'});
+	const beat = timeEl(null);
+	const running = h('span');
+	const paused = h('span', {class: 'tag paused'}, 'paused');
+	const host = h('span');
+	const pool = h('span');
+	const admin = can('admin');
+	const pauseBtn = h('button', {type: 'button', class: 'btn small',
+	    dataset: {worker: name}});
+	const limitIn = h('input', {type: 'number', min: '0', max: '1000',
+	    step: '1', class: 'narrow', id: 'limit-' + name.replace(
+		/[^A-Za-z0-9_-]/g, '_'), 'aria-label': `Concurrency limit of ${name}`});
+	const saveBtn = h('button', {type: 'submit', class: 'btn small'},
+	    'Set limit');
+	const form = h('form', {class: 'inline-form'}, limitIn, saveBtn);
+	let cur = w;
+	pauseBtn.addEventListener('click', async () => {
+		const want = !cur.paused;
+		const r = await act(pauseBtn, () => api.patch(
+		    `workers/${api.seg(name)}`, {paused: want}),
+		    `${want ? 'Paused' : 'Resumed'} ${name}`);
+		if (r) row.update({...cur, ...r, paused: r.paused ?? want});
+	});
+	form.addEventListener('submit', async (e) => {
+		e.preventDefault();
+		const n = Number(limitIn.value);
+		if (!Number.isInteger(n) || n < 0) {
+			limitIn.setCustomValidity('a whole number ≥ 0');
+			limitIn.reportValidity();
+			return;
+		}
+		limitIn.setCustomValidity('');
+		const r = await act(saveBtn, () => api.patch(
+		    `workers/${api.seg(name)}`, {concurrency_limit: n}),
+		    `Limit of ${name} set to ${n}`);
+		if (r) {
+			limitIn.dataset.dirty = '';
+			row.update({...cur, ...r, concurrency_limit:
+			    r.concurrency_limit ?? n});
+		}
+	});
+	limitIn.addEventListener('input', () => {
+		limitIn.dataset.dirty = '1';
+	});
+	const el = h('tr', {dataset: {worker: name}},
+	    h('td', null, h('strong', null, name), ' ', paused),
+	    h('td', null, pool),
+	    h('td', null, host),
+	    h('td', null, online, ' ', h('span', {class: 'small muted'},
+		'heartbeat '), beat),
+	    h('td', {class: 'num'}, running),
+	    admin ? h('td', {class: 'actions'}, pauseBtn, form) : null);
+	const row = {el, update(x) {
+		cur = x;
+		text(pool, x.pool || '');
+		text(host, (x.host || '') + (x.pid ? ` (pid ${x.pid})` : ''));
+		attr(online, 'class', 'state ' + (x.online ? 'st-online' :
+		    'st-offline'));
+		text(online, x.online ? 'online' : 'offline');
+		setTime(beat, x.last_heartbeat, 'never');
+		text(running, `${x.running ?? 0} / ${x.concurrency_limit ?? '?'}`);
+		paused.hidden = !x.paused;
+		text(pauseBtn, x.paused ? 'Resume' : 'Pause');
+		attr(pauseBtn, 'aria-label', `${x.paused ? 'Resume' : 'Pause'} ` +
+		    `worker ${name}`);
+		if (!limitIn.dataset.dirty && document.activeElement !== limitIn)
+			limitIn.value = String(x.concurrency_limit ?? '');
+	}};
+	return row;
+}
+
+export function mount(root) {
+	document.title = 'Workers — Sluice';
+	const tbody = h('tbody');
+	const errBox = h('div');
+	const empty = h('p', {class: 'muted'},
+	    'No worker has registered yet. Start sluice-scheduler.');
+	empty.hidden = true;
+	const heads = ['Worker', 'Pool', 'Host', 'Status', 'Running / limit'];
+	if (can('admin')) heads.push('');
+	root.append(h('div', {class: 'page-head'}, h('h1', null, 'Workers')),
+	    errBox, table(heads, tbody, 'workers'), empty);
+	const p = poll(async () => {
+		try {
+			const items = await api.getAll('workers', {limit: 500});
+			syncList(tbody, items, (w) => w.name, buildRow);
+			empty.hidden = items.length > 0;
+			errBox.replaceChildren();
+		} catch (e) {
+			errBox.replaceChildren(failBox(e));
+		}
+	}, 5000);
+	return () => p.stop();
+}
