@@ -1,0 +1,105 @@
+/*
+ * api.h: what the sluice-api files share: the process context (the only
+ * shared state; no other globals), the per-request struct, roles, and the
+ * request handlers that router.c names. Each handler replies through
+ * reply.h exactly once; everything it allocates hangs off struct req or is
+ * released before it returns.
+ */
+#ifndef SLUICE_FCGI_API_H
+#define SLUICE_FCGI_API_H
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define API_VERSION "0.1.0"
+#define API_BODY_MAX (1024 * 1024)
+#define API_LIMIT_DEFAULT 50
+#define API_LIMIT_MAX 500
+#define API_MAX_ARGS 3
+#define API_ONLINE_MS 15000	/* a worker is online if it beat this recently */
+
+struct authcache;
+
+/* The process: read-only after start except where noted. */
+struct ctx {
+	char *db_path;
+	char *htpasswd_path;
+	char *logs_dir;
+	int listen_fd;
+	int nthreads;
+	atomic_int stopping;
+	atomic_uint_fast64_t requests;	/* requests served, for metrics */
+	pthread_mutex_t accept_mu;	/* serialises FCGX_Accept_r */
+	struct authcache *auth;		/* locked inside authcache.c */
+	char *dummy_hash;		/* checked for unknown users */
+	const char *openapi;		/* embedded document */
+	size_t openapi_len;
+};
+
+enum role {
+	ROLE_NONE,	/* public route / unknown user */
+	ROLE_WORKER,	/* remote workers: GET only for now */
+	ROLE_VIEWER,
+	ROLE_OPERATOR,
+	ROLE_ADMIN,
+	ROLE_MAX
+};
+
+struct qparam {
+	char *key;
+	char *val;
+};
+
+/* One request; everything here is freed by req_free. */
+struct req {
+	struct ctx *ctx;
+	sqlite3 *db;			/* this thread's connection */
+	FCGX_Request *fr;
+	const char *method;		/* borrowed from the FastCGI params */
+	const char *user;		/* REMOTE_USER, NULL if absent or empty */
+	const char *addr;		/* REMOTE_ADDR or NULL */
+	enum role role;
+	char *arg[API_MAX_ARGS];	/* decoded {name} path segments */
+	struct qparam *q;
+	int nq;
+	char *body;
+	size_t body_len;
+	/* The reply, sent by reply_send. */
+	int status;
+	struct buf hdrs;
+	struct buf out;
+	int replied;
+};
+
+typedef void api_handler(struct req *r);
+
+/* Role names as in the users table. */
+const char *role_name(enum role role);
+
+api_handler api_health;
+api_handler api_openapi;
+api_handler api_metrics;
+api_handler api_flows_list;
+api_handler api_flows_get;
+api_handler api_flows_put;
+api_handler api_flows_patch;
+api_handler api_flows_delete;
+api_handler api_runs_create;
+api_handler api_runs_list;
+api_handler api_runs_get;
+api_handler api_runs_cancel;
+api_handler api_runs_retry;
+api_handler api_runs_rerun;
+api_handler api_logs_get;
+api_handler api_workers_list;
+api_handler api_workers_patch;
+api_handler api_events_list;
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * main.c: sluice-api's start, accept loop and stop. At start it applies
+ * the migrations (fatal on failure), opens one SQLite connection per
+ * thread (so a slow request never stalls the others), binds the FastCGI
+ * socket <data>/run/api.sock (mode 0660) and writes run/sluice-api.pid.
+ * SLUICE_API_THREADS threads (default 8) then each accept and serve
+ * requests in turn; a request's memory is released before the next
+ * accept. SIGTERM or SIGINT, received by the main thread with sigwait,
+ * shuts the listening socket down: threads finish the request in hand and
+ * exit, and the program exits 0. The struct ctx built here is the only
+ * shared state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "auth.h"
+#include "authcache.h"
+#include "db.h"
+#include "htpasswd.h"
+#include "log.h"
+#include "migrate.h"
+#include "paths.h"
+#include "reply.h"
+#include "request.h"
+#include "router.h"
+#include "xalloc.h"
+
+#define THREADS_DEFAULT 8
+#define THREADS_MAX 64
+#define AUTH_CACHE_S_DEFAULT 120
+#define AUTH_FAIL_MAX_DEFAULT 20
+#define AUTH_FAIL_WINDOW_S 60
+
+struct worker {
+	pthread_t tid;
+	struct ctx *ctx;
+	sqlite3 *db;
+};
+
+extern const char openapi_json[];
+extern const char openapi_json_end[];
+
+static long
+env_long(const char *name, long def, long min, long max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || errno != 0 || n < min || n > max)
+		fatalx("%s=%s: must be an integer from %ld to %ld", name, v,
+		    min, max);
+	return n;
+}
+
+/* Serves one accepted request on db. */
+static void
+serve(struct ctx *ctx, sqlite3 *db, FCGX_Request *fr)
+{
+	struct req r;
+	const char *auth;
+
+	req_init(&r, ctx, db, fr);
+	atomic_fetch_add(&ctx->requests, 1);
+	auth = req_param(&r, "SLUICE_AUTH");
+	if (auth != NULL && strcmp(auth, "1") == 0)
+		auth_verify(&r);
+	else
+		router_dispatch(&r);
+	/* Whatever the handler did, never leave a transaction open. */
+	db_rollback(db);
+	reply_send(&r);
+	req_free(&r);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct ctx *ctx = w->ctx;
+	FCGX_Request fr;
+	int rc;
+
+	if (FCGX_InitRequest(&fr, ctx->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR)
+	    != 0) {
+		log_warnx("worker_main: FCGX_InitRequest failed");
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&ctx->accept_mu);
+		if (atomic_load(&ctx->stopping)) {
+			pthread_mutex_unlock(&ctx->accept_mu);
+			break;
+		}
+		rc = FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&ctx->accept_mu);
+		if (rc < 0) {
+			if (atomic_load(&ctx->stopping))
+				break;
+			log_warnx("worker_main: accept failed (%d)", rc);
+			usleep(100 * 1000);
+			continue;
+		}
+		serve(ctx, w->db, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 0);
+	return NULL;
+}
+
+/*
+ * Binds the FastCGI socket at path. A stale socket file is removed first;
+ * a live one (another sluice-api answering) is fatal.
+ */
+static int
+listen_socket(const char *path)
+{
+	struct sockaddr_un sa;
+	struct stat sb;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		fatalx("listen_socket: %s: path too long", path);
+	strcpy(sa.sun_path, path);
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode))
+			fatalx("listen_socket: %s exists and is not a socket",
+			    path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa,
+		    sizeof(sa)) == 0)
+			fatalx("listen_socket: %s: another sluice-api is "
+			    "listening", path);
+		if (fd >= 0)
+			close(fd);
+		if (unlink(path) == -1)
+			fatal("listen_socket: unlink %s", path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		fatal("listen_socket: socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+		fatal("listen_socket: bind %s", path);
+	if (chmod(path, 0660) == -1)
+		fatal("listen_socket: chmod %s", path);
+	if (listen(fd, 256) == -1)
+		fatal("listen_socket: listen %s", path);
+	return fd;
+}
+
+static void
+write_pid(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL || fprintf(f, "%d\n", (int)getpid()) < 0 ||
+	    fclose(f) != 0)
+		fatal("write_pid: %s", path);
+}
+
+static void
+migrate(const char *db_path)
+{
+	char why[512], *dir = paths_migrations_dir();
+	sqlite3 *db = db_open(db_path);
+
+	if (db == NULL)
+		fatalx("migrate: cannot open %s", db_path);
+	if (migrate_apply(db, dir, why, sizeof(why)) == -1)
+		fatalx("migrate: %s", why);
+	db_close(db);
+	free(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctx ctx;
+	struct worker *workers;
+	char *sock_path, *pid_path;
+	sigset_t sigs;
+	int sig, nthreads, ttl;
+
+	(void)argv;
+	if (argc > 1)
+		fatalx("usage: sluice-api (configured by SLUICE_DATA, "
+		    "SLUICE_API_THREADS, SLUICE_AUTH_CACHE_S)");
+	memset(&ctx, 0, sizeof(ctx));
+	nthreads = (int)env_long("SLUICE_API_THREADS", THREADS_DEFAULT, 1,
+	    THREADS_MAX);
+	ttl = (int)env_long("SLUICE_AUTH_CACHE_S", AUTH_CACHE_S_DEFAULT, 0,
+	    86400);
+	ctx.nthreads = nthreads;
+	ctx.db_path = paths_data("sluice.db");
+	ctx.htpasswd_path = paths_data("htpasswd");
+	ctx.logs_dir = paths_data("logs");
+	ctx.openapi = openapi_json;
+	ctx.openapi_len = (size_t)(openapi_json_end - openapi_json);
+	sock_path = paths_data("run/api.sock");
+	pid_path = paths_data("run/sluice-api.pid");
+	pthread_mutex_init(&ctx.accept_mu, NULL);
+
+	migrate(ctx.db_path);
+	ctx.auth = authcache_new(ttl, (int)env_long("SLUICE_AUTH_FAIL_MAX",
+	    AUTH_FAIL_MAX_DEFAULT, 0, 1000000), AUTH_FAIL_WINDOW_S);
+	ctx.dummy_hash = htpasswd_hash("sluice timing equaliser");
+	workers = xcalloc((size_t)nthreads, sizeof(*workers));
+	for (int i = 0; i < nthreads; i++) {
+		workers[i].ctx = &ctx;
+		if ((workers[i].db = db_open(ctx.db_path)) == NULL)
+			fatalx("main: cannot open %s", ctx.db_path);
+	}
+
+	/* Signals go to the main thread's sigwait only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_Init() != 0)
+		fatalx("main: FCGX_Init failed");
+	ctx.listen_fd = listen_socket(sock_path);
+	write_pid(pid_path);
+	for (int i = 0; i < nthreads; i++)
+		if (pthread_create(&workers[i].tid, NULL, worker_main,
+		    &workers[i]) != 0)
+			fatalx("main: cannot start thread %d", i);
+	log_info("sluice-api %s: listening on %s with %d threads",
+	    API_VERSION, sock_path, nthreads);
+
+	while (sigwait(&sigs, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
+		;
+	log_info("sluice-api: signal %d; finishing requests", sig);
+	atomic_store(&ctx.stopping, 1);
+	FCGX_ShutdownPending();
+	shutdown(ctx.listen_fd, SHUT_RDWR);
+	for (int i = 0; i < nthreads; i++) {
+		pthread_join(workers[i].tid, NULL);
+		db_close(workers[i].db);
+	}
+	close(ctx.listen_fd);
+	unlink(sock_path);
+	unlink(pid_path);
+	authcache_free(ctx.auth);
+	pthread_mutex_destroy(&ctx.accept_mu);
+	free(workers);
+	free(ctx.dummy_hash);
+	free(ctx.db_path);
+	free(ctx.htpasswd_path);
+	free(ctx.logs_dir);
+	free(sock_path);
+	free(pid_path);
+	log_info("sluice-api: stopped");
+	return 0;
+}

@@ -1,0 +1,220 @@
+/*
+ * reply.c: builds and sends replies. It alone maps enum sl_status and the
+ * HTTP-only errors to a status line and the error body
+ * {"error":{"code","message"}}. A reply is assembled in struct req and
+ * written by reply_send once the handler returns, so a handler that fails
+ * half-way can still replace its reply with an error. Every reply carries
+ * Cache-Control: no-store and X-Content-Type-Options: nosniff.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+#include "reply.h"
+
+static const struct {
+	int status;
+	const char *reason;
+	const char *code;
+} errs[RE_MAX] = {
+	[RE_INVALID] = {400, "Bad Request", "invalid"},
+	[RE_UNAUTHORIZED] = {401, "Unauthorized", "unauthorized"},
+	[RE_FORBIDDEN] = {403, "Forbidden", "forbidden"},
+	[RE_NOT_FOUND] = {404, "Not Found", "not_found"},
+	[RE_METHOD] = {405, "Method Not Allowed", "method_not_allowed"},
+	[RE_CONFLICT] = {409, "Conflict", "conflict"},
+	[RE_TOO_LARGE] = {413, "Content Too Large", "too_large"},
+	[RE_MEDIA] = {415, "Unsupported Media Type",
+	    "unsupported_media_type"},
+	[RE_INTERNAL] = {500, "Internal Server Error", "internal"},
+	[RE_BUSY] = {503, "Service Unavailable", "busy"},
+};
+
+static const enum reply_err from_status[SL_STATUS_MAX] = {
+	[SL_OK] = RE_INTERNAL,	/* reply_fail(SL_OK) is a programmer error */
+	[SL_INVALID] = RE_INVALID,
+	[SL_NOTFOUND] = RE_NOT_FOUND,
+	[SL_CONFLICT] = RE_CONFLICT,
+	[SL_BUSY] = RE_BUSY,
+	[SL_IO] = RE_INTERNAL,
+	[SL_DB] = RE_INTERNAL,
+};
+
+static void
+reset(struct req *r, int status)
+{
+	buf_fini(&r->out);
+	r->status = status;
+	r->replied = 1;
+}
+
+/* Adds a response header; name and value must not contain CR or LF. */
+void
+reply_header(struct req *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char val[512];
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (strpbrk(val, "\r\n") != NULL || strpbrk(name, "\r\n:") != NULL) {
+		log_warnx("reply_header: refused header %s", name);
+		return;
+	}
+	buf_printf(&r->hdrs, "%s: %s\r\n", name, val);
+}
+
+static void
+json_reply(struct req *r, int status, struct json_object *obj)
+{
+	reset(r, status);
+	buf_str(&r->out, jsonx_text(obj));
+	buf_str(&r->out, "\n");
+	json_object_put(obj);
+	reply_header(r, "Content-Type", "application/json");
+}
+
+/* Replies 200 with obj as JSON; takes obj's reference. */
+void
+reply_ok(struct req *r, struct json_object *obj)
+{
+	json_reply(r, 200, obj);
+}
+
+/* Replies 201 Created with obj as JSON; takes obj's reference. */
+void
+reply_created(struct req *r, struct json_object *obj)
+{
+	json_reply(r, 201, obj);
+}
+
+/* Replies 202 Accepted with obj as JSON; takes obj's reference. */
+void
+reply_accepted(struct req *r, struct json_object *obj)
+{
+	json_reply(r, 202, obj);
+}
+
+/*
+ * Replies 503 with obj as JSON (the health check's own shape, not an
+ * error body); takes obj's reference.
+ */
+void
+reply_unavailable(struct req *r, struct json_object *obj)
+{
+	json_reply(r, 503, obj);
+}
+
+/* Replies 204 No Content. */
+void
+reply_no_content(struct req *r)
+{
+	reset(r, 204);
+}
+
+/* Replies 200 with len bytes of data (copied) of type ctype. */
+void
+reply_text(struct req *r, const char *ctype, const char *data, size_t len)
+{
+	reset(r, 200);
+	buf_add(&r->out, data, len);
+	reply_header(r, "Content-Type", "%s", ctype);
+}
+
+/*
+ * The credential verifier's success: 204 naming the user for nginx's
+ * auth_request_set.
+ */
+void
+reply_auth(struct req *r, const char *user)
+{
+	reset(r, 204);
+	reply_header(r, "X-Sluice-User", "%s", user);
+}
+
+static void
+verror(struct req *r, enum reply_err e, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	struct json_object *body, *err;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* A handler may have added headers for a success reply; drop them. */
+	buf_fini(&r->hdrs);
+	if (e == RE_UNAUTHORIZED)
+		reply_header(r, "WWW-Authenticate",
+		    "Basic realm=\"Sluice\", charset=\"UTF-8\"");
+	body = json_object_new_object();
+	err = json_object_new_object();
+	jsonx_add_str(err, "code", errs[e].code);
+	jsonx_add_str(err, "message", msg);
+	json_object_object_add(body, "error", err);
+	json_reply(r, errs[e].status, body);
+}
+
+/* Replies with the error for status s and a printf-style message. */
+void
+reply_fail(struct req *r, enum sl_status s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(r, s < SL_STATUS_MAX ? from_status[s] : RE_INTERNAL, fmt, ap);
+	va_end(ap);
+}
+
+/* Replies with error e and a printf-style message. */
+void
+reply_error(struct req *r, enum reply_err e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(r, e < RE_MAX ? e : RE_INTERNAL, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	default:
+		for (int i = 0; i < RE_MAX; i++)
+			if (errs[i].status == status)
+				return errs[i].reason;
+		return "Unknown";
+	}
+}
+
+/*
+ * Writes the reply to the FastCGI stream. A handler that never replied is
+ * a programmer error, answered 500 rather than left hanging.
+ */
+void
+reply_send(struct req *r)
+{
+	FCGX_Stream *out = r->fr->out;
+
+	if (!r->replied) {
+		log_warnx("reply_send: %s: handler sent no reply",
+		    r->method ? r->method : "?");
+		reply_error(r, RE_INTERNAL, "no reply");
+	}
+	FCGX_FPrintF(out, "Status: %d %s\r\n", r->status, reason(r->status));
+	FCGX_PutS("Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n", out);
+	if (r->hdrs.len > 0)
+		FCGX_PutStr(r->hdrs.p, (int)r->hdrs.len, out);
+	if (r->status != 204)
+		FCGX_FPrintF(out, "Content-Length: %zu\r\n", r->out.len);
+	FCGX_PutS("\r\n", out);
+	if (r->status != 204 && r->out.len > 0)
+		FCGX_PutStr(r->out.p, (int)r->out.len, out);
+}

@@ -1,0 +1,459 @@
+/*
+ * request.c: everything sluice-api reads from a request: FastCGI params,
+ * the decoded path segments, query parameters (unknown or repeated ones are
+ * refused, so a typo never silently changes a result), the body (capped at
+ * API_BODY_MAX, checked against CONTENT_LENGTH before reading), JSON
+ * bodies (only through jsonx_parse), and the caller's role from the users
+ * table. It does not decide what a route may do; router.c does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "reply.h"
+#include "request.h"
+#include "xalloc.h"
+
+static const char sql_role[] = "SELECT role FROM users WHERE name = :name";
+
+static const char *const role_names[ROLE_MAX] = {
+	[ROLE_NONE] = "none",
+	[ROLE_WORKER] = "worker",
+	[ROLE_VIEWER] = "viewer",
+	[ROLE_OPERATOR] = "operator",
+	[ROLE_ADMIN] = "admin",
+};
+
+/* Returns the users-table name of role (static storage). */
+const char *
+role_name(enum role role)
+{
+	return role < ROLE_MAX ? role_names[role] : "none";
+}
+
+/* Returns the FastCGI param name, or NULL when absent or empty. */
+const char *
+req_param(struct req *r, const char *name)
+{
+	const char *v = FCGX_GetParam(name, r->fr->envp);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * Prepares r for the accepted request fr. Borrowed pointers live until
+ * FCGX_Finish_r; owned ones are released by req_free.
+ */
+void
+req_init(struct req *r, struct ctx *ctx, sqlite3 *db, FCGX_Request *fr)
+{
+	memset(r, 0, sizeof(*r));
+	r->ctx = ctx;
+	r->db = db;
+	r->fr = fr;
+	r->method = req_param(r, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "GET";
+	r->user = req_param(r, "REMOTE_USER");
+	r->addr = req_param(r, "REMOTE_ADDR");
+	r->status = 500;
+}
+
+/* Releases everything r owns; r may be reused after req_init. */
+void
+req_free(struct req *r)
+{
+	for (int i = 0; i < API_MAX_ARGS; i++)
+		free(r->arg[i]);
+	for (int i = 0; i < r->nq; i++) {
+		free(r->q[i].key);
+		free(r->q[i].val);
+	}
+	free(r->q);
+	free(r->body);
+	buf_fini(&r->hdrs);
+	buf_fini(&r->out);
+	memset(r, 0, sizeof(*r));
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decodes n bytes of s ('+' is a space when plus is set). Returns
+ * a new string, or NULL when an escape is malformed or decodes to NUL.
+ */
+static char *
+pct_decode(const char *s, size_t n, int plus)
+{
+	char *out = xmalloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int hi, lo;
+
+			if (n - i < 3)
+				goto bad;
+			hi = hexval(s[i + 1]);
+			lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			*o++ = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (plus && s[i] == '+') {
+			*o++ = ' ';
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/*
+ * Splits the request path (REQUEST_URI without its query, else
+ * DOCUMENT_URI) into at most max decoded segments stored in segs, which
+ * the caller frees. Returns the count, or -1 when the path is malformed
+ * (bad escape, empty segment, "." or "..", a decoded '/', too many).
+ */
+int
+req_split_path(struct req *r, char **segs, int max)
+{
+	const char *uri = req_param(r, "REQUEST_URI"), *p, *end, *slash;
+	int n = 0;
+
+	if (uri == NULL)
+		uri = req_param(r, "DOCUMENT_URI");
+	if (uri == NULL || *uri != '/')
+		return -1;
+	end = uri + strcspn(uri, "?#");
+	p = uri + 1;
+	while (p < end) {
+		char *seg;
+
+		slash = memchr(p, '/', (size_t)(end - p));
+		if (slash == NULL)
+			slash = end;
+		if (n == max)
+			goto bad;
+		seg = pct_decode(p, (size_t)(slash - p), 0);
+		if (seg == NULL)
+			goto bad;
+		segs[n++] = seg;
+		if (*seg == '\0' && slash != end)
+			goto bad;
+		if (strchr(seg, '/') || !strcmp(seg, ".") || !strcmp(seg, ".."))
+			goto bad;
+		p = slash + 1;
+	}
+	/* A trailing slash ("/api/flows/") leaves an empty last segment. */
+	if (n > 0 && *segs[n - 1] == '\0') {
+		free(segs[--n]);
+		segs[n] = NULL;
+	}
+	return n;
+bad:
+	while (n > 0) {
+		free(segs[--n]);
+		segs[n] = NULL;
+	}
+	return -1;
+}
+
+static int
+in_list(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && strncmp(p, key, n) == 0)
+			return 1;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * Parses QUERY_STRING. allowed is a comma-separated list of the route's
+ * parameter names. Unknown, repeated or badly escaped parameters are
+ * answered 400. Returns 0 or -1 (replied).
+ */
+int
+req_parse_query(struct req *r, const char *allowed)
+{
+	const char *qs = req_param(r, "QUERY_STRING"), *p;
+
+	if (qs == NULL)
+		return 0;
+	for (p = qs; *p;) {
+		size_t len = strcspn(p, "&"), klen;
+		const char *eq;
+		char *key, *val;
+
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		eq = memchr(p, '=', len);
+		klen = eq ? (size_t)(eq - p) : len;
+		key = pct_decode(p, klen, 1);
+		val = eq ? pct_decode(eq + 1, len - klen - 1, 1) : xstrdup("");
+		if (key == NULL || val == NULL) {
+			free(key);
+			free(val);
+			reply_error(r, RE_INVALID, "malformed query string");
+			return -1;
+		}
+		r->q = xrealloc(r->q, sizeof(*r->q) * (size_t)(r->nq + 1));
+		r->q[r->nq].key = key;
+		r->q[r->nq].val = val;
+		r->nq++;
+		if (!in_list(allowed, key)) {
+			reply_error(r, RE_INVALID, "unknown query parameter "
+			    "\"%.64s\"%s%s", key, *allowed ? "; allowed: " :
+			    " (this route takes none)", allowed);
+			return -1;
+		}
+		for (int i = 0; i < r->nq - 1; i++)
+			if (strcmp(r->q[i].key, key) == 0) {
+				reply_error(r, RE_INVALID, "query parameter "
+				    "\"%s\" given more than once", key);
+				return -1;
+			}
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return 0;
+}
+
+/* Returns the decoded value of query parameter key (borrowed) or NULL. */
+const char *
+req_query(struct req *r, const char *key)
+{
+	for (int i = 0; i < r->nq; i++)
+		if (strcmp(r->q[i].key, key) == 0)
+			return r->q[i].val;
+	return NULL;
+}
+
+/*
+ * Reads integer query parameter key into *out (def when absent). Values
+ * that are not decimal integers within [min, max] are answered 400 naming
+ * the parameter. Returns 0 or -1 (replied).
+ */
+int
+req_query_int(struct req *r, const char *key, int64_t def, int64_t min,
+    int64_t max, int64_t *out)
+{
+	const char *v = req_query(r, key);
+	char *end;
+	long long n;
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max ||
+	    strspn(v, "-0123456789") != strlen(v)) {
+		reply_error(r, RE_INVALID, "%s: must be an integer from "
+		    "%lld to %lld", key, (long long)min, (long long)max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/*
+ * Reads boolean query parameter key ("true"/"false"/"1"/"0"; absent is
+ * false). Returns 0 or -1 (replied).
+ */
+int
+req_query_bool(struct req *r, const char *key, int *out)
+{
+	const char *v = req_query(r, key);
+
+	*out = 0;
+	if (v == NULL || !strcmp(v, "false") || !strcmp(v, "0"))
+		return 0;
+	if (!strcmp(v, "true") || !strcmp(v, "1")) {
+		*out = 1;
+		return 0;
+	}
+	reply_error(r, RE_INVALID, "%s: must be true or false", key);
+	return -1;
+}
+
+/* Reads the list parameter "limit" (1..500, default 50). */
+int
+req_limit(struct req *r, int64_t *limit)
+{
+	return req_query_int(r, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX,
+	    limit);
+}
+
+/*
+ * Reads the body: exactly CONTENT_LENGTH bytes, refused with 413 before
+ * reading when over API_BODY_MAX. Returns 0 or -1 (replied).
+ */
+int
+req_read_body(struct req *r)
+{
+	const char *cl = req_param(r, "CONTENT_LENGTH");
+	unsigned long long n;
+	char *end;
+	size_t got = 0;
+
+	if (cl == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (*end != '\0' || errno != 0 || cl[0] == '-') {
+		reply_error(r, RE_INVALID, "invalid Content-Length");
+		return -1;
+	}
+	if (n > API_BODY_MAX) {
+		reply_error(r, RE_TOO_LARGE, "request body is larger than "
+		    "%d bytes", API_BODY_MAX);
+		return -1;
+	}
+	r->body = xmalloc((size_t)n + 1);
+	while (got < n) {
+		int k = FCGX_GetStr(r->body + got, (int)(n - got), r->fr->in);
+
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	r->body[got] = '\0';
+	r->body_len = got;
+	if (got < n) {
+		reply_error(r, RE_INVALID, "request body shorter than "
+		    "Content-Length");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Looks up REMOTE_USER's role. Returns 0 (r->role set, ROLE_NONE when the
+ * user is absent or has no row) or -1 when the database failed (replied).
+ */
+int
+req_load_role(struct req *r)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	r->role = ROLE_NONE;
+	if (r->user == NULL)
+		return 0;
+	if ((st = db_prepare(r->db, sql_role)) == NULL) {
+		reply_fail(r, SL_DB, "cannot read users");
+		return -1;
+	}
+	db_bind_text(st, ":name", r->user);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *name = db_col_text(st, 0);
+
+		for (int i = ROLE_WORKER; i < ROLE_MAX; i++)
+			if (strcmp(name, role_names[i]) == 0)
+				r->role = (enum role)i;
+	} else if (rc != SQLITE_DONE) {
+		reply_fail(r, db_status(r->db, rc), "cannot read users");
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/*
+ * Parses the body as a JSON object. An empty body is an empty object when
+ * optional is set. Returns a new object the caller puts, or NULL
+ * (replied 400).
+ */
+struct json_object *
+req_json_object(struct req *r, int optional)
+{
+	char why[256];
+	struct json_object *obj;
+
+	if (r->body_len == 0) {
+		if (optional)
+			return json_object_new_object();
+		reply_error(r, RE_INVALID, "a JSON object body is required");
+		return NULL;
+	}
+	obj = jsonx_parse(r->body, r->body_len, why, sizeof(why));
+	if (obj == NULL) {
+		reply_error(r, RE_INVALID, "%s", why);
+		return NULL;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		reply_error(r, RE_INVALID, "body: expected object, got %s",
+		    req_type_name(obj));
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/*
+ * Refuses keys of obj not in the comma-separated list allowed, naming the
+ * first one (where prefixes the message, e.g. "body"). Returns 0 or -1
+ * (replied).
+ */
+int
+req_check_keys(struct req *r, struct json_object *obj, const char *allowed,
+    const char *where)
+{
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		if (!in_list(allowed, key)) {
+			reply_error(r, RE_INVALID, "%s: unknown key \"%.64s\"",
+			    where, key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Names v's JSON type for messages ("integer", "string", "null"...). */
+const char *
+req_type_name(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "boolean";
+	case json_type_double: return "number";
+	case json_type_int: return "integer";
+	case json_type_object: return "object";
+	case json_type_array: return "array";
+	case json_type_string: return "string";
+	}
+	return "unknown";
+}

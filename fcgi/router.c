@@ -1,0 +1,202 @@
+/*
+ * router.c: the route table and nothing else but the checks every route
+ * shares, in this order: path (404) and method (405 with Allow), role from
+ * REMOTE_USER (401 without a known user, 403 naming the role needed),
+ * query parameters (400 for unknown ones), and for mutating methods the
+ * JSON content type (415; the CSRF defence, since browsers resend Basic
+ * credentials on their own) and the body size (413). Only then does the
+ * handler run. tests/api/openapi_covers_routes.sh reads this table: keep
+ * one route per line, as {"METHOD", "/api/path", ...}.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "reply.h"
+#include "request.h"
+#include "router.h"
+#include "xalloc.h"
+
+struct route {
+	const char *method;
+	const char *path;	/* "{x}" segments are captured in order */
+	api_handler *handler;
+	enum role min_role;	/* ROLE_NONE: no authentication */
+	const char *query;	/* allowed query parameters, comma-separated */
+};
+
+static const struct route routes[] = {
+	{"GET", "/api/health", api_health, ROLE_NONE, ""},
+	{"GET", "/api/openapi.json", api_openapi, ROLE_VIEWER, ""},
+	{"GET", "/api/metrics", api_metrics, ROLE_VIEWER, ""},
+	{"GET", "/api/flows", api_flows_list, ROLE_VIEWER,
+	    "archived,limit,cursor"},
+	{"GET", "/api/flows/{name}", api_flows_get, ROLE_VIEWER, "version"},
+	{"PUT", "/api/flows/{name}", api_flows_put, ROLE_ADMIN, ""},
+	{"PATCH", "/api/flows/{name}", api_flows_patch, ROLE_ADMIN, ""},
+	{"DELETE", "/api/flows/{name}", api_flows_delete, ROLE_ADMIN, ""},
+	{"POST", "/api/flows/{name}/runs", api_runs_create, ROLE_OPERATOR, ""},
+	{"GET", "/api/runs", api_runs_list, ROLE_VIEWER,
+	    "flow,state,limit,cursor"},
+	{"GET", "/api/runs/{id}", api_runs_get, ROLE_VIEWER, ""},
+	{"POST", "/api/runs/{id}/cancel", api_runs_cancel, ROLE_OPERATOR, ""},
+	{"POST", "/api/runs/{id}/retry", api_runs_retry, ROLE_OPERATOR, ""},
+	{"POST", "/api/runs/{id}/rerun", api_runs_rerun, ROLE_OPERATOR, ""},
+	{"GET", "/api/runs/{id}/tasks/{task}/log", api_logs_get, ROLE_VIEWER,
+	    "offset,attempt,limit,download"},
+	{"GET", "/api/workers", api_workers_list, ROLE_VIEWER, "limit,cursor"},
+	{"PATCH", "/api/workers/{name}", api_workers_patch, ROLE_ADMIN, ""},
+	{"GET", "/api/events", api_events_list, ROLE_VIEWER,
+	    "actor,object_type,object_id,action,limit,cursor"},
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/*
+ * Matches segs against pattern; on success stores copies of the "{x}"
+ * segments in args (the caller frees them) and returns 1.
+ */
+static int
+match(const char *pattern, char **segs, int nseg, char **args)
+{
+	char *pat = xstrdup(pattern), *save = NULL, *tok;
+	int i = 0, na = 0, ok = 1;
+
+	for (tok = strtok_r(pat, "/", &save); tok != NULL;
+	    tok = strtok_r(NULL, "/", &save), i++) {
+		if (i >= nseg) {
+			ok = 0;
+			break;
+		}
+		if (tok[0] == '{') {
+			if (args != NULL && na < API_MAX_ARGS)
+				args[na] = xstrdup(segs[i]);
+			na++;
+		} else if (strcmp(tok, segs[i]) != 0) {
+			ok = 0;
+			break;
+		}
+	}
+	if (i != nseg)
+		ok = 0;
+	free(pat);
+	return ok;
+}
+
+static int
+mutating(const char *method)
+{
+	return !strcmp(method, "POST") || !strcmp(method, "PUT") ||
+	    !strcmp(method, "PATCH") || !strcmp(method, "DELETE");
+}
+
+/*
+ * Returns 1 for "application/json" with at most a "charset=utf-8"
+ * parameter, in any letter case.
+ */
+static int
+json_content_type(const char *ct)
+{
+	const char *p;
+	size_t n;
+
+	if (ct == NULL)
+		return 0;
+	n = strcspn(ct, ";");
+	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+		n--;
+	if (n != 16 || strncasecmp(ct, "application/json", 16) != 0)
+		return 0;
+	p = ct + strcspn(ct, ";");
+	if (*p == '\0')
+		return 1;
+	p++;
+	p += strspn(p, " \t");
+	return strcasecmp(p, "charset=utf-8") == 0 ||
+	    strcasecmp(p, "charset=\"utf-8\"") == 0;
+}
+
+static int
+allowed(enum role have, enum role need, const char *method)
+{
+	if (need == ROLE_NONE)
+		return 1;
+	if (have == ROLE_WORKER)
+		return need == ROLE_VIEWER && strcmp(method, "GET") == 0;
+	return have >= need;
+}
+
+/*
+ * Routes r to its handler after the shared checks, and leaves the reply in
+ * r for reply_send.
+ */
+void
+router_dispatch(struct req *r)
+{
+	char *segs[REQ_MAX_SEGS] = {0};
+	const struct route *rt = NULL;
+	char allow[64] = "";
+	int nseg;
+	size_t i;
+
+	nseg = req_split_path(r, segs, REQ_MAX_SEGS);
+	if (nseg < 2 || strcmp(segs[0], "api") != 0) {
+		reply_error(r, RE_NOT_FOUND, "no such API path");
+		goto out;
+	}
+	for (i = 0; i < NROUTES; i++) {
+		if (!match(routes[i].path, segs, nseg, NULL))
+			continue;
+		if (strcmp(routes[i].method, r->method) == 0) {
+			rt = &routes[i];
+			break;
+		}
+		if (strstr(allow, routes[i].method) == NULL)
+			snprintf(allow + strlen(allow), sizeof(allow) -
+			    strlen(allow), "%s%s", *allow ? ", " : "",
+			    routes[i].method);
+	}
+	if (rt == NULL) {
+		if (*allow) {
+			reply_error(r, RE_METHOD, "%s is not allowed here; "
+			    "allowed: %s", r->method, allow);
+			reply_header(r, "Allow", "%s", allow);
+		} else {
+			reply_error(r, RE_NOT_FOUND, "no such API path");
+		}
+		goto out;
+	}
+	match(rt->path, segs, nseg, r->arg);
+	if (rt->min_role != ROLE_NONE) {
+		if (req_load_role(r) == -1)
+			goto out;
+		if (r->user == NULL || r->role == ROLE_NONE) {
+			reply_error(r, RE_UNAUTHORIZED, "authentication "
+			    "required");
+			goto out;
+		}
+		if (!allowed(r->role, rt->min_role, r->method)) {
+			reply_error(r, RE_FORBIDDEN, "%s %s needs role %s; "
+			    "user \"%s\" is %s", r->method, rt->path,
+			    role_name(rt->min_role), r->user,
+			    role_name(r->role));
+			goto out;
+		}
+	}
+	if (req_parse_query(r, rt->query) == -1)
+		goto out;
+	if (mutating(r->method)) {
+		if (!json_content_type(req_param(r, "CONTENT_TYPE"))) {
+			reply_error(r, RE_MEDIA, "%s needs Content-Type: "
+			    "application/json", r->method);
+			goto out;
+		}
+		if (req_read_body(r) == -1)
+			goto out;
+	}
+	rt->handler(r);
+out:
+	for (int k = 0; k < REQ_MAX_SEGS; k++)
+		free(segs[k]);
+}
