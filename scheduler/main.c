@@ -1,0 +1,205 @@
+/*
+ * main.c: sluice-scheduler's start and stop. Reads the configuration from
+ * the environment (SLUICE_DATA, SLUICE_WORKER_NAME, SLUICE_POOL,
+ * SLUICE_CONCURRENCY, SLUICE_KILL_GRACE_S, SLUICE_WORKER_STALE_S,
+ * SLUICE_LOG_MAX_BYTES, SLUICE_RETENTION_DAYS), opens the database,
+ * registers the worker, writes run/sluice-scheduler.pid, binds the wake
+ * socket, and hands over to loop_run. fatal() is used only here, before
+ * the loop starts. It also keeps the small cache of flow definitions the
+ * other files read.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "paths.h"
+#include "sched.h"
+#include "timefmt.h"
+#include "wake.h"
+#include "xalloc.h"
+
+static const char sql_def[] =
+    "SELECT definition FROM flow_versions"
+    " WHERE flow = :flow AND version = :version";
+
+static int64_t
+env_int(const char *name, int64_t def, int64_t min, int64_t max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		fatalx("main: %s=%s: must be an integer from %lld to %lld",
+		    name, v, (long long)min, (long long)max);
+	return n;
+}
+
+static void
+config_load(struct sched_config *c)
+{
+	const char *v;
+	char *abs;
+
+	abs = realpath(paths_data_dir(), NULL);
+	if (abs == NULL)
+		fatal("main: data directory %s", paths_data_dir());
+	c->data_dir = abs;
+	if (gethostname(c->host, sizeof(c->host)) == -1)
+		snprintf(c->host, sizeof(c->host), "localhost");
+	c->host[sizeof(c->host) - 1] = '\0';
+	v = getenv("SLUICE_WORKER_NAME");
+	c->worker = xstrdup(v && *v ? v : c->host);
+	v = getenv("SLUICE_POOL");
+	c->pool = xstrdup(v && *v ? v : "default");
+	v = getenv("SLUICE_CONCURRENCY");
+	c->concurrency_set = v != NULL && *v != '\0';
+	c->concurrency = (int)env_int("SLUICE_CONCURRENCY", 8, 1, 4096);
+	c->kill_grace_ms = env_int("SLUICE_KILL_GRACE_S", 10, 0, 3600) * 1000;
+	c->stale_ms = env_int("SLUICE_WORKER_STALE_S", 30, 3, 86400) * 1000;
+	c->log_max_bytes = env_int("SLUICE_LOG_MAX_BYTES", 100 << 20, 4096,
+	    INT64_MAX / 2);
+	c->retention_days = (int)env_int("SLUICE_RETENTION_DAYS", 30, 0,
+	    100000);
+	if (strlen(c->worker) > 64 || strchr(c->worker, '/') != NULL)
+		fatalx("main: SLUICE_WORKER_NAME must be at most 64 characters"
+		    " without '/'");
+}
+
+static void
+write_pidfile(struct sched *s)
+{
+	char *path = xasprintf("%s/run/sluice-scheduler.pid", s->cfg.data_dir);
+	char *tmp = xasprintf("%s.%d", path, (int)getpid());
+	FILE *f;
+
+	f = fopen(tmp, "we");
+	if (f == NULL || fprintf(f, "%d\n", (int)getpid()) < 0 ||
+	    fclose(f) != 0 || rename(tmp, path) == -1)
+		fatal("main: %s", path);
+	free(tmp);
+	free(path);
+}
+
+static int
+setup_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		fatal("main: sigprocmask");
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd == -1)
+		fatal("main: signalfd");
+	/* A task that closed its end must not kill us when we write. */
+	signal(SIGPIPE, SIG_IGN);
+	return fd;
+}
+
+static void
+new_incarnation(char out[33])
+{
+	unsigned char rnd[16];
+	static const char hex[] = "0123456789abcdef";
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		fatal("main: getrandom");
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hex[rnd[i] >> 4];
+		out[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+/*
+ * Returns the definition text of flow at version, a new string the caller
+ * frees, or NULL when there is none (logged).
+ */
+char *
+sched_def_text(struct sched *s, const char *flow, int64_t version)
+{
+	sqlite3_stmt *st = db_prepare(s->db, sql_def);
+	char *def = NULL;
+
+	if (st == NULL)
+		return NULL;
+	db_bind_text(st, ":flow", flow);
+	db_bind_int64(st, ":version", version);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		def = xstrdup(db_col_text(st, 0));
+	else
+		log_warnx("sched_def_text: flow %s version %lld not found",
+		    flow, (long long)version);
+	sqlite3_finalize(st);
+	return def;
+}
+
+int
+main(void)
+{
+	struct sched s;
+	char *dbpath, *migdir, why[512];
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.wake_fd = -1;
+	config_load(&s.cfg);
+	new_incarnation(s.incarnation);
+	s.limit = s.cfg.concurrency;
+
+	dbpath = xasprintf("%s/sluice.db", s.cfg.data_dir);
+	s.db = db_open(dbpath);
+	if (s.db == NULL)
+		fatalx("main: cannot open %s", dbpath);
+	free(dbpath);
+	migdir = paths_migrations_dir();
+	if (migrate_apply(s.db, migdir, why, sizeof(why)) == -1)
+		fatalx("main: migrations: %s", why);
+	free(migdir);
+
+	s.sig_fd = setup_signals();
+	if (heartbeat_register(&s) == -1)
+		fatalx("main: cannot register worker %s", s.cfg.worker);
+	write_pidfile(&s);
+	s.wake_fd = wake_listen(s.cfg.worker, &s.wake_path);
+	if (s.wake_fd == -1)
+		log_warnx("main: no wake socket; polling every second");
+	notify_init();
+	log_info("main: worker %s (pool %s, incarnation %s, limit %d) "
+	    "started on %s, data %s", s.cfg.worker, s.cfg.pool,
+	    s.incarnation, s.limit, s.cfg.host, s.cfg.data_dir);
+
+	rc = loop_run(&s);
+
+	if (s.wake_path != NULL)
+		unlink(s.wake_path);
+	free(s.wake_path);
+	if (s.wake_fd != -1)
+		close(s.wake_fd);
+	db_close(s.db);
+	log_info("main: worker %s stopped", s.cfg.worker);
+	free(s.cfg.data_dir);
+	free(s.cfg.worker);
+	free(s.cfg.pool);
+	return rc;
+}

@@ -1,0 +1,393 @@
+/*
+ * reap.c: the end of a task process. Collects exit statuses (SIGCHLD via
+ * signalfd, then waitpid), stops process groups (SIGTERM, then SIGKILL
+ * after SLUICE_KILL_GRACE_S) for timeouts, cancels and shutdown, and
+ * finishes an attempt only once its leader was reaped AND both output
+ * pipes reached end of file, so no output is lost. Finishing reads the
+ * result file (at most 1 MiB of valid JSON), writes the attempt's final
+ * state and, when the task failed and has retries left, its next attempt
+ * AWAITING_RETRY with not_before, in one transaction. Also reports
+ * log_size at most once a second per attempt.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "sched.h"
+#include "timefmt.h"
+#include "xalloc.h"
+
+static const char sql_end_attempt[] =
+    "UPDATE task_runs SET state = :state, exit_code = :exit_code,"
+    " signal = :signal, result = :result, log_size = :log_size,"
+    " reason = :reason, ended_at = :now, updated_at = :now"
+    " WHERE run_id = :id AND task = :task AND attempt = :attempt"
+    " AND state = 'RUNNING' AND incarnation = :inc";
+static const char sql_retry[] =
+    "INSERT INTO task_runs (run_id, task, attempt, state, not_before,"
+    " created_at, updated_at) VALUES (:id, :task, :attempt,"
+    " 'AWAITING_RETRY', :not_before, :now, :now)";
+static const char sql_log_size[] =
+    "UPDATE task_runs SET log_size = :size, updated_at = :now"
+    " WHERE run_id = :id AND task = :task AND attempt = :attempt"
+    " AND state = 'RUNNING' AND incarnation = :inc";
+
+/* Frees a (NULL is fine); the process must be gone or abandoned. */
+void
+reap_free_attempt(struct attempt *a)
+{
+	if (a == NULL)
+		return;
+	logsink_fini(&a->log);
+	free(a->stop_reason);
+	free(a->result_path);
+	free(a);
+}
+
+static struct attempt *
+find_pid(struct sched *s, pid_t pid)
+{
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		for (int i = 0; i < r->ntasks; i++)
+			if (r->tasks[i].proc != NULL &&
+			    r->tasks[i].proc->pid == pid &&
+			    !r->tasks[i].proc->exited)
+				return r->tasks[i].proc;
+	return NULL;
+}
+
+/* Collects every exited child's status. */
+void
+reap_children(struct sched *s)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct attempt *a = find_pid(s, pid);
+
+		if (a == NULL)
+			continue;
+		a->exited = 1;
+		a->status = status;
+		a->exited_mono = timefmt_mono_ms();
+	}
+}
+
+/*
+ * Stops attempt a: SIGTERM to its process group now, SIGKILL after the
+ * grace period (reap_enforce_kills). The attempt will end in state st
+ * with reason, without retry when no_retry is set. An attempt already
+ * stopping or already exited keeps its first outcome.
+ */
+void
+reap_stop(struct sched *s, struct attempt *a, enum task_state st,
+    const char *reason, int no_retry)
+{
+	struct run *r = a->run;
+
+	if (a->term_mono != 0 || a->exited)
+		return;
+	a->stop_state = st;
+	a->stop_reason = xstrdup(reason);
+	a->no_retry = no_retry;
+	a->term_mono = timefmt_mono_ms();
+	logsink_note(&a->log, "sluice: %s; sending SIGTERM to the process "
+	    "group", reason);
+	log_info("run %s: task %s attempt %d: %s; SIGTERM to group %d",
+	    r->id, r->tasks[a->task].name, a->attempt, reason, (int)a->pid);
+	if (kill(-a->pid, SIGTERM) == -1 && errno != ESRCH)
+		log_warn("reap_stop: kill %d", (int)a->pid);
+	(void)s;
+}
+
+static void
+kill_group(struct attempt *a, const char *why)
+{
+	struct run *r = a->run;
+
+	a->killed = 1;
+	logsink_note(&a->log, "sluice: %s; sending SIGKILL to the process "
+	    "group", why);
+	log_info("run %s: task %s attempt %d: %s; SIGKILL to group %d",
+	    r->id, r->tasks[a->task].name, a->attempt, why, (int)a->pid);
+	kill(-a->pid, SIGKILL);
+}
+
+/*
+ * Sends SIGKILL to groups still alive after the grace period, and stops
+ * waiting for output from processes a finished task left behind holding
+ * its pipes (killed after PIPE_LINGER_MS, abandoned 2 s later).
+ */
+void
+reap_enforce_kills(struct sched *s)
+{
+	int64_t mono = timefmt_mono_ms();
+
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		for (int i = 0; i < r->ntasks; i++) {
+			struct attempt *a = r->tasks[i].proc;
+
+			if (a == NULL)
+				continue;
+			if (a->term_mono != 0 && !a->killed &&
+			    mono - a->term_mono >= s->cfg.kill_grace_ms &&
+			    (!a->exited || !logsink_eof(&a->log)))
+				kill_group(a, "still running after the grace "
+				    "period");
+			if (a->exited && !logsink_eof(&a->log)) {
+				int64_t since = mono - a->exited_mono;
+
+				if (since >= PIPE_LINGER_MS && !a->killed)
+					kill_group(a, "the task exited but "
+					    "processes it started still hold "
+					    "its output");
+				if (since >= PIPE_LINGER_MS + 2000)
+					logsink_close_pipes(&a->log);
+			}
+		}
+}
+
+/*
+ * Reads the result file of a successful attempt. Returns 0 with *out set
+ * (NULL when there is no file), or -1 with why.
+ */
+static int
+read_result(const char *path, char **out, char *why, size_t whysz)
+{
+	struct json_object *obj;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, ret = -1;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(why, whysz, "cannot read SLUICE_RESULT: %s",
+		    strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(RESULT_MAX + 2);
+	while (len <= RESULT_MAX) {
+		n = read(fd, buf + len, RESULT_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > RESULT_MAX) {
+		snprintf(why, whysz, "result in SLUICE_RESULT is larger than "
+		    "%d bytes", RESULT_MAX);
+		goto out;
+	}
+	if (len == 0) {
+		ret = 0;	/* an empty file means no result */
+		goto out;
+	}
+	if ((obj = jsonx_parse(buf, len, why, whysz)) == NULL)
+		goto out;
+	*out = xstrdup(jsonx_text(obj));
+	json_object_put(obj);
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+static int
+step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Writes the end of attempt a. Returns 0 when done (a is freed and the
+ * task updated), -1 to try again later (busy database).
+ */
+static int
+finish_attempt(struct sched *s, struct attempt *a)
+{
+	struct run *r = a->run;
+	struct task *t = &r->tasks[a->task];
+	enum task_state st;
+	char reason[600] = "", why[512], *result = NULL;
+	int code = -1, sig = -1, retry = 0, ret = -1;
+	int64_t now = timefmt_now_ms(), nb = 0;
+	sqlite3_stmt *q = NULL;
+
+	logsink_flush(&a->log);
+	if (WIFEXITED(a->status))
+		code = WEXITSTATUS(a->status);
+	else if (WIFSIGNALED(a->status))
+		sig = WTERMSIG(a->status);
+	if (a->stop_state != TASK_PENDING) {
+		st = a->stop_state;
+		snprintf(reason, sizeof(reason), "%s", a->stop_reason);
+	} else if (code == 0) {
+		st = TASK_COMPLETED;
+		if (read_result(a->result_path, &result, why, sizeof(why)) ==
+		    -1) {
+			st = TASK_FAILED;
+			snprintf(reason, sizeof(reason), "invalid result: %s",
+			    why);
+			logsink_note(&a->log, "sluice: task failed: invalid "
+			    "result: %s", why);
+		}
+	} else {
+		st = TASK_FAILED;
+		if (sig > 0)
+			snprintf(reason, sizeof(reason), "killed by signal %d",
+			    sig);
+		else
+			snprintf(reason, sizeof(reason), "exit code %d", code);
+	}
+	if (st == TASK_FAILED && !a->no_retry && a->attempt <= t->retries &&
+	    !r->cancelling && !r->timed_out && !s->stopping) {
+		retry = 1;
+		nb = now + dag_retry_delay_ms(t, a->attempt);
+	}
+	logsink_flush(&a->log);
+	if (!states_task_can(TASK_RUNNING, st)) {
+		log_warnx("run %s: task %s: bad end state %s", r->id, t->name,
+		    states_task_name(st));
+		st = TASK_FAILED;
+	}
+	if (db_begin_write(s->db) != SL_OK)
+		goto out;
+	if ((q = db_prepare(s->db, sql_end_attempt)) == NULL)
+		goto out;
+	db_bind_text(q, ":state", states_task_name(st));
+	if (code >= 0)
+		db_bind_int64(q, ":exit_code", code);
+	else
+		db_bind_null(q, ":exit_code");
+	if (sig > 0)
+		db_bind_int64(q, ":signal", sig);
+	else
+		db_bind_null(q, ":signal");
+	db_bind_text(q, ":result", st == TASK_COMPLETED ? result : NULL);
+	db_bind_int64(q, ":log_size", a->log.size);
+	db_bind_text(q, ":reason", reason[0] ? reason : NULL);
+	db_bind_int64(q, ":now", now);
+	db_bind_text(q, ":id", r->id);
+	db_bind_text(q, ":task", t->name);
+	db_bind_int64(q, ":attempt", a->attempt);
+	db_bind_text(q, ":inc", s->incarnation);
+	if (step_done(q) == -1)
+		goto out;
+	q = NULL;
+	if (sqlite3_changes(s->db) == 0) {
+		/* Another scheduler marked it CRASHED and owns the run. */
+		r->lost = 1;
+		db_rollback(s->db);
+		goto drop;
+	}
+	if (retry) {
+		if ((q = db_prepare(s->db, sql_retry)) == NULL)
+			goto out;
+		db_bind_text(q, ":id", r->id);
+		db_bind_text(q, ":task", t->name);
+		db_bind_int64(q, ":attempt", a->attempt + 1);
+		db_bind_int64(q, ":not_before", nb);
+		db_bind_int64(q, ":now", now);
+		if (step_done(q) == -1)
+			goto out;
+		q = NULL;
+	}
+	if (db_commit(s->db) != SL_OK)
+		goto out;
+	log_info("run %s: task %s attempt %d %s%s%s", r->id, t->name,
+	    a->attempt, states_task_name(st), reason[0] ? ": " : "", reason);
+	free(t->result);
+	t->result = st == TASK_COMPLETED ? result : NULL;
+	if (st == TASK_COMPLETED)
+		result = NULL;
+	t->state = st;
+	if (retry) {
+		t->attempt = a->attempt + 1;
+		t->state = TASK_AWAITING_RETRY;
+		t->not_before = nb;
+		log_info("run %s: task %s attempt %d AWAITING_RETRY in %lld "
+		    "ms", r->id, t->name, t->attempt, (long long)(nb - now));
+	}
+drop:
+	t->proc = NULL;
+	s->nprocs--;
+	reap_free_attempt(a);
+	ret = 0;
+out:
+	sqlite3_finalize(q);
+	db_rollback(s->db);
+	free(result);
+	return ret;
+}
+
+/* Finishes every attempt whose leader exited and whose pipes are drained. */
+void
+reap_finish_ready(struct sched *s)
+{
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		for (int i = 0; i < r->ntasks; i++) {
+			struct attempt *a = r->tasks[i].proc;
+
+			if (a != NULL && a->exited && logsink_eof(&a->log))
+				finish_attempt(s, a);
+		}
+}
+
+/*
+ * Flushes every log and, at most once a second per attempt, writes the
+ * grown log_size of running attempts, all in one transaction.
+ */
+void
+reap_report_logs(struct sched *s)
+{
+	int64_t mono = timefmt_mono_ms(), now = timefmt_now_ms();
+	int began = 0;
+
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		for (int i = 0; i < r->ntasks; i++) {
+			struct attempt *a = r->tasks[i].proc;
+			sqlite3_stmt *q;
+
+			if (a == NULL)
+				continue;
+			logsink_flush(&a->log);
+			if (a->log.size == a->log.reported ||
+			    mono - a->log.reported_at < 1000)
+				continue;
+			if (!began && db_begin_write(s->db) != SL_OK)
+				return;
+			began = 1;
+			if ((q = db_prepare(s->db, sql_log_size)) == NULL)
+				continue;
+			db_bind_int64(q, ":size", a->log.size);
+			db_bind_int64(q, ":now", now);
+			db_bind_text(q, ":id", r->id);
+			db_bind_text(q, ":task", r->tasks[i].name);
+			db_bind_int64(q, ":attempt", a->attempt);
+			db_bind_text(q, ":inc", s->incarnation);
+			if (step_done(q) == 0) {
+				a->log.reported = a->log.size;
+				a->log.reported_at = mono;
+			}
+		}
+	if (began && db_commit(s->db) != SL_OK)
+		log_warnx("reap_report_logs: commit failed");
+}

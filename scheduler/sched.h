@@ -1,0 +1,203 @@
+/*
+ * sched.h: the scheduler's shared state and the functions its files call
+ * on each other. Private to scheduler/; nothing in lib/ includes it.
+ *
+ * The database is the truth: every change of a run or an attempt is
+ * written (in a short BEGIN IMMEDIATE transaction) before the scheduler
+ * acts on it. The structs below are the scheduler's working copy of the
+ * runs it has claimed, rebuilt from the database when a run is claimed or
+ * adopted from a dead scheduler.
+ */
+#ifndef SLUICE_SCHED_H
+#define SLUICE_SCHED_H
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ids.h"
+#include "states.h"
+
+/* Longest log line written as one line; longer ones are split. */
+#define LOG_LINE_MAX (64 * 1024)
+/* Largest result a task may leave in SLUICE_RESULT. */
+#define RESULT_MAX (1024 * 1024)
+/* How long a finished task's inherited pipes may stay open (ms). */
+#define PIPE_LINGER_MS 5000
+
+struct sched_config {
+	char *data_dir;		/* $SLUICE_DATA, absolute */
+	char *worker;		/* $SLUICE_WORKER_NAME or the host name */
+	char *pool;		/* $SLUICE_POOL or "default" */
+	char host[256];
+	int concurrency;	/* $SLUICE_CONCURRENCY (default 8) */
+	int concurrency_set;	/* it was given explicitly */
+	int64_t kill_grace_ms;	/* $SLUICE_KILL_GRACE_S (default 10) */
+	int64_t stale_ms;	/* $SLUICE_WORKER_STALE_S (default 30) */
+	int64_t log_max_bytes;	/* $SLUICE_LOG_MAX_BYTES (default 100 MiB) */
+	int retention_days;	/* $SLUICE_RETENTION_DAYS (default 30) */
+};
+
+/* One output stream of a task (stdout or stderr) being copied to the log. */
+struct logstream {
+	int fd;			/* read end of the pipe, -1 at EOF */
+	const char *tag;	/* "out" or "err" */
+	char *buf;		/* partial line, LOG_LINE_MAX bytes */
+	size_t len;
+};
+
+/* The log file of one attempt. */
+struct logsink {
+	struct logstream s[2];
+	int file;		/* <data>/logs/<run>/<task>.<attempt>.log */
+	char *wbuf;		/* pending bytes for file */
+	size_t wlen;
+	int64_t size;		/* bytes in the file (incl. pending) */
+	int64_t max;		/* cap; a marker line is written once reached */
+	int truncated;
+	int64_t reported;	/* size last written to task_runs.log_size */
+	int64_t reported_at;	/* mono ms of that write */
+};
+
+struct run;
+
+/* A task process: one attempt that has been started. */
+struct attempt {
+	struct run *run;
+	int task;		/* index in run->tasks */
+	int attempt;
+	pid_t pid;		/* also its process group */
+	int64_t proc_start;
+	int exited;		/* leader reaped */
+	int status;		/* its wait status */
+	int64_t started_mono;
+	int64_t exited_mono;
+	int64_t deadline_mono;	/* task timeout, 0 = none */
+	int64_t term_mono;	/* SIGTERM sent at, 0 = not stopping */
+	int killed;		/* SIGKILL sent */
+	enum task_state stop_state;	/* when stopped by us */
+	char *stop_reason;
+	int no_retry;		/* stopped for a reason retries cannot fix */
+	char *result_path;
+	struct logsink log;
+};
+
+struct task {
+	char *name;
+	struct json_object *def;	/* borrowed from run->def */
+	int *deps;		/* indices of upstream tasks */
+	int ndeps;
+	int retries;
+	double retry_delay_s, retry_backoff, retry_jitter_s;
+	int64_t timeout_s;
+	/* Latest attempt as known to the database. */
+	enum task_state state;
+	int attempt;
+	int64_t not_before;	/* AWAITING_RETRY: wall ms */
+	char *result;		/* JSON text or NULL */
+	struct attempt *proc;	/* running process, or NULL */
+};
+
+struct run {
+	struct run *next;
+	char id[IDS_LEN];
+	char *flow;
+	int64_t version;
+	struct json_object *def;	/* normalised definition */
+	struct json_object *params;	/* bound parameters */
+	struct task *tasks;
+	int ntasks;
+	int64_t started_at;	/* wall ms */
+	int64_t timeout_s;	/* flow timeout, 0 = none */
+	int cancelling;		/* cancel seen and acted on */
+	int timed_out;		/* flow timeout fired */
+	int lost;		/* another scheduler took it over */
+};
+
+struct sched {
+	sqlite3 *db;
+	struct sched_config cfg;
+	char incarnation[33];
+	int wake_fd;
+	char *wake_path;
+	int sig_fd;
+	int paused;		/* workers.paused, re-read every iteration */
+	int limit;		/* workers.concurrency_limit */
+	int stopping;		/* SIGTERM seen: claim nothing, stop tasks */
+	int64_t stop_deadline;	/* mono ms: SIGKILL what is left */
+	struct run *runs;	/* claimed, unfinished runs */
+	int nprocs;		/* running task processes */
+	int blocked;		/* ready tasks waiting for a free slot */
+	int64_t next_heartbeat, next_recover, next_cron, next_retention;
+};
+
+/* main.c */
+char *sched_def_text(struct sched *s, const char *flow, int64_t version);
+
+/* heartbeat.c */
+int heartbeat_register(struct sched *s);
+int heartbeat_beat(struct sched *s);
+int heartbeat_reread(struct sched *s);
+void heartbeat_lease_lost(struct sched *s) __attribute__((noreturn));
+
+/* claim.c */
+int claim_runs(struct sched *s, int budget);
+
+/* dag.c */
+struct run *dag_load(struct sched *s, const char *run_id, int adopted,
+    const char *old_host);
+void dag_free(struct run *r);
+void dag_advance(struct sched *s);
+void dag_check_cancels(struct sched *s);
+void dag_check_timeouts(struct sched *s);
+void dag_task_done(struct sched *s, struct run *r, int t);
+struct run *dag_find(struct sched *s, const char *run_id);
+int64_t dag_retry_delay_ms(const struct task *t, int failed_attempt);
+int dag_count_ready(struct sched *s);
+
+/* spawn.c */
+int spawn_attempt(struct sched *s, struct run *r, int t);
+int64_t spawn_proc_start(pid_t pid);
+
+/* reap.c */
+void reap_children(struct sched *s);
+void reap_finish_ready(struct sched *s);
+void reap_stop(struct sched *s, struct attempt *a, enum task_state st,
+    const char *reason, int no_retry);
+void reap_enforce_kills(struct sched *s);
+void reap_free_attempt(struct attempt *a);
+void reap_report_logs(struct sched *s);
+
+/* logsink.c */
+int logsink_open(struct logsink *l, const char *path, int out_fd,
+    int err_fd, int64_t max);
+int logsink_read(struct logsink *l, int stream, size_t budget);
+void logsink_note(struct logsink *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void logsink_flush(struct logsink *l);
+void logsink_close_pipes(struct logsink *l);
+void logsink_fini(struct logsink *l);
+int logsink_eof(const struct logsink *l);
+
+/* recover.c */
+void recover_orphans(struct sched *s);
+int recover_kill_group(pid_t pid, int64_t proc_start);
+
+/* cron_tick.c */
+void cron_tick(struct sched *s);
+
+/* loop.c */
+int loop_run(struct sched *s);
+
+/* notify.c */
+void notify_run_ended(struct sched *s, struct run *r, enum run_state st);
+void notify_init(void);
+void notify_fds(struct sched *s, void *pfds, int *n, int max, int *timeout);
+void notify_perform(struct sched *s);
+int notify_pending(void);
+
+/* retention.c */
+void retention_tick(struct sched *s);
+
+#endif
