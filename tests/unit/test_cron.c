@@ -1,0 +1,505 @@
+/*
+ * test_cron.c: cron parsing, next fire times and descriptions
+ * (lib/cron.c). The fire-time table covers UTC, Europe/Amsterdam and
+ * America/New_York, including the 2026 and 2027 DST gap and overlap days
+ * (a nonexistent local time fires once when the gap ends; a repeated one
+ * fires once, at its first occurrence). When Python's croniter is
+ * installed, a few hundred random expressions are cross-checked against it
+ * in UTC. One line per case; exit 1 on any failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cron.h"
+#include "timefmt.h"
+#include "tz.h"
+
+static int failures;
+
+static void
+check(const char *name, int ok, const char *detail)
+{
+	if (ok) {
+		printf("ok %s\n", name);
+	} else {
+		failures++;
+		printf("FAIL %s: %s\n", name, detail);
+	}
+}
+
+static int64_t
+ms(const char *rfc3339)
+{
+	int64_t v = 0;
+
+	if (timefmt_parse(rfc3339, &v) == -1) {
+		fprintf(stderr, "bad test time %s\n", rfc3339);
+		exit(2);
+	}
+	return v;
+}
+
+/*
+ * Each case: after "after", the expression fires at each of "fires" in
+ * turn (every following one is cron_next of the one before). NULL ends
+ * the list; "none" means cron_next returns -1.
+ */
+static const struct {
+	const char	*name;
+	const char	*zone;
+	const char	*expr;
+	const char	*after;
+	const char	*fires[5];
+} nexts[] = {
+	{ "utc_every_15", "UTC", "*/15 * * * *", "2026-01-01T00:07:30Z",
+	    { "2026-01-01T00:15:00.000Z", "2026-01-01T00:30:00.000Z",
+	    "2026-01-01T00:45:00.000Z", "2026-01-01T01:00:00.000Z" } },
+	{ "utc_strictly_after", "UTC", "0 6 * * *", "2026-05-05T06:00:00Z",
+	    { "2026-05-06T06:00:00.000Z" } },
+	{ "utc_just_before", "UTC", "15 0 * * *", "2026-01-01T00:14:59.999Z",
+	    { "2026-01-01T00:15:00.000Z", "2026-01-02T00:15:00.000Z" } },
+	{ "utc_range_step", "UTC", "1-10/3 * * * *", "2026-01-01T00:00:00Z",
+	    { "2026-01-01T00:01:00.000Z", "2026-01-01T00:04:00.000Z",
+	    "2026-01-01T00:07:00.000Z", "2026-01-01T00:10:00.000Z",
+	    "2026-01-01T01:01:00.000Z" } },
+	{ "utc_start_step", "UTC", "5/20 * * * *", "2026-01-01T00:00:00Z",
+	    { "2026-01-01T00:05:00.000Z", "2026-01-01T00:25:00.000Z",
+	    "2026-01-01T00:45:00.000Z", "2026-01-01T01:05:00.000Z" } },
+	{ "utc_list", "UTC", "0 8,12,17 * * *", "2026-01-01T09:00:00Z",
+	    { "2026-01-01T12:00:00.000Z", "2026-01-01T17:00:00.000Z",
+	    "2026-01-02T08:00:00.000Z" } },
+	{ "utc_names", "UTC", "0 12 * JAN,jul mon-FRI", "2026-01-30T13:00:00Z",
+	    { "2026-07-01T12:00:00.000Z", "2026-07-02T12:00:00.000Z",
+	    "2026-07-03T12:00:00.000Z", "2026-07-06T12:00:00.000Z" } },
+	{ "utc_sunday_7", "UTC", "0 0 * * 7", "2026-01-01T00:00:00Z",
+	    { "2026-01-04T00:00:00.000Z", "2026-01-11T00:00:00.000Z" } },
+	{ "utc_weekday_range_to_7", "UTC", "0 0 * * 5-7", "2026-01-01T00:00:00Z",
+	    { "2026-01-02T00:00:00.000Z", "2026-01-03T00:00:00.000Z",
+	    "2026-01-04T00:00:00.000Z", "2026-01-09T00:00:00.000Z" } },
+	/* OR rule: the 10th, or any Monday. */
+	{ "utc_or_rule", "UTC", "0 0 10 * 1", "2026-06-02T00:00:00Z",
+	    { "2026-06-08T00:00:00.000Z", "2026-06-10T00:00:00.000Z",
+	    "2026-06-15T00:00:00.000Z" } },
+	/* Only one day field restricted: both must match (AND). */
+	{ "utc_dom_only", "UTC", "0 0 10 * *", "2026-06-02T00:00:00Z",
+	    { "2026-06-10T00:00:00.000Z", "2026-07-10T00:00:00.000Z" } },
+	{ "utc_dow_only", "UTC", "0 0 * * 1", "2026-01-01T00:00:00Z",
+	    { "2026-01-05T00:00:00.000Z", "2026-01-12T00:00:00.000Z" } },
+	/* A full range counts as unrestricted, so this means Mondays. */
+	{ "utc_full_dom_range_is_star", "UTC", "0 0 1-31 * 1",
+	    "2026-01-01T00:00:00Z", { "2026-01-05T00:00:00.000Z" } },
+	{ "utc_feb_29", "UTC", "0 0 29 2 *", "2026-01-01T00:00:00Z",
+	    { "2028-02-29T00:00:00.000Z", "2032-02-29T00:00:00.000Z" } },
+	{ "utc_feb_30_never", "UTC", "0 0 30 2 *", "2026-01-01T00:00:00Z",
+	    { "none" } },
+	{ "utc_apr_31_never", "UTC", "0 0 31 4 *", "2026-01-01T00:00:00Z",
+	    { "none" } },
+	{ "utc_31st", "UTC", "0 0 31 * *", "2026-01-31T00:00:00Z",
+	    { "2026-03-31T00:00:00.000Z", "2026-05-31T00:00:00.000Z" } },
+	{ "utc_year_end", "UTC", "59 23 31 12 *", "2026-06-01T00:00:00Z",
+	    { "2026-12-31T23:59:00.000Z", "2027-12-31T23:59:00.000Z" } },
+	{ "macro_hourly", "UTC", "@hourly", "2026-01-01T00:00:00Z",
+	    { "2026-01-01T01:00:00.000Z", "2026-01-01T02:00:00.000Z" } },
+	{ "macro_daily", "UTC", "@daily", "2026-01-01T00:00:00Z",
+	    { "2026-01-02T00:00:00.000Z" } },
+	{ "macro_midnight", "UTC", "@midnight", "2026-01-01T12:00:00Z",
+	    { "2026-01-02T00:00:00.000Z" } },
+	{ "macro_weekly", "UTC", "@weekly", "2026-01-01T00:00:00Z",
+	    { "2026-01-04T00:00:00.000Z", "2026-01-11T00:00:00.000Z" } },
+	{ "macro_monthly", "UTC", "@monthly", "2026-01-01T00:00:00Z",
+	    { "2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z" } },
+	{ "macro_yearly", "UTC", "@yearly", "2026-01-01T00:00:00Z",
+	    { "2027-01-01T00:00:00.000Z", "2028-01-01T00:00:00.000Z" } },
+	{ "macro_annually", "UTC", "@ANNUALLY", "2026-06-01T00:00:00Z",
+	    { "2027-01-01T00:00:00.000Z" } },
+	{ "utc_before_epoch", "UTC", "0 0 1 1 *", "1969-06-01T00:00:00Z",
+	    { "1970-01-01T00:00:00.000Z" } },
+
+	/* Europe/Amsterdam: CET, CEST from 2026-03-29 01:00Z to 10-25
+	 * 01:00Z, and 2027-03-28 to 2027-10-31. */
+	{ "ams_weekdays", "Europe/Amsterdam", "0 6 * * 1-5",
+	    "2026-11-27T05:00:00Z", { "2026-11-30T05:00:00.000Z",
+	    "2026-12-01T05:00:00.000Z" } },
+	{ "ams_summer", "Europe/Amsterdam", "0 6 * * *",
+	    "2026-07-01T00:00:00Z", { "2026-07-01T04:00:00.000Z" } },
+	/* Spring forward: 02:30 does not exist, fires at 03:00 CEST. */
+	{ "ams_gap_2026", "Europe/Amsterdam", "30 2 * * *",
+	    "2026-03-28T12:00:00Z", { "2026-03-29T01:00:00.000Z",
+	    "2026-03-30T00:30:00.000Z" } },
+	{ "ams_gap_2027", "Europe/Amsterdam", "0 2 * * *",
+	    "2027-03-27T12:00:00Z", { "2027-03-28T01:00:00.000Z",
+	    "2027-03-29T00:00:00.000Z" } },
+	/* Every 15 minutes across the gap: 02:00..02:45 collapse into one
+	 * fire at 03:00 CEST, which is also a real match. */
+	{ "ams_gap_every_15", "Europe/Amsterdam", "*/15 * * * *",
+	    "2026-03-29T00:40:00Z", { "2026-03-29T00:45:00.000Z",
+	    "2026-03-29T01:00:00.000Z", "2026-03-29T01:15:00.000Z" } },
+	{ "ams_gap_hourly", "Europe/Amsterdam", "0 * * * *",
+	    "2026-03-28T23:30:00Z", { "2026-03-29T00:00:00.000Z",
+	    "2026-03-29T01:00:00.000Z", "2026-03-29T02:00:00.000Z" } },
+	/* Fall back: 02:30 happens twice, fires at the first only. */
+	{ "ams_overlap_2026", "Europe/Amsterdam", "30 2 * * *",
+	    "2026-10-24T12:00:00Z", { "2026-10-25T00:30:00.000Z",
+	    "2026-10-26T01:30:00.000Z" } },
+	{ "ams_overlap_2027", "Europe/Amsterdam", "45 2 * * 0",
+	    "2027-10-30T00:00:00Z", { "2027-10-31T00:45:00.000Z",
+	    "2027-11-07T01:45:00.000Z" } },
+	{ "ams_overlap_hourly", "Europe/Amsterdam", "0 * * * *",
+	    "2026-10-24T23:30:00Z", { "2026-10-25T00:00:00.000Z",
+	    "2026-10-25T02:00:00.000Z", "2026-10-25T03:00:00.000Z" } },
+	/* Starting inside the second 02:xx hour skips its repeats. */
+	{ "ams_overlap_from_second", "Europe/Amsterdam", "*/15 * * * *",
+	    "2026-10-25T01:10:00Z", { "2026-10-25T02:00:00.000Z",
+	    "2026-10-25T02:15:00.000Z" } },
+	/* Past 2037: the zone's footer rules. */
+	{ "ams_gap_2040", "Europe/Amsterdam", "30 2 * * *",
+	    "2040-03-24T12:00:00Z", { "2040-03-25T01:00:00.000Z",
+	    "2040-03-26T00:30:00.000Z" } },
+
+	/* America/New_York: EST, EDT from 2026-03-08 07:00Z to 11-01
+	 * 06:00Z, and 2027-03-14 to 2027-11-07. */
+	{ "nyc_weekdays", "America/New_York", "0 9 * * mon-fri",
+	    "2026-01-02T15:00:00Z", { "2026-01-05T14:00:00.000Z" } },
+	{ "nyc_gap_2026", "America/New_York", "30 2 * * *",
+	    "2026-03-07T12:00:00Z", { "2026-03-08T07:00:00.000Z",
+	    "2026-03-09T06:30:00.000Z" } },
+	{ "nyc_gap_2027", "America/New_York", "15 2 * * *",
+	    "2027-03-13T12:00:00Z", { "2027-03-14T07:00:00.000Z",
+	    "2027-03-15T06:15:00.000Z" } },
+	{ "nyc_overlap_2026", "America/New_York", "30 1 * * *",
+	    "2026-10-31T12:00:00Z", { "2026-11-01T05:30:00.000Z",
+	    "2026-11-02T06:30:00.000Z" } },
+	{ "nyc_overlap_2027", "America/New_York", "0 1 * * *",
+	    "2027-11-06T12:00:00Z", { "2027-11-07T05:00:00.000Z",
+	    "2027-11-08T06:00:00.000Z" } },
+	{ "nyc_overlap_every_30", "America/New_York", "*/30 * * * *",
+	    "2026-11-01T05:10:00Z", { "2026-11-01T05:30:00.000Z",
+	    "2026-11-01T07:00:00.000Z", "2026-11-01T07:30:00.000Z" } },
+	{ "nyc_feb_29_local", "America/New_York", "0 0 29 2 *",
+	    "2026-01-01T00:00:00Z", { "2028-02-29T05:00:00.000Z" } },
+};
+
+static void
+test_next(void)
+{
+	char why[256], detail[512], buf[TIMEFMT_LEN];
+
+	for (size_t i = 0; i < sizeof(nexts) / sizeof(nexts[0]); i++) {
+		struct cron *c = cron_parse(nexts[i].expr, why, sizeof(why));
+		struct tz *tz = tz_load(nexts[i].zone, why, sizeof(why));
+		int64_t t = ms(nexts[i].after);
+		int ok = c != NULL && tz != NULL;
+
+		detail[0] = '\0';
+		if (!ok)
+			snprintf(detail, sizeof(detail), "%s", why);
+		for (int k = 0; ok && k < 5 && nexts[i].fires[k]; k++) {
+			const char *want = nexts[i].fires[k];
+
+			t = cron_next(c, tz, t);
+			if (strcmp(want, "none") == 0) {
+				ok = t == -1;
+			} else {
+				ok = t != -1 && strcmp(timefmt_rfc3339(t, buf),
+				    want) == 0;
+			}
+			if (!ok)
+				snprintf(detail, sizeof(detail), "fire %d: got "
+				    "%s, want %s", k + 1, t == -1 ? "none" :
+				    timefmt_rfc3339(t, buf), want);
+		}
+		check(nexts[i].name, ok, detail);
+		cron_free(c);
+		tz_free(tz);
+	}
+}
+
+/*
+ * Every minute across a whole DST year: one fire per minute of UTC time,
+ * except that the repeated local hour of the fall-back night does not
+ * fire again (first occurrence only), so one step is 61 minutes. The gap
+ * hour of the spring-forward night loses no instants at all.
+ */
+static void
+test_every_minute_year(void)
+{
+	char why[256], detail[256], buf[TIMEFMT_LEN];
+	struct cron *c = cron_parse("* * * * *", why, sizeof(why));
+	struct tz *tz = tz_load("Europe/Amsterdam", why, sizeof(why));
+	int64_t t = ms("2026-01-01T00:00:00Z"), end = ms("2027-01-01T00:00:00Z");
+	int64_t skip_from = ms("2026-10-25T00:59:00Z");
+	long n = 0, bad = 0;
+
+	while (t < end && !bad) {
+		int64_t next = cron_next(c, tz, t);
+
+		if (next != t + (t == skip_from ? 61 : 1) * 60000)
+			bad = 1;
+		else
+			t = next;
+		n++;
+	}
+	snprintf(detail, sizeof(detail), "wrong step after %ld fires at %s",
+	    n, timefmt_rfc3339(t, buf));
+	check("every_minute_2026_amsterdam", !bad && n == 525600 - 60,
+	    detail);
+	cron_free(c);
+	tz_free(tz);
+}
+
+static void
+test_too_long(void)
+{
+	char expr[400], why[256];
+	struct cron *c;
+
+	memset(expr, 0, sizeof(expr));
+	strcpy(expr, "0 0 ");
+	while (strlen(expr) < 300)
+		strcat(expr, "1,");
+	strcat(expr, "1 * *");
+	c = cron_parse(expr, why, sizeof(why));
+	check("refuse_too_long", c == NULL && strstr(why, "longer than 255"),
+	    c ? "accepted" : why);
+	cron_free(c);
+}
+
+static const struct {
+	const char	*name;
+	const char	*expr;
+	const char	*msg;
+} refusals[] = {
+	{ "refuse_empty", "", "5 fields" },
+	{ "refuse_blank", "   ", "5 fields" },
+	{ "refuse_four_fields", "* * * *", "not 4" },
+	{ "refuse_six_fields", "0 * * * * *", "more than 5" },
+	{ "refuse_minute_60", "60 * * * *", "minute: 60 is out of range 0-59" },
+	{ "refuse_hour_24", "0 24 * * *", "hour: 24 is out of range 0-23" },
+	{ "refuse_dom_0", "0 0 0 * *", "day of month: 0 is out of range" },
+	{ "refuse_dom_32", "0 0 32 * *", "day of month: 32 is out of range" },
+	{ "refuse_month_0", "0 0 * 0 *", "month: 0 is out of range 1-12" },
+	{ "refuse_month_13", "0 0 * 13 *", "month: 13 is out of range" },
+	{ "refuse_dow_8", "0 0 * * 8", "day of week: 8 is out of range 0-7" },
+	{ "refuse_step_0", "*/0 * * * *", "minute: step 0 is out of range" },
+	{ "refuse_step_empty", "*/ * * * *", "minute: a step needs a number" },
+	{ "refuse_backwards", "30-10 * * * *", "minute: range 30-10 runs "
+	    "backwards" },
+	{ "refuse_backwards_names", "0 0 * * FRI-MON", "day of week: range "
+	    "5-1 runs backwards" },
+	{ "refuse_garbage", "a b c d e", "minute: unknown name \"a\"" },
+	{ "refuse_unknown_month", "0 0 * FOO *", "month: unknown name "
+	    "\"FOO\"" },
+	{ "refuse_long_name", "0 0 * * MONDAY", "day of week: unknown name" },
+	{ "refuse_name_in_hour", "0 MON * * *", "hour: unknown name" },
+	{ "refuse_reboot", "@reboot", "unknown cron macro \"@reboot\"" },
+	{ "refuse_macro_extra", "@daily 5", "unknown cron macro" },
+	{ "refuse_empty_list", "1,,2 * * * *", "minute: empty list element" },
+	{ "refuse_trailing_comma", "1, * * * *", "minute: empty list element" },
+	{ "refuse_open_range", "1- * * * *", "minute: expected a number" },
+	{ "refuse_double_range", "1-2-3 * * * *", "minute: unexpected \"-3\"" },
+	{ "refuse_negative", "-1 * * * *", "minute: expected a number" },
+	{ "refuse_huge", "99999999999999999999 * * * *", "out of range" },
+	{ "refuse_question", "0 0 ? * *", "day of month: expected a number" },
+};
+
+static void
+test_refusals(void)
+{
+	char why[256], detail[300];
+
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		struct cron *c;
+
+		why[0] = '\0';
+		c = cron_parse(refusals[i].expr, why, sizeof(why));
+		snprintf(detail, sizeof(detail), "%s", c ? "accepted" : why);
+		check(refusals[i].name, c == NULL &&
+		    strstr(why, refusals[i].msg) != NULL, detail);
+		cron_free(c);
+	}
+	check("refuse_null", cron_parse(NULL, why, sizeof(why)) == NULL, why);
+}
+
+static const struct {
+	const char	*expr;
+	const char	*want;
+} descs[] = {
+	{ "0 6 * * 1-5", "at 06:00 on Monday through Friday" },
+	{ "*/15 * * * *", "every 15 minutes" },
+	{ "* * * * *", "every minute" },
+	{ "0 * * * *", "every hour" },
+	{ "20 * * * *", "every hour at minute 20" },
+	{ "5 */2 * * *", "every 2 hours at minute 5" },
+	{ "@daily", "at 00:00 every day" },
+	{ "30 2 1 * *", "at 02:30 on day 1 of the month" },
+	{ "0 0 1,15 * *", "at 00:00 on days 1 and 15 of the month" },
+	{ "0 9 * * 1,3,5", "at 09:00 on Monday, Wednesday and Friday" },
+	{ "0 9 * * sat,sun", "at 09:00 on Sunday and Saturday" },
+	{ "0 0 1 1 *", "at 00:00 on day 1 of January" },
+	{ "0 8,20 * * *", "at 08:00 and 20:00 every day" },
+	{ "0 7 * 6-8 *", "at 07:00 in June, July and August" },
+	{ "0 7 * 6 1-5", "at 07:00 on Monday through Friday in June" },
+	{ "0 0 13 * 5", "0 0 13 * 5" },
+	{ "1-10/3 * * * *", "1-10/3 * * * *" },
+};
+
+static void
+test_describe(void)
+{
+	char why[256], name[96], detail[300];
+
+	for (size_t i = 0; i < sizeof(descs) / sizeof(descs[0]); i++) {
+		struct cron *c = cron_parse(descs[i].expr, why, sizeof(why));
+		char *d = c ? cron_describe(c) : NULL;
+
+		snprintf(name, sizeof(name), "describe_%s", descs[i].expr);
+		snprintf(detail, sizeof(detail), "got \"%s\"", d ? d : why);
+		check(name, d != NULL && strcmp(d, descs[i].want) == 0, detail);
+		free(d);
+		cron_free(c);
+	}
+}
+
+/* --- cross-check with croniter ------------------------------------------ */
+
+static const char *
+find_python(void)
+{
+	static const char *const cands[] = { "/usr/bin/python3", "python3" };
+	char cmd[128];
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd), "%s -c 'import croniter' "
+		    ">/dev/null 2>&1", cands[i]);
+		if (system(cmd) == 0)
+			return cands[i];
+	}
+	return NULL;
+}
+
+static void
+random_field(char *out, size_t outsz, int lo, int hi)
+{
+	int a = lo + rand() % (hi - lo + 1), b = lo + rand() % (hi - lo + 1);
+	int t;
+
+	if (a > b) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	switch (rand() % 6) {
+	case 0:
+		snprintf(out, outsz, "*");
+		break;
+	case 1:
+		snprintf(out, outsz, "%d", a);
+		break;
+	case 2:
+		snprintf(out, outsz, "%d-%d", a, b);
+		break;
+	case 3:
+		snprintf(out, outsz, "*/%d", 1 + rand() % (hi < 20 ? hi : 20));
+		break;
+	case 4:
+		snprintf(out, outsz, "%d-%d/%d", a, b, 1 + rand() % 5);
+		break;
+	default:
+		snprintf(out, outsz, "%d,%d", a, b);
+		break;
+	}
+}
+
+static void
+test_croniter(void)
+{
+	const char *py = find_python();
+	char path[] = "/tmp/sluice-croniter.XXXXXX", cmd[256], line[256];
+	char why[256], detail[512], buf[TIMEFMT_LEN];
+	struct tz *utc = tz_load("UTC", why, sizeof(why));
+	FILE *f, *p;
+	int fd, n = 0, bad = 0;
+	enum { N = 300 };
+	static char exprs[N][192];
+	static int64_t starts[N];
+
+	if (py == NULL) {
+		printf("ok croniter_cross_check # skipped: croniter not "
+		    "installed\n");
+		tz_free(utc);
+		return;
+	}
+	srand(20261129);
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		check("croniter_cross_check", 0, "mkstemp");
+		tz_free(utc);
+		return;
+	}
+	for (int i = 0; i < N; i++) {
+		char fl[5][32];
+
+		random_field(fl[0], 32, 0, 59);
+		random_field(fl[1], 32, 0, 23);
+		random_field(fl[2], 32, 1, 28);
+		random_field(fl[3], 32, 1, 12);
+		random_field(fl[4], 32, 0, 6);
+		snprintf(exprs[i], sizeof(exprs[i]), "%s %s %s %s %s", fl[0],
+		    fl[1], fl[2], fl[3], fl[4]);
+		starts[i] = (int64_t)(1767225600 + rand() % 200000000) * 1000;
+		fprintf(f, "%s\t%lld\n", exprs[i],
+		    (long long)(starts[i] / 1000));
+	}
+	fclose(f);
+	/* croniter prints the next fire time for each line, in UTC. */
+	snprintf(cmd, sizeof(cmd), "%s -c 'import sys,croniter,datetime\n"
+	    "for l in open(sys.argv[1]):\n"
+	    " e,s=l.rstrip(\"\\n\").split(\"\\t\")\n"
+	    " d=datetime.datetime.fromtimestamp(int(s),datetime.timezone.utc)\n"
+	    " print(int(croniter.croniter(e,d).get_next(float)))' %s", py, path);
+	if ((p = popen(cmd, "r")) == NULL) {
+		check("croniter_cross_check", 0, "popen");
+		goto out;
+	}
+	while (n < N && fgets(line, sizeof(line), p) != NULL) {
+		struct cron *c = cron_parse(exprs[n], why, sizeof(why));
+		int64_t want = strtoll(line, NULL, 10) * 1000, got;
+
+		got = c ? cron_next(c, utc, starts[n]) : -2;
+		if (got != want && !bad) {
+			char wbuf[TIMEFMT_LEN], gbuf[TIMEFMT_LEN];
+
+			bad = 1;
+			snprintf(detail, sizeof(detail), "\"%.96s\" after %s: "
+			    "got %s, croniter says %s", exprs[n],
+			    timefmt_rfc3339(starts[n], buf), got < 0 ? "none" :
+			    timefmt_rfc3339(got, gbuf),
+			    timefmt_rfc3339(want, wbuf));
+		}
+		cron_free(c);
+		n++;
+	}
+	pclose(p);
+	if (n != N && !bad) {
+		bad = 1;
+		snprintf(detail, sizeof(detail), "croniter answered %d of %d",
+		    n, N);
+	}
+	check("croniter_cross_check", !bad, detail);
+out:
+	unlink(path);
+	tz_free(utc);
+}
+
+int
+main(void)
+{
+	test_next();
+	test_every_minute_year();
+	test_refusals();
+	test_too_long();
+	test_describe();
+	test_croniter();
+	return failures ? 1 : 0;
+}
