@@ -68,6 +68,16 @@ digits(const char **p, int n, int *out)
 }
 
 static int
+days_in_month(int y, int mo)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return mo == 2 && leap ? 29 : days[mo - 1];
+}
+
+static int
 expect(const char **p, char c)
 {
 	if (**p != c && !(c == 'T' && (**p == 't' || **p == ' ')))
@@ -79,7 +89,7 @@ expect(const char **p, char c)
 /*
  * Parses an RFC 3339 timestamp ("2026-11-29T19:00:47Z", optional fraction,
  * "Z" or "+hh:mm"/"-hh:mm" offset) into *ms. Returns 0, or -1 when s is not
- * such a timestamp.
+ * such a timestamp or names a day that does not exist (February 30).
  */
 int
 timefmt_parse(const char *s, int64_t *ms)
@@ -112,8 +122,9 @@ timefmt_parse(const char *s, int64_t *ms)
 	} else {
 		return -1;
 	}
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || oh > 23 || om > 59)
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60 ||
+	    oh > 23 || om > 59)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
