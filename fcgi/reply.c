@@ -213,7 +213,8 @@ reply_send(struct req *r)
 	if (r->hdrs.len > 0)
 		FCGX_PutStr(r->hdrs.p, (int)r->hdrs.len, out);
 	if (r->status != 204)
-		FCGX_FPrintF(out, "Content-Length: %zu\r\n", r->out.len);
+		FCGX_FPrintF(out, "Content-Length: %lu\r\n",
+		    (unsigned long)r->out.len);
 	FCGX_PutS("\r\n", out);
 	if (r->status != 204 && r->out.len > 0)
 		FCGX_PutStr(r->out.p, (int)r->out.len, out);
