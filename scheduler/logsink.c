@@ -193,6 +193,9 @@ logsink_read(struct logsink *l, int stream, size_t budget)
 			pfxlen = prefix(p, s->tag);
 		start = s->buf;
 		end = s->buf + s->len + n;
+		if (s->split && s->len == 0 && *start == '\n')
+			start++;	/* the newline ending a split line */
+		s->split = 0;
 		while ((nl = memchr(start, '\n', (size_t)(end - start))) !=
 		    NULL) {
 			emit(l, p, pfxlen, start, (size_t)(nl - start));
@@ -203,6 +206,7 @@ logsink_read(struct logsink *l, int stream, size_t budget)
 			/* A line longer than we keep: split it here. */
 			emit(l, p, pfxlen, s->buf, s->len);
 			s->len = 0;
+			s->split = 1;
 		} else if (start != s->buf && s->len > 0) {
 			memmove(s->buf, start, s->len);
 		}

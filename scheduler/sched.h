@@ -45,6 +45,7 @@ struct logstream {
 	const char *tag;	/* "out" or "err" */
 	char *buf;		/* partial line, LOG_LINE_MAX bytes */
 	size_t len;
+	int split;		/* buf was just written out as a split line */
 };
 
 /* The log file of one attempt. */
