@@ -45,6 +45,10 @@ static const char sql_end_waiting[] =
     " WHERE run_id = :id AND task = :task AND attempt = :attempt"
     " AND state IN ('PENDING', 'AWAITING_RETRY')"
     " AND EXISTS (SELECT 1 FROM runs WHERE id = :id AND worker = :w)";
+static const char sql_task_state[] =
+    "SELECT t.state FROM task_runs t JOIN runs r ON r.id = t.run_id"
+    " WHERE t.run_id = :id AND t.task = :task AND t.attempt = :attempt"
+    " AND r.worker = :w";
 static const char sql_run_now[] =
     "SELECT state, cancel_requested FROM runs"
     " WHERE id = :id AND worker = :w";
@@ -445,6 +449,37 @@ fail:
 	return NULL;
 }
 
+/*
+ * Re-reads the state of the attempt of task t that an update did not find
+ * as expected: the run was taken over (r->lost, returns -1) or someone
+ * else (the API) already ended the attempt (its state is copied, 0).
+ */
+static int
+refresh_task(struct sched *s, struct run *r, int t)
+{
+	struct task *tk = &r->tasks[t];
+	sqlite3_stmt *st = db_prepare(s->db, sql_task_state);
+	enum task_state ts;
+	int rc, ret = -1;
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, ":id", r->id);
+	db_bind_text(st, ":task", tk->name);
+	db_bind_int64(st, ":attempt", tk->attempt);
+	db_bind_text(st, ":w", s->cfg.worker);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r->lost = 1;
+	} else if (rc == SQLITE_ROW &&
+	    states_task_parse(db_col_text(st, 0), &ts) == 0) {
+		tk->state = ts;
+		ret = 0;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /* Ends a task that never started (skipped or cancelled) in the database. */
 static int
 end_waiting(struct sched *s, struct run *r, int t, enum task_state to,
@@ -470,10 +505,8 @@ end_waiting(struct sched *s, struct run *r, int t, enum task_state to,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return -1;
-	if (sqlite3_changes(s->db) == 0) {
-		r->lost = 1;
-		return -1;
-	}
+	if (sqlite3_changes(s->db) == 0)
+		return refresh_task(s, r, t);
 	tk->state = to;
 	return 0;
 }
