@@ -6,7 +6,7 @@
 import {s, h} from './dom.js';
 import {parse, duration} from './time.js';
 
-const ROW = 24, LABEL = 130, PAD = 6, AXIS = 18;
+const ROW = 24, PAD = 6, AXIS = 18;
 
 function clip(name, n = 16) {
 	return name.length > n ? name.slice(0, n - 1) + '…' : name;
@@ -30,6 +30,8 @@ export function gantt(run, tasks, width, onPick) {
 	const re = parse(run.ended_at);
 	if (re) t1 = Math.max(t1, re.getTime());
 	const w = Math.max(260, width);
+	const LABEL = w < 500 ? 80 : 130;
+	const TICKS = w < 500 ? 2 : 4;
 	const height = AXIS + tasks.length * ROW + PAD;
 	const svg = s('svg', {class: 'gantt', width: w, height,
 	    viewBox: `0 0 ${w} ${height}`, role: 'img',
@@ -42,19 +44,19 @@ export function gantt(run, tasks, width, onPick) {
 	const span = Math.max(1000, t1 - t0);
 	const plotW = w - LABEL - PAD * 2;
 	const x = (ms) => LABEL + PAD + (ms - t0) / span * plotW;
-	for (let i = 0; i <= 4; i++) {
-		const tx = LABEL + PAD + plotW * i / 4;
+	for (let i = 0; i <= TICKS; i++) {
+		const tx = LABEL + PAD + plotW * i / TICKS;
 		svg.appendChild(s('line', {class: 'tick', x1: tx, x2: tx,
 		    y1: AXIS - 4, y2: height - PAD}));
 		svg.appendChild(s('text', {class: 'axis', x: tx, y: 11,
-		    'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' :
-			'middle'}, '+' + duration(span * i / 4 / 1000)));
+		    'text-anchor': i === 0 ? 'start' : i === TICKS ? 'end' :
+			'middle'}, '+' + duration(span * i / TICKS / 1000)));
 	}
 	tasks.forEach((t, i) => {
 		const y = AXIS + i * ROW;
 		svg.appendChild(s('text', {class: 'label', x: 0,
 		    y: y + ROW / 2 + 4}, s('title', null, t.name),
-		    clip(t.name)));
+		    clip(t.name, LABEL < 100 ? 10 : 16)));
 		for (const a of t.attempts || []) {
 			const st = parse(a.started_at);
 			if (!st) continue;

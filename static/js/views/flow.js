@@ -5,7 +5,7 @@
 
 import * as api from '../api.js';
 import {h, text, clear, syncList, table} from '../dom.js';
-import {timeEl, setTime, duration, between} from '../time.js';
+import {timeEl, setTime, duration, between, parse} from '../time.js';
 import {can, poll, stateBadge, setState, scheduleWords, pauseSwitch,
     failBox, runLink, origin, notify} from '../ui.js';
 import {taskGraph} from '../graph.js';
@@ -98,8 +98,9 @@ function recentRuns(name) {
 		return {el, update(x) {
 			setState(st, x.state);
 			setTime(created, x.created_at);
-			text(dur, duration(x.duration_s ??
-			    between(x.started_at, x.ended_at)));
+			const d = x.duration_s ?? (x.started_at ?
+			    between(x.started_at, x.ended_at) : null);
+			text(dur, d === null ? '—' : duration(d));
 			text(who, origin(x));
 		}};
 	};
@@ -166,8 +167,13 @@ function render(body, f, query) {
 	}
 	const sched = def.schedule || null;
 	const upcoming = h('ul', {class: 'plain'});
-	for (const t of f.next_runs || []) upcoming.append(h('li', null,
-	    timeEl(t)));
+	for (const t of f.next_runs || []) {
+		const d = parse(t);
+		if (d) upcoming.append(h('li', null, d.toLocaleString([], {
+		    weekday: 'short', day: 'numeric', month: 'short',
+		    hour: '2-digit', minute: '2-digit'}), ' ',
+		    h('span', {class: 'muted small'}, '(', timeEl(t), ')')));
+	}
 	const versions = h('ul', {class: 'plain versions'});
 	for (const v of (f.versions || []).slice().sort((a, b) =>
 	    b.version - a.version)) {

@@ -4,7 +4,8 @@
 
 import * as api from '../api.js';
 import {h, text, syncList, table} from '../dom.js';
-import {timeEl, setTime, duration, between} from '../time.js';
+import {timeEl, setTime, duration, between, parse, local}
+    from '../time.js';
 import {poll, stateBadge, setState, runLink, flowLink, failBox,
     RUN_STATES, RUN_TERMINAL} from '../ui.js';
 
@@ -33,8 +34,8 @@ function buildRow(r) {
 		text(dur, d === null ? '—' : duration(d) +
 		    (RUN_TERMINAL.has(x.state) ? '' : '…'));
 		text(who, x.trigger === 'schedule' ?
-		    'schedule' + (x.scheduled_for ? ' for ' +
-			new Date(x.scheduled_for).toLocaleString() : '') :
+		    'schedule' + (parse(x.scheduled_for) ? ' for ' +
+			local(parse(x.scheduled_for)).slice(0, 16) : '') :
 		    `${x.trigger === 'rerun' ? 'rerun' : 'manual'}` +
 		    (x.created_by ? ` by ${x.created_by}` : ''));
 	}};
