@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Two schedulers (workers a and b) share one database; 500 short runs
+# started through the API are each executed exactly once: every task
+# appends "run task attempt" to one file, and each run appears once.
+source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
+source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
+STACK_NO_SCHEDULER=1 stack_start
+sched_trap
+out=$STACK_TMP/out; mkdir -p "$out"
+N=${N:-500}
+flow_put once "{\"name\":\"once\",\"max_concurrent_runs\":1000,\"tasks\":[{\"name\":\"t\",
+ \"command\":[\"sh\",\"-c\",\"echo \$SLUICE_RUN_ID \$SLUICE_TASK \$SLUICE_ATTEMPT >> $out/ran\"]}]}"
+sched_start a
+sched_start b
+# Start the runs with one curl process (one connection, many requests),
+# paced below nginx's rate limit (50 r/s).
+cfg=$STACK_TMP/curl.cfg
+: >"$cfg"
+for i in $(seq 1 "$N"); do
+	[ "$i" -gt 1 ] && echo next >>"$cfg"
+	printf 'url = "%s/api/flows/once/runs"\nrequest = "POST"\ndata = "{}"\nuser = "%s:%s"\nheader = "Content-Type: application/json"\ninsecure\nsilent\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
+	    "$SLUICE_URL" "$ADMIN_USER" "$ADMIN_PASS" >>"$cfg"
+done
+curl --rate 40/s -K "$cfg" >"$STACK_TMP/codes"
+[ "$(grep -c '^201$' "$STACK_TMP/codes")" = "$N" ] ||
+    fail "not every run was created: $(sort "$STACK_TMP/codes" | uniq -c)"
+done_all() {
+	[ "$(db "SELECT count(*) FROM runs WHERE flow = 'once' AND state = 'COMPLETED'")" = "$N" ]
+}
+wait_for 240 done_all || fail "only $(db "SELECT count(*) FROM runs WHERE state = 'COMPLETED'") of $N runs COMPLETED"
+lines=$(wc -l <"$out/ran")
+uniq=$(cut -d' ' -f1 "$out/ran" | sort -u | wc -l)
+[ "$lines" = "$N" ] || fail "$lines executions for $N runs (duplicates: $(cut -d' ' -f1 "$out/ran" | sort | uniq -d | head -3))"
+[ "$uniq" = "$N" ] || fail "$uniq distinct runs executed"
+[ "$(db "SELECT count(*) FROM task_runs WHERE attempt <> 1 OR state <> 'COMPLETED'")" = 0 ] ||
+    fail "unexpected attempts"
+na=$(db "SELECT count(*) FROM runs WHERE worker = 'a'")
+nb=$(db "SELECT count(*) FROM runs WHERE worker = 'b'")
+note "worker a ran $na runs, worker b ran $nb"
+[ $((na + nb)) = "$N" ] || fail "runs not attributed to a or b"
+echo ok
