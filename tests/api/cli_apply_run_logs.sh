@@ -58,18 +58,21 @@ api GET "/api/runs/$id"
 expect_status 200 "GET the run"
 [ "$(jqr .parameters.city)" = Utrecht ] || fail "city parameter: $BODY"
 [ "$(jqr '.parameters.n | type')" = number ] || fail "n not a number: $BODY"
+# Log lines are "<time> out|err <line>" (scheduler/logsink.c).
+text() { sed -E 's/^[0-9TZ:.-]+ (out|err) //' "$1"; }
 expect 0 "$ctl" logs "$id" greet --follow
 cp "$tmp/out" "$tmp/greet.log"
+text "$tmp/greet.log" >"$tmp/greet.txt"
 for want in "line 1 for Utrecht" "line 2 for Utrecht" "line 3 for Utrecht" \
     greet-done; do
-	grep -qx "$want" "$tmp/greet.log" || fail "followed log lacks '$want': $(cat "$tmp/greet.log")"
+	grep -qx "$want" "$tmp/greet.txt" || fail "followed log lacks '$want': $(cat "$tmp/greet.log")"
 done
-[ "$(grep -c . "$tmp/greet.log")" = 4 ] ||
+[ "$(grep -c . "$tmp/greet.txt")" = 4 ] ||
     fail "followed log has repeated or extra lines: $(cat "$tmp/greet.log")"
 ok "run -p sets typed parameters; logs --follow prints the log once, to its end"
 
 expect 0 "$ctl" logs "$id" count --follow
-[ "$(cat "$tmp/out")" = "$(printf 'count 0\ncount 1\ncount 2')" ] ||
+[ "$(text "$tmp/out")" = "$(printf 'count 0\ncount 1\ncount 2')" ] ||
     fail "count log: $(cat "$tmp/out")"
 wait_run_state "$id" COMPLETED 60
 expect 0 "$ctl" logs "$id" greet
