@@ -30,9 +30,9 @@ leftovers() {
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		[ "$p" = $$ ] && continue
-		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+		if { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null |
 		    grep -qx "SLUICE_DATA=$data" ||
-		    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+		    { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null |
 		    grep -q "$data/"; then
 			echo "$p"
 		fi
