@@ -126,6 +126,7 @@ static int
 parse_element(const char *p, enum cron_field f, uint64_t *bits, char *why,
     size_t whysz)
 {
+	const char *start = p;
 	int lo, hi, step = 1;
 	long s;
 	char *end;
@@ -171,6 +172,12 @@ parse_element(const char *p, enum cron_field f, uint64_t *bits, char *why,
 	if (*p != '\0') {
 		snprintf(why, whysz, "%s: unexpected \"%s\"", fields[f].name,
 		    p);
+		return -1;
+	}
+	if (lo > hi) {
+		/* "7/5" in day of week: 7 is Sunday, but past Saturday. */
+		snprintf(why, whysz, "%s: \"%s\" matches no value",
+		    fields[f].name, start);
 		return -1;
 	}
 	for (int v = lo; v <= hi; v += step)

@@ -301,6 +301,8 @@ static const struct {
 	{ "refuse_double_range", "1-2-3 * * * *", "minute: unexpected \"-3\"" },
 	{ "refuse_negative", "-1 * * * *", "minute: expected a number" },
 	{ "refuse_huge", "99999999999999999999 * * * *", "out of range" },
+	{ "refuse_dow_7_step", "6 1 * 3 7/5", "day of week: \"7/5\" matches "
+	    "no value" },
 	{ "refuse_question", "0 0 ? * *", "day of month: expected a number" },
 };
 
