@@ -104,6 +104,16 @@ sched_trap() {
 
 # wait_task_state RUN TASK STATE [TIMEOUT_S]
 wait_task_state() {
-	wait_for "${4:-60}" test "$(task_col "$1" "$2" state)" = "$3" ||
+	wait_eq "${4:-60}" "$3" task_col "$1" "$2" state ||
 	    fail "task $2 of run $1 did not reach $3 (last: $(task_col "$1" "$2" state))"
+}
+
+# wait_eq TIMEOUT_S EXPECTED CMD...: polls until CMD prints EXPECTED.
+wait_eq() {
+	local timeout=$1 want=$2 i; shift 2
+	for i in $(seq 1 $((timeout * 10))); do
+		[ "$("$@")" = "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
