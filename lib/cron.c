@@ -24,6 +24,8 @@
 
 #define CRON_EXPR_MAX	256
 #define CRON_YEARS	5
+#define CRON_MS_MIN	(-62135596800000LL)	/* 0001-01-01 */
+#define CRON_MS_MAX	(253402300799999LL)	/* 9999-12-31 */
 
 enum cron_field {
 	F_MIN,
@@ -467,14 +469,19 @@ wall_to_utc(const struct tz *tz, int64_t local)
 /*
  * Returns the first fire time of c in zone tz strictly after after_ms
  * (milliseconds since the epoch), in milliseconds, or -1 when there is
- * none within five years. Fire times are whole minutes of local time,
- * except that a fire inside a DST gap happens when the gap ends.
+ * none within five years or after_ms is outside the years 1 to 9999.
+ * Fire times are whole minutes of local time, except that a fire inside
+ * a DST gap happens when the gap ends.
  */
 int64_t
 cron_next(const struct cron *c, const struct tz *tz, int64_t after_ms)
 {
 	int64_t after = floor_div(after_ms, 1000), local, days, limit_y;
 	struct wall w;
+
+	/* Years 1 to 9999 only; this keeps the arithmetic in range. */
+	if (after_ms < CRON_MS_MIN || after_ms > CRON_MS_MAX)
+		return -1;
 
 	local = after + tz_offset_at(tz, after);
 	days = floor_div(local, 86400);

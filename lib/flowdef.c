@@ -552,8 +552,9 @@ validate_command(struct json_object *in, const char *tpath,
 		const char *s;
 
 		snprintf(path, sizeof(path), "%s.command[%zu]", tpath, i);
-		if ((s = get_str(e, path, FD_STR_MAX, i > 0, why, whysz)) ==
-		    NULL || check_templates(s, params, path, why, whysz) == -1) {
+		s = get_str(e, path, FD_STR_MAX, i > 0, why, whysz);
+		if (s == NULL ||
+		    check_templates(s, params, path, why, whysz) == -1) {
 			json_object_put(out);
 			return NULL;
 		}
@@ -744,8 +745,8 @@ validate_depends(struct json_object *t, size_t i, struct json_object *out,
 		for (k = 0; k < j; k++)
 			if (strcmp(json_object_get_string(
 			    json_object_array_get_idx(deps, k)), dep) == 0)
-				return fail(why, whysz, path, "\"%s\" is listed "
-				    "twice", dep);
+				return fail(why, whysz, path,
+				    "\"%s\" is listed twice", dep);
 		json_object_array_add(deps, json_object_new_string(dep));
 	}
 	return 0;
@@ -992,8 +993,8 @@ flowdef_bind_params(struct json_object *def, struct json_object *given,
 				snprintf(path, sizeof(path),
 				    "parameters.%.64s", name);
 				json_object_put(res);
-				return fail(why, whysz, path, "required (it has "
-				    "no default)");
+				return fail(why, whysz, path,
+				    "required (it has no default)");
 			}
 			json_object_object_add(res, name, copy_scalar(v));
 		}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tz.h"
 #include "xalloc.h"
@@ -21,6 +22,7 @@
 #define TZ_NAME_MAX	128
 #define TZ_FILE_MAX	(512 * 1024)
 #define TZ_ABBR_MAX	16
+#define TZ_SECS_MAX	((int64_t)1 << 43)
 
 struct tz_type {
 	int32_t		 off;		/* seconds east of UTC */
@@ -438,8 +440,8 @@ name_valid(const char *name)
 	    name[n - 1] == '/' || strstr(name, "..") != NULL ||
 	    strstr(name, "//") != NULL || strncmp(name, "right/", 6) == 0)
 		return 0;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_+-/") == n;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_+-/") == n;
 }
 
 static unsigned char *
@@ -447,13 +449,18 @@ slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "re");
 	unsigned char *buf;
-	size_t n;
+	struct stat st;
+	size_t n, cap = TZ_FILE_MAX;
 
 	if (f == NULL)
 		return NULL;
-	buf = xmalloc(TZ_FILE_MAX);
-	n = fread(buf, 1, TZ_FILE_MAX, f);
-	if (ferror(f) || n == TZ_FILE_MAX) {
+	/* Regular files are read in one allocation of their size. */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size < TZ_FILE_MAX)
+		cap = (size_t)st.st_size + 1;
+	buf = xmalloc(cap);
+	n = fread(buf, 1, cap, f);
+	if (ferror(f) || n == cap) {
 		if (!ferror(f))
 			errno = EFBIG;
 		fclose(f);
@@ -562,6 +569,12 @@ type_at(const struct tz *tz, int64_t t)
 {
 	size_t lo, hi;
 
+	/* Keep date arithmetic far from overflow (about ±300,000 years). */
+	if (t > TZ_SECS_MAX)
+		t = TZ_SECS_MAX;
+	if (t < -TZ_SECS_MAX)
+		t = -TZ_SECS_MAX;
+
 	if (tz->ntrans == 0 || t < tz->trans[0]) {
 		if (tz->ntrans == 0 && tz->has_rule)
 			return rule_type(&tz->rule, t);
@@ -592,14 +605,22 @@ tz_offset_at(const struct tz *tz, int64_t utc_secs)
 
 /*
  * Fills *tm with the local time at utc_secs, including tm_wday, tm_yday,
- * tm_isdst, tm_gmtoff and tm_zone (borrowed for tz's lifetime).
+ * tm_isdst, tm_gmtoff and tm_zone (borrowed for tz's lifetime). Times
+ * beyond about 278,000 years from 1970 are clamped.
  */
 void
 tz_localtime(const struct tz *tz, int64_t utc_secs, struct tm *tm)
 {
-	const struct tz_type *ty = type_at(tz, utc_secs);
-	int64_t local = utc_secs + ty->off, days, secs, y;
+	const struct tz_type *ty;
+	int64_t local, days, secs, y;
 	int m, d;
+
+	if (utc_secs > TZ_SECS_MAX)
+		utc_secs = TZ_SECS_MAX;
+	if (utc_secs < -TZ_SECS_MAX)
+		utc_secs = -TZ_SECS_MAX;
+	ty = type_at(tz, utc_secs);
+	local = utc_secs + ty->off;
 
 	days = floor_div(local, 86400);
 	secs = local - days * 86400;

@@ -75,7 +75,8 @@ static const struct {
 	    "2026-07-03T12:00:00.000Z", "2026-07-06T12:00:00.000Z" } },
 	{ "utc_sunday_7", "UTC", "0 0 * * 7", "2026-01-01T00:00:00Z",
 	    { "2026-01-04T00:00:00.000Z", "2026-01-11T00:00:00.000Z" } },
-	{ "utc_weekday_range_to_7", "UTC", "0 0 * * 5-7", "2026-01-01T00:00:00Z",
+	{ "utc_weekday_range_to_7", "UTC", "0 0 * * 5-7",
+	    "2026-01-01T00:00:00Z",
 	    { "2026-01-02T00:00:00.000Z", "2026-01-03T00:00:00.000Z",
 	    "2026-01-04T00:00:00.000Z", "2026-01-09T00:00:00.000Z" } },
 	/* OR rule: the 10th, or any Monday. */
@@ -228,7 +229,8 @@ test_every_minute_year(void)
 	char why[256], detail[256], buf[TIMEFMT_LEN];
 	struct cron *c = cron_parse("* * * * *", why, sizeof(why));
 	struct tz *tz = tz_load("Europe/Amsterdam", why, sizeof(why));
-	int64_t t = ms("2026-01-01T00:00:00Z"), end = ms("2027-01-01T00:00:00Z");
+	int64_t t = ms("2026-01-01T00:00:00Z");
+	int64_t end = ms("2027-01-01T00:00:00Z");
 	int64_t skip_from = ms("2026-10-25T00:59:00Z");
 	long n = 0, bad = 0;
 
@@ -245,6 +247,22 @@ test_every_minute_year(void)
 	    n, timefmt_rfc3339(t, buf));
 	check("every_minute_2026_amsterdam", !bad && n == 525600 - 60,
 	    detail);
+	cron_free(c);
+	tz_free(tz);
+}
+
+/* Instants far outside the calendar give -1, not overflow. */
+static void
+test_extremes(void)
+{
+	char why[256];
+	struct cron *c = cron_parse("* * * * *", why, sizeof(why));
+	struct tz *tz = tz_load("Europe/Amsterdam", why, sizeof(why));
+
+	check("next_int64_max", cron_next(c, tz, INT64_MAX) == -1, "not -1");
+	check("next_int64_min", cron_next(c, tz, INT64_MIN) == -1, "not -1");
+	check("next_year_9999", cron_next(c, tz, ms("9999-12-31T23:58:00Z"))
+	    == ms("9999-12-31T23:59:00Z"), "wrong");
 	cron_free(c);
 	tz_free(tz);
 }
@@ -459,7 +477,8 @@ test_croniter(void)
 	    "for l in open(sys.argv[1]):\n"
 	    " e,s=l.rstrip(\"\\n\").split(\"\\t\")\n"
 	    " d=datetime.datetime.fromtimestamp(int(s),datetime.timezone.utc)\n"
-	    " print(int(croniter.croniter(e,d).get_next(float)))' %s", py, path);
+	    " print(int(croniter.croniter(e,d).get_next(float)))' %s", py,
+	    path);
 	if ((p = popen(cmd, "r")) == NULL) {
 		check("croniter_cross_check", 0, "popen");
 		goto out;
@@ -501,6 +520,7 @@ main(void)
 	test_every_minute_year();
 	test_refusals();
 	test_too_long();
+	test_extremes();
 	test_describe();
 	test_croniter();
 	return failures ? 1 : 0;

@@ -131,8 +131,8 @@ golden_good(const char *dir, const char *file)
 	/* A normalised definition must validate to itself. */
 	if ((again = flowdef_validate(got, why, sizeof(why))) == NULL ||
 	    !json_object_equal(again, got)) {
-		result(name, 0, "not idempotent: %s", again ? jsonx_text(again) :
-		    why);
+		result(name, 0, "not idempotent: %s",
+		    again ? jsonx_text(again) : why);
 		goto out;
 	}
 	if (strcmp(jsonx_text(again), jsonx_text(got)) != 0) {
@@ -274,7 +274,8 @@ static const struct {
 	    "{\"default\": \"a\"}}, " T1 "}", "parameters.p.type: required" },
 	{ "param_type_unknown", "{\"name\": \"x\", \"parameters\": {\"p\": "
 	    "{\"type\": \"float\"}}, " T1 "}", "parameters.p.type: must be "
-	    "\"string\", \"integer\", \"number\" or \"boolean\", not \"float\"" },
+	    "\"string\", \"integer\", \"number\" or \"boolean\", "
+	    "not \"float\"" },
 	{ "param_string_default_int", "{\"name\": \"x\", \"parameters\": "
 	    "{\"p\": {\"type\": \"string\", \"default\": 1}}, " T1 "}",
 	    "parameters.p.default: must be a string" },
@@ -515,12 +516,13 @@ static const struct {
 } binds[] = {
 	{ "bind_required_missing", NULL, NULL,
 	    "parameters.day: required (it has no default)" },
-	{ "bind_defaults", "{\"day\": \"2026-03-29\"}", "{\"city\": \"Leiden\","
-	    "\"n\": 3, \"ratio\": 0.5, \"dry\": false, \"day\": \"2026-03-29\"}",
-	    NULL },
-	{ "bind_all_given", "{\"day\": \"d\", \"city\": \"Delft\", \"n\": -7, "
-	    "\"ratio\": 2.25, \"dry\": true}", "{\"city\": \"Delft\", \"n\": -7,"
-	    " \"ratio\": 2.25, \"dry\": true, \"day\": \"d\"}", NULL },
+	{ "bind_defaults", "{\"day\": \"2026-03-29\"}",
+	    "{\"city\": \"Leiden\", \"n\": 3, \"ratio\": 0.5, "
+	    "\"dry\": false, \"day\": \"2026-03-29\"}", NULL },
+	{ "bind_all_given", "{\"day\": \"d\", \"city\": \"Delft\", "
+	    "\"n\": -7, \"ratio\": 2.25, \"dry\": true}",
+	    "{\"city\": \"Delft\", \"n\": -7, \"ratio\": 2.25, "
+	    "\"dry\": true, \"day\": \"d\"}", NULL },
 	{ "bind_integer_for_number", "{\"day\": \"d\", \"ratio\": 2}",
 	    "{\"city\": \"Leiden\", \"n\": 3, \"ratio\": 2, \"dry\": false, "
 	    "\"day\": \"d\"}", NULL },

@@ -103,7 +103,8 @@ test_unique(void)
 	for (int i = 1; i < N && !dup; i++)
 		if (strcmp(ids[i - 1], ids[i]) == 0) {
 			dup = 1;
-			snprintf(detail, sizeof(detail), "duplicate %s", ids[i]);
+			snprintf(detail, sizeof(detail), "duplicate %s",
+			    ids[i]);
 		}
 	check("unique_100k_same_ms", !dup, detail);
 	/* The random part uses all 32 symbols in every position. */

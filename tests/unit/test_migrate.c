@@ -98,7 +98,8 @@ test_good(void)
 	write_file("good", "001_a.sql", "CREATE TABLE a (x INTEGER);\n"
 	    "INSERT INTO a VALUES (1);\n");
 	/* 010 must run after 002 (numeric, not text, order). */
-	write_file("good", "010_c.sql", "INSERT INTO b SELECT x + 10 FROM a;\n");
+	write_file("good", "010_c.sql",
+	    "INSERT INTO b SELECT x + 10 FROM a;\n");
 	write_file("good", "002_b.sql", "CREATE TABLE b (y INTEGER);\n"
 	    "-- a comment\nINSERT INTO b VALUES (2);\n");
 	write_file("good", "README", "not a migration");

@@ -137,8 +137,9 @@ test_moves(void)
 
 			for (size_t i = 0; i < sizeof(run_legal) /
 			    sizeof(run_legal[0]); i++)
-				want |= run_legal[i].from == (enum run_state)f &&
-				    run_legal[i].to == (enum run_state)t;
+				want |= run_legal[i].from ==
+				    (enum run_state)f && run_legal[i].to ==
+				    (enum run_state)t;
 			snprintf(name, sizeof(name), "run_%s_%s_%s",
 			    states_run_name((enum run_state)f),
 			    want ? "to" : "not_to",

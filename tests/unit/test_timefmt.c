@@ -148,8 +148,8 @@ test_round_trip(void)
 	detail[0] = '\0';
 	for (int i = 0; i < 200000 && !bad_n; i++) {
 		/* About -300 to +8000 years around the epoch, in ms. */
-		int64_t ms = ((int64_t)rand() << 20 ^ rand()) % 250000000000000LL
-		    - 10000000000000LL, back = 0;
+		int64_t ms = ((int64_t)rand() << 20 ^ rand()) %
+		    250000000000000LL - 10000000000000LL, back = 0;
 
 		timefmt_rfc3339(ms, buf);
 		if (timefmt_parse(buf, &back) != 0 || back != ms) {

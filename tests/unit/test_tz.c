@@ -160,6 +160,11 @@ test_localtime(void)
 	check("localtime_new_year", tm.tm_year == 127 && tm.tm_mon == 0 &&
 	    tm.tm_mday == 1 && tm.tm_hour == 0 && tm.tm_wday == 5 &&
 	    tm.tm_yday == 0, detail);
+	/* Far outside the calendar: clamped, no overflow. */
+	tz_localtime(tz, INT64_MAX, &tm);
+	check("localtime_int64_max", tm.tm_year > 270000 &&
+	    tz_offset_at(tz, INT64_MAX) == 3600 &&
+	    tz_offset_at(tz, INT64_MIN) == 1172, "wrong");
 	/* Before the epoch. */
 	tz_localtime(tz, secs("1969-12-31T23:59:59Z"), &tm);
 	snprintf(detail, sizeof(detail), "%d-%d-%d %d:%d:%d wday %d",
