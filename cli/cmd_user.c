@@ -69,6 +69,7 @@ role_valid(const char *role)
 	return 0;
 }
 
+/* The same rule lib/htpasswd.c enforces, checked early for a clear error. */
 static int
 name_valid(const char *name)
 {
@@ -76,8 +77,8 @@ name_valid(const char *name)
 
 	if (n == 0 || n > 64)
 		return 0;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_.@-") == n;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.@-") == n;
 }
 
 static void
@@ -284,6 +285,10 @@ out:
 	return rc;
 }
 
+/*
+ * A user found only in htpasswd (left by a crash between the two steps)
+ * is removed from it too; there is no row, so no event.
+ */
 static int
 user_del(sqlite3 *db, const char *file, const char *name)
 {

@@ -72,6 +72,7 @@ cli_usage(const char *usage)
 	return CLI_USAGE;
 }
 
+/* Parses global options and runs one command; returns its exit code. */
 int
 main(int argc, char **argv)
 {
