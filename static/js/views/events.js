@@ -32,16 +32,19 @@ function detailText(d) {
 }
 
 function row(ev) {
-	const filterLink = (label, q) => h('a', {href: '#/events?' +
-	    new URLSearchParams(q).toString(), title: `Only ${label}`}, label);
+	const filterLink = (label, q, what) => h('a', {href: '#/events?' +
+	    new URLSearchParams(q).toString(),
+	    'aria-label': `Only events of ${what || label}`,
+	    title: `Only events of ${what || label}`}, label);
 	return h('tr', null,
 	    h('td', null, timeEl(ev.at)),
 	    h('td', null, filterLink(ev.actor, {actor: ev.actor})),
 	    h('td', {class: 'mono small'}, ev.action),
 	    h('td', null, h('span', {class: 'muted small'}, ev.object_type, ' '),
 		objectLink(ev.object_type, ev.object_id), ' ',
-		filterLink('…', {object_type: ev.object_type,
-		    object_id: ev.object_id})),
+		h('span', {class: 'small'}, '(', filterLink('only this',
+		    {object_type: ev.object_type, object_id: ev.object_id},
+		    `${ev.object_type} ${ev.object_id}`), ')')),
 	    h('td', {class: 'small'}, ev.address || ''),
 	    h('td', {class: 'mono small detail'}, detailText(ev.detail)));
 }

@@ -161,7 +161,8 @@ export function mount(root, {params, query}) {
 		const n = a ? a.attempt : (t.attempt || 1);
 		text(logHead, `Log — ${t.name}` +
 		    (as.length > 1 ? ` (attempt ${n} of ${as.length})` : ''));
-		const key = as.map((x) => x.attempt).join(',') + '/' + n;
+		const key = t.name + '\n' + as.map((x) => x.attempt).join(',') +
+		    '/' + n;
 		if (attemptsBar.dataset.key !== key) {
 			attemptsBar.dataset.key = key;
 			attemptsBar.replaceChildren(...(as.length > 1 ? as.map(
@@ -174,7 +175,7 @@ export function mount(root, {params, query}) {
 		if (!started(a)) {
 			stopTail();
 			download.hidden = true;
-			text(logNote, t.state === 'SKIPPED' ?
+			text(logNote, (a ? a.state : t.state) === 'SKIPPED' ?
 			    'Skipped: an upstream task did not complete, so ' +
 			    'there is no log.' : a && a.state === 'AWAITING_RETRY' ?
 			    'Waiting to retry.' : 'Not started yet.');
