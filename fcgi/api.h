@@ -36,7 +36,6 @@ struct ctx {
 	int nthreads;
 	atomic_int stopping;
 	atomic_uint_fast64_t requests;	/* requests served, for metrics */
-	pthread_mutex_t accept_mu;	/* serialises FCGX_Accept_r */
 	struct authcache *auth;		/* locked inside authcache.c */
 	char *dummy_hash;		/* checked for unknown users */
 	const char *openapi;		/* embedded document */

@@ -100,14 +100,14 @@ worker_main(void *arg)
 		log_warnx("worker_main: FCGX_InitRequest failed");
 		return NULL;
 	}
-	for (;;) {
-		pthread_mutex_lock(&ctx->accept_mu);
-		if (atomic_load(&ctx->stopping)) {
-			pthread_mutex_unlock(&ctx->accept_mu);
-			break;
-		}
+	/*
+	 * No lock around accept: Linux lets threads accept on one socket,
+	 * and FCGX_Accept_r also reads the params, so a lock would let one
+	 * slow client stall every thread. shutdown() of the listening
+	 * socket wakes every thread blocked here.
+	 */
+	while (!atomic_load(&ctx->stopping)) {
 		rc = FCGX_Accept_r(&fr);
-		pthread_mutex_unlock(&ctx->accept_mu);
 		if (rc < 0) {
 			if (atomic_load(&ctx->stopping))
 				break;
@@ -214,7 +214,6 @@ main(int argc, char **argv)
 	ctx.openapi_len = (size_t)(openapi_json_end - openapi_json);
 	sock_path = paths_data("run/api.sock");
 	pid_path = paths_data("run/sluice-api.pid");
-	pthread_mutex_init(&ctx.accept_mu, NULL);
 
 	migrate(ctx.db_path);
 	ctx.auth = authcache_new(ttl, (int)env_long("SLUICE_AUTH_FAIL_MAX",
@@ -259,7 +258,6 @@ main(int argc, char **argv)
 	unlink(sock_path);
 	unlink(pid_path);
 	authcache_free(ctx.auth);
-	pthread_mutex_destroy(&ctx.accept_mu);
 	free(workers);
 	free(ctx.dummy_hash);
 	free(ctx.db_path);
