@@ -180,6 +180,18 @@ static const struct {
 	    "2026-11-01T07:00:00.000Z", "2026-11-01T07:30:00.000Z" } },
 	{ "nyc_feb_29_local", "America/New_York", "0 0 29 2 *",
 	    "2026-01-01T00:00:00Z", { "2028-02-29T05:00:00.000Z" } },
+
+	/* Lord Howe shifts by 30 minutes: 02:00-02:29 do not exist. */
+	{ "lord_howe_half_hour_gap", "Australia/Lord_Howe", "15 2 * * *",
+	    "2026-10-03T00:00:00Z", { "2026-10-03T15:30:00.000Z",
+	    "2026-10-04T15:15:00.000Z" } },
+	{ "lord_howe_half_hour_overlap", "Australia/Lord_Howe", "45 1 * * *",
+	    "2026-04-04T00:00:00Z", { "2026-04-04T14:45:00.000Z",
+	    "2026-04-05T15:15:00.000Z" } },
+	/* Samoa skipped 2011-12-30 entirely: its noon fires at midnight of
+	 * the 31st, when the missing day ends. */
+	{ "apia_skipped_day", "Pacific/Apia", "0 12 30 12 *",
+	    "2011-12-01T00:00:00Z", { "2011-12-30T10:00:00.000Z" } },
 };
 
 static void
