@@ -17,6 +17,14 @@ int flowdef_name_valid(const char *name);
  * optional field present with its default) that the caller puts; on
  * failure returns NULL and writes "field.path: reason" into why, e.g.
  * "tasks[1].command: must be an array of strings, not a string".
+ * Defaults: description "", parameters {} (each {type, default: null when
+ * required, description ""}), schedule null or {cron, timezone "UTC",
+ * catchup false, max_lateness_s null = no limit}, pool "default",
+ * max_concurrent_runs 1, timeout_s null, notify null or {on ["FAILED",
+ * "CRASHED"], webhook}; per task workdir null, env {}, retries 0,
+ * retry_delay_s 0, retry_backoff 1.0, retry_jitter_s 0, timeout_s null,
+ * depends_on []. A JSON null counts as absent, so the result validates
+ * to itself.
  */
 struct json_object *flowdef_validate(struct json_object *def, char *why,
     size_t whysz);
