@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "htpasswd.h"
@@ -273,6 +274,46 @@ test_write_failure_keeps_file(void)
 }
 
 static void
+test_concurrent_writers(void)
+{
+	enum { WRITERS = 6, EACH = 15 };
+	char name[32], *h;
+	pid_t pids[WRITERS];
+	int ok = 1, status, missing = 0;
+
+	unlink(file);
+	fflush(stdout);
+	for (int w = 0; w < WRITERS; w++) {
+		if ((pids[w] = fork()) == 0) {
+			for (int i = 0; i < EACH; i++) {
+				snprintf(name, sizeof(name), "w%d-u%d", w, i);
+				if (htpasswd_set(file, name, "$y$x") == -1)
+					_exit(1);
+			}
+			_exit(0);
+		}
+		CHECK(pids[w] > 0);
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		CHECK(waitpid(pids[w], &status, 0) == pids[w] &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	for (int w = 0; w < WRITERS; w++)
+		for (int i = 0; i < EACH; i++) {
+			snprintf(name, sizeof(name), "w%d-u%d", w, i);
+			if ((h = htpasswd_lookup(file, name)) == NULL)
+				missing++;
+			free(h);
+		}
+	CHECK(missing == 0);
+	CHECK(count_entries(dir) == 1);
+	if (missing)
+		printf("    %d of %d users lost\n", missing, WRITERS * EACH);
+	unlink(file);
+	report("concurrent_writers_lose_nothing", ok);
+}
+
+static void
 test_missing_dir(void)
 {
 	char *p = xasprintf("%s/nope/htpasswd", dir);
@@ -301,6 +342,7 @@ main(void)
 	test_bad_names();
 	test_nginx_format();
 	test_write_failure_keeps_file();
+	test_concurrent_writers();
 	test_missing_dir();
 	unlink(file);
 	rmdir(dir);
