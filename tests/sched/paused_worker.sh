@@ -5,7 +5,8 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 stack_start
-wait_for 10 test -n "$(db "SELECT name FROM workers")" || fail "no worker row"
+has_worker() { [ -n "$(db "SELECT name FROM workers")" ]; }
+wait_for 10 has_worker || fail "no worker row"
 w=$(db "SELECT name FROM workers")
 flow_put p '{"name":"p","max_concurrent_runs":10,"tasks":[{"name":"t","command":["sleep","3"]}]}'
 first=$(run_start p)

@@ -6,7 +6,8 @@ source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 stack_start
 out=$STACK_TMP/out; mkdir -p "$out"
-wait_for 10 test -n "$(db "SELECT name FROM workers")" || fail "no worker row"
+has_worker() { [ -n "$(db "SELECT name FROM workers")" ]; }
+wait_for 10 has_worker || fail "no worker row"
 w=$(db "SELECT name FROM workers")
 api PATCH "/api/workers/$w" '{"concurrency_limit":1}'
 expect_status 200 "limit"
