@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cron.h"
@@ -394,6 +395,223 @@ test_describe(void)
 	}
 }
 
+/* --- cross-check with a brute-force search around DST changes ---------- */
+
+/*
+ * An expression made of explicit value sets, so the test can match wall
+ * times on its own: each field is "*" or a comma list.
+ */
+struct sets {
+	uint64_t	bits[5];
+	int		restricted[5];
+	char		expr[256];
+};
+
+static void
+random_sets(struct sets *s)
+{
+	static const int lo[5] = { 0, 0, 1, 1, 0 }, hi[5] = { 59, 23, 31, 12,
+	    6 };
+	size_t len = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (int f = 0; f < 5; f++) {
+		/* Day and month fields are mostly "*" so fires come often. */
+		int star = f >= 2 ? rand() % 4 != 0 : rand() % 5 == 0;
+		int n = 1 + rand() % 4;
+
+		if (len > 0)
+			s->expr[len++] = ' ';
+		if (star) {
+			s->bits[f] = 0;
+			for (int v = lo[f]; v <= hi[f]; v++)
+				s->bits[f] |= (uint64_t)1 << v;
+			s->expr[len++] = '*';
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			/* Hours near the changes, minutes on common marks. */
+			int v = f == 1 ? rand() % 4 : f == 0 ? (rand() % 2 ?
+			    15 * (rand() % 4) : rand() % 60) :
+			    lo[f] + rand() % (hi[f] - lo[f] + 1);
+
+			s->bits[f] |= (uint64_t)1 << v;
+			len += (size_t)snprintf(s->expr + len,
+			    sizeof(s->expr) - len, "%s%d", i ? "," : "", v);
+		}
+		s->restricted[f] = 1;
+	}
+	s->expr[len] = '\0';
+}
+
+static int
+sets_match(const struct sets *s, const struct tm *tm)
+{
+	int dom = (s->bits[2] >> tm->tm_mday) & 1;
+	int dow = (s->bits[4] >> tm->tm_wday) & 1;
+	int day = s->restricted[2] && s->restricted[4] &&
+	    s->bits[4] != 0x7f && s->bits[2] != 0xfffffffeULL ?
+	    dom || dow : dom && dow;
+
+	return ((s->bits[0] >> tm->tm_min) & 1) &&
+	    ((s->bits[1] >> tm->tm_hour) & 1) &&
+	    ((s->bits[3] >> (tm->tm_mon + 1)) & 1) && day;
+}
+
+/* Wall-clock seconds shown at instant t. */
+static int64_t
+wall_at(const struct tz *tz, int64_t t)
+{
+	return t + tz_offset_at(tz, t);
+}
+
+/*
+ * Whether the definition says "fire" at UTC minute t: the wall time shown
+ * matches and was not shown before (first occurrence), or t ends a gap
+ * in which some skipped wall minute matches.
+ */
+static int
+brute_fires(const struct sets *s, const struct tz *tz, int64_t t)
+{
+	int64_t w = wall_at(tz, t), before = wall_at(tz, t - 1);
+	struct tm tm;
+
+	tz_localtime(tz, t, &tm);
+	if (sets_match(s, &tm)) {
+		int repeat = 0;
+
+		for (int d = 1; d <= 4; d++)
+			if (wall_at(tz, t - d * 1800) == w)
+				repeat = 1;
+		if (!repeat)
+			return 1;
+	}
+	if (w > before + 1) {
+		/* Wall minutes skipped by a gap ending at t. */
+		for (int64_t m = (before / 60 + 1) * 60; m < w; m += 60) {
+			struct tm g;
+			time_t wall = (time_t)m;
+
+			/* Wall seconds read as UTC give the wall fields. */
+			gmtime_r(&wall, &g);
+			if (sets_match(s, &g))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Follows three fires of s in tz from after (seconds), comparing
+ * cron_next with the brute-force search over the next three days.
+ * Returns the number of fires compared, or -1 with detail filled.
+ */
+static int
+brute_compare(const struct sets *s, const struct tz *tz, const char *zone,
+    int64_t after, char *detail, size_t detailsz)
+{
+	char why[256], b1[TIMEFMT_LEN], b2[TIMEFMT_LEN], b3[TIMEFMT_LEN];
+	struct cron *c = cron_parse(s->expr, why, sizeof(why));
+	int64_t t = after;
+	int n = 0;
+
+	if (c == NULL) {
+		snprintf(detail, detailsz, "%.200s: %.200s", s->expr, why);
+		return -1;
+	}
+	for (int k = 0; k < 3; k++, n++) {
+		int64_t got = cron_next(c, tz, t * 1000), want = -1;
+
+		for (int64_t m = (t / 60 + 1) * 60; m < t + 3 * 86400;
+		    m += 60)
+			if (brute_fires(s, tz, m)) {
+				want = m;
+				break;
+			}
+		/* Nothing in the window: ours must not fire in it either. */
+		if (want == -1 && (got == -1 || got / 1000 >= t + 3 * 86400))
+			break;
+		if (got != want * 1000) {
+			snprintf(detail, detailsz, "%s \"%s\" after %s: got "
+			    "%s, brute force says %s", zone, s->expr,
+			    timefmt_rfc3339(t * 1000, b1), got < 0 ? "none" :
+			    timefmt_rfc3339(got, b2), want < 0 ?
+			    "none in 3 days" :
+			    timefmt_rfc3339(want * 1000, b3));
+			cron_free(c);
+			return -1;
+		}
+		t = want;
+	}
+	cron_free(c);
+	return n;
+}
+
+/* The instants in 2026 and 2027 at which tz's offset changes. */
+static int
+find_changes(const struct tz *tz, int64_t *out, int max)
+{
+	int n = 0;
+
+	for (int64_t t = 1767225600; t < 1830297600 && n < max; t += 1800) {
+		int64_t lo = t - 1800, hi = t;
+
+		if (tz_offset_at(tz, t) == tz_offset_at(tz, lo))
+			continue;
+		while (hi - lo > 1) {
+			int64_t mid = lo + (hi - lo) / 2;
+
+			if (tz_offset_at(tz, mid) == tz_offset_at(tz, lo))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		out[n++] = hi;
+	}
+	return n;
+}
+
+static void
+test_bruteforce_dst(void)
+{
+	static const char *const zones[] = { "Europe/Amsterdam",
+	    "America/New_York", "Australia/Lord_Howe", "Australia/Sydney",
+	    "America/Nuuk" };
+	char why[256], detail[512] = "";
+	int cases = 0, bad = 0;
+
+	srand(42);
+	for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]) && !bad; z++) {
+		struct tz *tz = tz_load(zones[z], why, sizeof(why));
+		int64_t changes[8];
+		int nc;
+
+		if (tz == NULL || (nc = find_changes(tz, changes, 8)) == 0) {
+			check("bruteforce_dst", 0, tz ? "no DST changes" : why);
+			tz_free(tz);
+			return;
+		}
+		for (int i = 0; i < 120 && !bad; i++) {
+			struct sets s;
+			int64_t after = changes[rand() % nc] - 5 * 3600 +
+			    rand() % (8 * 3600);
+			int n;
+
+			random_sets(&s);
+			n = brute_compare(&s, tz, zones[z], after, detail,
+			    sizeof(detail));
+			if (n == -1)
+				bad = 1;
+			else
+				cases += n;
+		}
+		tz_free(tz);
+	}
+	if (!bad)
+		snprintf(detail, sizeof(detail), "%d fires", cases);
+	check("bruteforce_dst", !bad && cases > 1000, detail);
+}
+
 /* --- cross-check with croniter ------------------------------------------ */
 
 static const char *
@@ -534,6 +752,7 @@ main(void)
 	test_too_long();
 	test_extremes();
 	test_describe();
+	test_bruteforce_dst();
 	test_croniter();
 	return failures ? 1 : 0;
 }
