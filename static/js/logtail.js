@@ -4,7 +4,9 @@
 // the last TAIL_BYTES are read and at most MAX_LINES lines are kept in the
 // page; "Load earlier" reads earlier ranges on demand. Polling pauses
 // while the tab is hidden and ends when the server says the log is
-// complete (X-Log-Complete: true). Each line is "<RFC 3339 time> out|err
+// complete (X-Log-Complete: true). Lines trimmed from the top are held in
+// memory (up to HOLD_BYTES) so "Load earlier" shows them without reading
+// them again; only older ranges are read from the server. Each line is "<RFC 3339 time> out|err
 // <text>"; the text goes through ansi.js, so it is only ever text.
 
 import * as api from './api.js';
@@ -17,6 +19,8 @@ const PROBE_BYTES = 64 * 1024;   // first read, to learn the size
 const CHUNK_BYTES = 1024 * 1024; // one read while following
 const EARLIER_BYTES = 256 * 1024; // one "Load earlier" range
 const MAX_LINES = 2000;          // lines kept while following
+const EARLIER_LINES = 2000;      // lines one "Load earlier" shows
+const HOLD_BYTES = 8 * 1024 * 1024; // trimmed lines kept for "Load earlier"
 const POLL_MS = 1000;
 
 const LINE_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (out|err) ?(.*)$/s;
@@ -63,7 +67,11 @@ export class LogTail {
 		this.first = 0;         // byte offset of the first shown line
 		this.size = 0;
 		this.pending = new Uint8Array(0);
-		this.lens = [];         // byte length of each shown line
+		this.shown = [];        // {text, len} of each shown line
+		this.held = [];         // lines read, trimmed, just before first
+		this.headBytes = new Uint8Array(0); // read, before the held lines,
+		                                    // not yet a whole line
+		this.heldBytes = 0;
 		this.max = MAX_LINES;
 		this.complete = false;
 		this.stopped = false;
@@ -159,14 +167,12 @@ export class LogTail {
 		this.next = Math.max(this.next, r.next);
 		if (this.skipPartial) {
 			const i = bytes.indexOf(NL);
-			if (i < 0) {
-				this.first += bytes.length;
-				bytes = new Uint8Array(0);
-			} else {
-				this.first += i + 1;
-				bytes = bytes.subarray(i + 1);
-				this.skipPartial = false;
-			}
+			const cut = i < 0 ? bytes.length : i + 1;
+			this.first += cut;
+			this.headBytes = concat(this.headBytes,
+			    bytes.subarray(0, cut).slice());
+			bytes = bytes.subarray(cut);
+			if (i >= 0) this.skipPartial = false;
 		}
 		const {lines, rest} = splitLines(concat(this.pending, bytes));
 		this.pending = rest.slice();
@@ -208,29 +214,38 @@ export class LogTail {
 		return p.scrollHeight - p.scrollTop - p.clientHeight < 40;
 	}
 
+	// Moves a line trimmed from the top into the held lines.
+	hold(line) {
+		this.first += line.len;
+		this.held.push(line);
+		this.heldBytes += line.len;
+		while (this.heldBytes > HOLD_BYTES && this.held.length)
+			this.heldBytes -= this.held.shift().len;
+	}
+
 	append(lines) {
 		if (!lines.length) return;
 		const stick = this.atBottom();
 		if (this.empty.isConnected) this.empty.remove();
-		let skip = Math.max(0, lines.length - this.max);
-		for (let i = 0; i < skip; i++) this.first += lines[i].len;
+		const skip = Math.max(0, lines.length - this.max);
+		for (let i = 0; i < skip; i++) this.hold(lines[i]);
 		const frag = document.createDocumentFragment();
 		for (let i = skip; i < lines.length; i++) {
 			frag.appendChild(this.lineEl(lines[i].text));
-			this.lens.push(lines[i].len);
+			this.shown.push(lines[i]);
 		}
 		this.pre.appendChild(frag);
-		let extra = this.lens.length - this.max;
+		let extra = this.shown.length - this.max;
 		while (extra-- > 0) {
 			this.pre.firstChild.remove();
-			this.first += this.lens.shift();
+			this.hold(this.shown.shift());
 		}
 		if (stick) this.pre.scrollTop = this.pre.scrollHeight;
 	}
 
 	updateInfo() {
 		this.earlierBtn.hidden = this.first <= 0;
-		const shown = this.lens.length;
+		const shown = this.shown.length;
 		let t = `${shown} line${shown === 1 ? '' : 's'}`;
 		if (this.first > 0)
 			t += ` — the last ${fmtSize(this.size - this.first)} of ` +
@@ -243,43 +258,23 @@ export class LogTail {
 		text(this.info, t);
 	}
 
-	// Reads the range just before the first shown line and prepends it.
+	// Shows the lines just before the first shown one: held lines first,
+	// then a range read from the server.
 	async loadEarlier() {
 		if (this.first <= 0 || this.loadingEarlier) return;
 		this.loadingEarlier = true;
 		this.earlierBtn.disabled = true;
 		try {
-			const from = Math.max(0, this.first - EARLIER_BYTES);
-			const r = await api.log(this.runId, this.task,
-			    this.attempt, from, this.first - from);
-			if (this.stopped) return;
-			let bytes = r.bytes.subarray(0, this.first - from);
-			let start = from;
-			if (from > 0) {
-				const i = bytes.indexOf(NL);
-				if (i >= 0 && i + 1 < bytes.length) {
-					start = from + i + 1;
-					bytes = bytes.subarray(i + 1);
-				}
+			let lines;
+			if (this.held.length) {
+				lines = this.held.splice(
+				    Math.max(0, this.held.length - EARLIER_LINES));
+				for (const l of lines) this.heldBytes -= l.len;
+			} else {
+				lines = await this.readEarlier();
+				if (this.stopped || !lines) return;
 			}
-			const {lines, rest} = splitLines(bytes);
-			if (rest.length)
-				lines.push({text: decoder.decode(rest),
-				    len: rest.length});
-			const st = {out: ansi.newState(), err: ansi.newState()};
-			const keep = this.states;
-			this.states = st;
-			const frag = document.createDocumentFragment();
-			for (const l of lines) frag.appendChild(this.lineEl(l.text));
-			this.states = keep;
-			const p = this.pre;
-			const before = p.scrollHeight - p.scrollTop;
-			if (this.empty.isConnected) this.empty.remove();
-			p.insertBefore(frag, p.firstChild);
-			p.scrollTop = p.scrollHeight - before;
-			this.lens = lines.map((l) => l.len).concat(this.lens);
-			this.max = Math.max(this.max, this.lens.length);
-			this.first = start;
+			this.prepend(lines);
 			this.showError(null);
 		} catch (e) {
 			this.showError(e);
@@ -288,5 +283,51 @@ export class LogTail {
 			this.earlierBtn.disabled = false;
 			this.updateInfo();
 		}
+	}
+
+	// Reads up to EARLIER_BYTES before the first shown line (and before
+	// the bytes already held for it); returns the complete lines. The
+	// partial line at the start of the range is kept in headBytes, so no
+	// byte is read twice.
+	async readEarlier() {
+		const end = this.first - this.headBytes.length;
+		const from = Math.max(0, end - EARLIER_BYTES);
+		let bytes = this.headBytes;
+		if (end > from) {
+			const r = await api.log(this.runId, this.task, this.attempt,
+			    from, end - from);
+			bytes = concat(r.bytes.subarray(0, end - from), bytes);
+		}
+		this.headBytes = new Uint8Array(0);
+		if (from > 0) {
+			const i = bytes.indexOf(NL);
+			const cut = i < 0 ? bytes.length : i + 1;
+			this.headBytes = bytes.subarray(0, cut).slice();
+			bytes = bytes.subarray(cut);
+		}
+		const {lines, rest} = splitLines(bytes);
+		if (rest.length)
+			lines.push({text: decoder.decode(rest), len: rest.length});
+		return lines;
+	}
+
+	prepend(lines) {
+		const keep = this.states;
+		this.states = {out: ansi.newState(), err: ansi.newState()};
+		const frag = document.createDocumentFragment();
+		let bytes = 0;
+		for (const l of lines) {
+			frag.appendChild(this.lineEl(l.text));
+			bytes += l.len;
+		}
+		this.states = keep;
+		const p = this.pre;
+		const below = p.scrollHeight - p.scrollTop;
+		if (this.empty.isConnected) this.empty.remove();
+		p.insertBefore(frag, p.firstChild);
+		p.scrollTop = p.scrollHeight - below;
+		this.shown = lines.concat(this.shown);
+		this.max = Math.max(this.max, this.shown.length);
+		this.first -= bytes;
 	}
 }

@@ -14,6 +14,13 @@ await test('flows_run_live', async (t) => {
 		],
 	});
 	const page = t.page;
+	const reads = [];
+	page.on('response', (res) => {
+		if (!/\/tasks\/count\/log\?/.test(res.url())) return;
+		const u = new URL(res.url());
+		reads.push([Number(u.searchParams.get('offset')),
+		    Number(res.headers()['x-log-next-offset'])]);
+	});
 	await open(page, t.url, '/flows');
 	const row = page.locator('tr[data-flow="live"]');
 	await row.waitFor();
@@ -42,6 +49,11 @@ await test('flows_run_live', async (t) => {
 	const ticks = lines.filter((l) => /tick \d/.test(l));
 	check(ticks.length === 8, `each line once, got ${ticks.length}: ` +
 	    JSON.stringify(ticks));
+	// Followed by offset: each read starts where the previous one ended.
+	for (let i = 1; i < reads.length; i++)
+		check(reads[i][0] === reads[i - 1][1],
+		    `log read by offset, never twice: ${JSON.stringify(reads)}`);
+	check(reads.length > 2, `several reads while live: ${reads.length}`);
 	const run = (await t.api('GET', `/api/runs/${id}`)).json;
 	check(run.state === 'COMPLETED', `API says ${run.state}`);
 	check(run.trigger === 'manual' && run.created_by === t.admin_user,
