@@ -2,11 +2,14 @@
  * cmd_logs.c: `sluicectl logs RUN_ID TASK [--attempt N] [--follow]`
  * copies a task's log to standard output, reading
  * GET /api/runs/{id}/tasks/{task}/log?offset=N in chunks and continuing at
- * X-Log-Next-Offset. Without --follow it stops when no more bytes come;
- * with --follow it polls every 500 ms until X-Log-Complete: true, or
- * until the run has ended and no more bytes come (so an older server
- * without the header cannot make it hang). A log that does not exist yet
- * (the task has not started) is waited for while the run is still going.
+ * X-Log-Next-Offset. The attempt is pinned after the first reply
+ * (X-Log-Attempt), so an offset is never applied to another attempt's
+ * log. Without --follow it stops when no more bytes come; with --follow
+ * it polls every 500 ms until X-Log-Complete: true, or until the run has
+ * ended and no more bytes come (so a missing header cannot make it hang).
+ * Following without --attempt goes on through retries: when an attempt
+ * completes and the task has a newer one, that one is followed from its
+ * start, announced on stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,32 +53,41 @@ sleep_ms(long ms)
 		;
 }
 
+/* What the run says about the followed task. */
+struct task_view {
+	int run_ended;		/* the run is in a terminal state */
+	long long attempt;	/* the task's latest attempt, or -1 */
+};
+
 /*
- * Looks at the run: returns 1 when it has ended, 0 when it is still
- * going, -1 (printed) when it or the task does not exist.
+ * Reads the run into *tv. Returns 0, or -1 (printed) when the run or the
+ * task does not exist.
  */
 static int
-run_ended(struct api *a, const char *run_path, const char *id,
-    const char *task)
+look(struct api *a, const char *run_path, const char *id, const char *task,
+    struct task_view *tv)
 {
-	struct json_object *run = NULL, *tasks, *t;
+	struct json_object *run = NULL, *tasks, *t, *v;
 	const char *state, *tn;
-	int ended = -1, found = 0;
+	int rc = -1, found = 0;
 	size_t n;
 
+	tv->run_ended = 0;
+	tv->attempt = -1;
 	if (api_json(a, "GET", run_path, NULL, &run, NULL) != CLI_OK)
 		goto out;
 	tasks = jsonx_get(run, "tasks");
-	if (tasks == NULL)
-		tasks = jsonx_get(run, "task_runs");
 	if (tasks != NULL && json_object_is_type(tasks, json_type_array)) {
 		n = json_object_array_length(tasks);
 		for (size_t i = 0; i < n && !found; i++) {
 			t = json_object_array_get_idx(tasks, i);
-			tn = jsonx_get_str(t, "task");
-			if (tn == NULL)
-				tn = jsonx_get_str(t, "name");
-			found = tn != NULL && strcmp(tn, task) == 0;
+			tn = jsonx_get_str(t, "name");
+			if (tn == NULL || strcmp(tn, task) != 0)
+				continue;
+			found = 1;
+			v = jsonx_get(t, "attempt");
+			if (v != NULL && jsonx_is_int(v))
+				tv->attempt = json_object_get_int64(v);
 		}
 		if (!found) {
 			cli_err("run %s has no task %s", id, task);
@@ -83,47 +95,52 @@ run_ended(struct api *a, const char *run_path, const char *id,
 		}
 	}
 	state = jsonx_get_str(run, "state");
-	ended = 0;
 	for (int i = 0; state != NULL && terminal[i] != NULL; i++)
 		if (strcmp(state, terminal[i]) == 0)
-			ended = 1;
+			tv->run_ended = 1;
+	rc = 0;
 out:
 	json_object_put(run);
-	return ended;
+	return rc;
 }
 
+/*
+ * Copies the log to stdout. attempt is the one asked for, or 0 for the
+ * latest; with follow and no attempt given, a retry's new attempt is
+ * followed too (announced on stderr), until the task's latest attempt is
+ * complete.
+ */
 static int
 follow_log(struct api *a, const char *id, const char *task,
-    const char *attempt, int follow)
+    long long attempt, int follow)
 {
 	struct api_reply r = { 0 };
+	struct task_view tv;
 	char *eid = api_escape(a, id), *etask = api_escape(a, task);
 	char *run_path = xasprintf("/api/runs/%s", eid), *path = NULL;
-	long long offset = 0;
-	int rc = CLI_FAIL, empty = 0, ended = 0, st;
+	long long offset = 0, pinned = attempt;
+	int rc = CLI_FAIL, empty = 0, ended = 0;
 
 	for (;;) {
 		free(path);
-		path = xasprintf("/api/runs/%s/tasks/%s/log?offset=%lld%s%s",
-		    eid, etask, offset, attempt ? "&attempt=" : "",
-		    attempt ? attempt : "");
+		path = xasprintf("/api/runs/%s/tasks/%s/log?offset=%lld",
+		    eid, etask, offset);
+		if (pinned > 0) {
+			/* Never apply one attempt's offset to another. */
+			char *p = xasprintf("%s&attempt=%lld", path, pinned);
+
+			free(path);
+			path = p;
+		}
 		api_reply_fini(&r);
 		if (api_call(a, "GET", path, NULL, &r) == -1)
 			goto out;
-		if (r.status == 404 && follow && !ended) {
-			/* No log yet: wait while the run may still start it. */
-			if ((st = run_ended(a, run_path, id, task)) != 0) {
-				if (st == 1)
-					api_fail(&r);
-				goto out;
-			}
-			sleep_ms(LOGS_POLL_MS);
-			continue;
-		}
 		if (r.status < 200 || r.status > 299) {
 			api_fail(&r);
 			goto out;
 		}
+		if (pinned <= 0 && r.attempt > 0)
+			pinned = r.attempt;
 		if (r.len > 0 && fwrite(r.body, 1, r.len, stdout) != r.len) {
 			cli_err("writing the log: %s", strerror(errno));
 			goto out;
@@ -131,8 +148,20 @@ follow_log(struct api *a, const char *id, const char *task,
 		fflush(stdout);
 		offset = r.next_offset >= 0 ? r.next_offset :
 		    offset + (long long)r.len;
-		if (r.complete)
-			break;
+		if (r.complete) {
+			if (!follow || attempt > 0)
+				break;
+			if (look(a, run_path, id, task, &tv) == -1)
+				goto out;
+			if (tv.attempt <= pinned)
+				break;
+			/* The task is being retried: follow the new attempt. */
+			fprintf(stderr, "sluicectl: task %s: attempt %lld\n",
+			    task, tv.attempt);
+			pinned = tv.attempt;
+			offset = 0;
+			continue;
+		}
 		if (r.len > 0) {
 			empty = 0;
 			continue;
@@ -140,10 +169,13 @@ follow_log(struct api *a, const char *id, const char *task,
 		if (!follow || ended)
 			break;
 		if (++empty % LOGS_STATE_EVERY == 0) {
-			/* Fetch once more after the run ended, then stop. */
-			if ((st = run_ended(a, run_path, id, task)) == -1)
+			/*
+			 * A run that ended cannot write more: fetch once
+			 * more, then stop, even without X-Log-Complete.
+			 */
+			if (look(a, run_path, id, task, &tv) == -1)
 				goto out;
-			if (st == 1) {
+			if (tv.run_ended) {
 				ended = 1;
 				continue;
 			}
@@ -164,24 +196,22 @@ out:
 int
 cmd_logs(int argc, char **argv)
 {
-	const char *attempt = NULL;
 	struct api *a;
 	char *end;
 	int c, follow = 0, rc;
-	long n;
+	long long attempt = 0;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "a:fkh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			errno = 0;
-			n = strtol(optarg, &end, 10);
+			attempt = strtoll(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    n < 1) {
+			    attempt < 1) {
 				cli_err("--attempt: expected a number from 1");
 				return cli_usage(usage);
 			}
-			attempt = optarg;
 			break;
 		case 'f':
 			follow = 1;

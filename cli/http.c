@@ -169,6 +169,11 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		memcpy(num, v, vlen);
 		num[vlen] = '\0';
 		r->next_offset = strtoll(num, NULL, 10);
+	} else if ((v = header_value(data, n, "X-Log-Attempt",
+	    &vlen)) != NULL && vlen < sizeof(num)) {
+		memcpy(num, v, vlen);
+		num[vlen] = '\0';
+		r->attempt = strtoll(num, NULL, 10);
 	} else if ((v = header_value(data, n, "X-Log-Complete",
 	    &vlen)) != NULL)
 		r->complete = vlen == 4 && strncasecmp(v, "true", 4) == 0;
@@ -193,6 +198,7 @@ api_call(struct api *a, const char *method, const char *path,
 
 	memset(r, 0, sizeof(*r));
 	r->next_offset = -1;
+	r->attempt = -1;
 	r->body = xstrdup("");
 	curl_easy_reset(a->curl);
 	curl_easy_setopt(a->curl, CURLOPT_URL, url);

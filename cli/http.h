@@ -14,6 +14,7 @@ struct api_reply {
 	char *body;		/* NUL-terminated; owned, api_reply_fini */
 	size_t len;
 	long long next_offset;	/* X-Log-Next-Offset, or -1 */
+	long long attempt;	/* X-Log-Attempt, or -1 */
 	int complete;		/* X-Log-Complete: true */
 };
 

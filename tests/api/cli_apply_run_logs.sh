@@ -81,6 +81,25 @@ expect 0 "$ctl" logs "$id" greet --attempt 1
 cmp -s "$tmp/out" "$tmp/greet.log" || fail "logs --attempt 1 differs"
 ok "logs of a finished task, with and without --attempt"
 
+# --- logs --follow goes on through a retry ---------------------------------
+cat >"$tmp/retry.json" <<'JSON'
+{"name": "cli-retry", "tasks": [{"name": "flaky", "retries": 1,
+  "retry_delay_s": 1, "command": ["sh", "-c",
+  "echo \"try $SLUICE_ATTEMPT\"; sleep 0.3; [ \"$SLUICE_ATTEMPT\" != 1 ] || exit 3; echo recovered"]}]}
+JSON
+expect 0 "$ctl" apply "$tmp/retry.json"
+expect 0 "$ctl" run cli-retry
+rid=$(head -n 1 "$tmp/out")
+expect 0 "$ctl" logs "$rid" flaky --follow
+[ "$(text "$tmp/out" | grep -v '^sluice: ')" = "$(printf 'try 1\ntry 2\nrecovered')" ] ||
+    fail "follow through a retry: $(cat "$tmp/out")"
+grep -q "attempt 2" "$tmp/err" || fail "no attempt notice: $(cat "$tmp/err")"
+expect 0 "$ctl" logs "$rid" flaky --attempt 1
+[ "$(text "$tmp/out" | grep -v '^sluice: ')" = "try 1" ] ||
+    fail "--attempt 1: $(cat "$tmp/out")"
+wait_run_state "$rid" COMPLETED 60
+ok "logs --follow follows a retried task's new attempt; --attempt pins one"
+
 # --- run --wait, runs --------------------------------------------------------
 expect 0 "$ctl" run cli-test --wait
 id2=$(head -n 1 "$tmp/out")
