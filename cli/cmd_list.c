@@ -21,7 +21,8 @@ static const char runs_usage[] =
 
 static const char flows_usage[] =
     "usage: sluicectl flows [--json]\n"
-    "Lists flows with their version, schedule and last run state.\n";
+    "Lists flows: name, version, active or paused, cron schedule, next\n"
+    "scheduled run and the state of the last run.\n";
 
 static const struct option longopts[] = {
 	{ "flow", required_argument, NULL, 'f' },
@@ -87,9 +88,11 @@ print_flow(struct json_object *flow)
 	last_state = jsonx_get_str(flow, "last_run_state");
 	if (last_state == NULL && last != NULL)
 		last_state = jsonx_get_str(last, "state");
-	printf("%-24s  v%-4s  %-6s  %-16s  %s\n", str_or_dash(flow, "name"),
-	    ver, paused && json_object_get_boolean(paused) ? "paused" :
-	    "active", cron ? cron : "-", last_state ? last_state : "-");
+	printf("%-24s  v%-4s  %-6s  %-16s  %-24s  %s\n",
+	    str_or_dash(flow, "name"), ver,
+	    paused && json_object_get_boolean(paused) ? "paused" : "active",
+	    cron ? cron : "-", str_or_dash(flow, "next_run"),
+	    last_state ? last_state : "-");
 }
 
 struct list_opts {
