@@ -5,7 +5,7 @@
 // saves /tmp/sluice-browser-<name>.png and exits 1. It exits 77 (skip)
 // only when /usr/bin/chromium or node_modules are missing.
 //
-// t: {url, data, bin, page, context, browser, api(method, path, body),
+// t: {url, data, bin, page, context, browser, api(method, path, body, as),
 //     putFlow(def), startRun(flow, params), waitRun(id, states, secs),
 //     addUser(name, role, pass), newPage(user, pass), allowConsole(re),
 //     waitFor(fn, secs, what), log(msg)}
@@ -98,19 +98,27 @@ export async function test(name, fn) {
 		stack = await startStack();
 		Object.assign(t, stack.info);
 		t.log(`stack at ${t.url}`);
-		apiCtx = await request.newContext({baseURL: t.url,
-		    ignoreHTTPSErrors: true, httpCredentials: {
-			username: t.admin_user, password: t.admin_pass,
-			send: 'always'}});
+		const ctxFor = async (user, pass) => request.newContext({
+			baseURL: t.url, ignoreHTTPSErrors: true,
+			httpCredentials: {username: user, password: pass,
+			    send: 'always'}});
+		apiCtx = await ctxFor(t.admin_user, t.admin_pass);
+		const others = new Map();
+		t.otherContexts = others;
+		// as: [user, password] to call as another user than admin.
 		t.api = async (method, path, body, as) => {
 			const opts = {method, failOnStatusCode: false, headers: {}};
-			if (as) opts.headers.Authorization = 'Basic ' +
-			    Buffer.from(`${as[0]}:${as[1]}`).toString('base64');
+			let ctx = apiCtx;
+			if (as) {
+				const k = as.join('\n');
+				if (!others.has(k)) others.set(k, await ctxFor(...as));
+				ctx = others.get(k);
+			}
 			if (body !== undefined) {
 				opts.headers['Content-Type'] = 'application/json';
 				opts.data = JSON.stringify(body);
 			}
-			const res = await apiCtx.fetch(path, opts);
+			const res = await ctx.fetch(path, opts);
 			const text = await res.text();
 			let json = null;
 			try {
@@ -216,6 +224,8 @@ export async function test(name, fn) {
 	try {
 		if (browser) await browser.close();
 		if (apiCtx) await apiCtx.dispose();
+		for (const c of (t.otherContexts || new Map()).values())
+			await c.dispose();
 	} catch (e) { /* closing is best effort */ }
 	if (stack) {
 		const code = await stopStack(stack.child);
