@@ -616,9 +616,9 @@ step_of(uint64_t b, int max)
 char *
 cron_describe(const struct cron *c)
 {
-	char out[1024] = "", days[1024] = "";
+	char out[1024] = "", days[1024] = "", step[32];
 	uint64_t min = c->bits[F_MIN], hour = c->bits[F_HOUR];
-	int s;
+	int s, lo, hi;
 
 	/* The day part: "", " on Monday", " on day 1 of the month", ... */
 	if (c->restricted[F_DOM] && c->restricted[F_DOW])
@@ -643,7 +643,16 @@ cron_describe(const struct cron *c)
 		snprintf(out, sizeof(out), "every minute");
 	else if ((s = step_of(min, 59)) != 0 && !c->restricted[F_HOUR])
 		snprintf(out, sizeof(out), "every %d minutes", s);
-	else if (count_bits(min) == 1 && !c->restricted[F_HOUR])
+	else if ((!c->restricted[F_MIN] || (s = step_of(min, 59)) != 0) &&
+	    contiguous(hour, &lo, &hi)) {
+		/* "every 15 minutes from 09:00 through 17:45" */
+		if (c->restricted[F_MIN])
+			snprintf(step, sizeof(step), "%d minutes", s);
+		else
+			snprintf(step, sizeof(step), "minute");
+		snprintf(out, sizeof(out), "every %s from %02d:00 through "
+		    "%02d:%02d", step, lo, hi, 63 - __builtin_clzll(min));
+	} else if (count_bits(min) == 1 && !c->restricted[F_HOUR])
 		snprintf(out, sizeof(out), lowest(min) == 0 ? "every hour" :
 		    "every hour at minute %d", lowest(min));
 	else if (count_bits(min) == 1 && (s = step_of(hour, 23)) != 0)

@@ -374,6 +374,10 @@ static const struct {
 	{ "0 8,20 * * *", "at 08:00 and 20:00 every day" },
 	{ "0 7 * 6-8 *", "at 07:00 in June, July and August" },
 	{ "0 7 * 6 1-5", "at 07:00 on Monday through Friday in June" },
+	{ "*/15 9-17 * * 1-5", "every 15 minutes from 09:00 through 17:45 "
+	    "on Monday through Friday" },
+	{ "* 22-23,0-1 * * *", "* 22-23,0-1 * * *" },
+	{ "* 8-18 * * *", "every minute from 08:00 through 18:59" },
 	{ "0 0 13 * 5", "0 0 13 * 5" },
 	{ "1-10/3 * * * *", "1-10/3 * * * *" },
 };
