@@ -51,15 +51,17 @@ stack_pids() {
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		[ "$p" = $$ ] && continue
-		if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+		if { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null |
 		    grep -qx "SLUICE_DATA=$STACK_TMP/data" ||
-		    tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+		    { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null |
 		    grep -q "$STACK_TMP/data/run/nginx.conf"; then
 			echo "$p"
 		fi
 	done
 }
 
+# Stops the stack; returns 1 (after saying why) if the launcher failed or
+# any of the stack's processes outlived it.
 stack_stop() {
 	[ -n "$STACK_PID" ] || return 0
 	kill -TERM "$STACK_PID" 2>/dev/null
@@ -79,9 +81,10 @@ stack_stop() {
 	if [ -n "$left" ]; then
 		ps -o pid,args -p $left >&2
 		kill -KILL $left 2>/dev/null
-		fail "processes left after stop"
+		echo "FAIL: processes left after stop" >&2
+		return 1
 	fi
-	[ $rc = 0 ] || fail "launcher exited with status $rc"
+	[ $rc = 0 ] || { echo "FAIL: launcher exited with status $rc" >&2; return 1; }
 }
 
 stack_cleanup() {
@@ -91,7 +94,7 @@ stack_cleanup() {
 		echo "--- stack log (last 60 lines) ---" >&2
 		tail -n 60 "$STACK_TMP/stack.log" >&2
 	fi
-	( stack_stop ) || rc=1
+	stack_stop || rc=1
 	if [ $rc = 0 ] && [ -z "${KEEP_TMP:-}" ]; then
 		rm -rf "$STACK_TMP"
 	else
@@ -109,8 +112,9 @@ user_add() {
 # AS=user:pass overrides the admin credentials (AS=none sends none);
 # CT=type overrides the JSON content type of mutating requests.
 api() {
-	local method=$1 path=$2 args=(-sk -o "$STACK_TMP/body" -D "$HDRS"
-	    -w '%{http_code}' -X "$method")
+	local method=$1 path=$2
+	local args=(-sk -o "$STACK_TMP/body" -D "$HDRS" -w '%{http_code}'
+	    -X "$method")
 	local cred=${AS:-$ADMIN_USER:$ADMIN_PASS}
 	[ "$cred" != none ] && args+=(-u "$cred")
 	case $method in
