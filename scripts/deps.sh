@@ -32,16 +32,19 @@ packages=(
 	"nginx-light|nginx-core|nginx-full|nginx-extras"
 	openssl curl jq ca-certificates python3 tzdata
 )
-test_packages=(chromium nodejs python3-croniter valgrind)
+test_packages=(chromium python3-croniter valgrind)
 
 browser_dir=$root/tests/browser
 need_npm=0
 if [ $test_mode = 1 ]; then
 	packages+=("${test_packages[@]}")
+	# A Node.js from elsewhere (NodeSource) brings npm and conflicts with
+	# Debian's npm package: ask for the commands, not the packages.
+	command -v node >/dev/null 2>&1 || packages+=(nodejs)
 	if [ -f "$browser_dir/package.json" ] &&
 	    [ ! -d "$browser_dir/node_modules" ]; then
 		need_npm=1
-		packages+=(npm)
+		command -v npm >/dev/null 2>&1 || packages+=(npm)
 	fi
 fi
 
