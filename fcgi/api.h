@@ -23,6 +23,7 @@
 #define API_LIMIT_DEFAULT 50
 #define API_LIMIT_MAX 500
 #define API_MAX_ARGS 3
+#define API_IO_TIMEOUT_S 10	/* per socket read or write */
 #define API_ONLINE_MS 15000	/* a worker is online if it beat this recently */
 
 struct authcache;

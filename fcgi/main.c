@@ -5,7 +5,8 @@
  * socket <data>/run/api.sock (mode 0660) and writes run/sluice-api.pid.
  * SLUICE_API_THREADS threads (default 8) then each accept and serve
  * requests in turn; a request's memory is released before the next
- * accept. SIGTERM or SIGINT, received by the main thread with sigwait,
+ * accept. Body reads and reply writes time out after API_IO_TIMEOUT_S.
+ * SIGTERM or SIGINT, received by the main thread with sigwait,
  * shuts the listening socket down: threads finish the request in hand and
  * exit, and the program exits 0. The struct ctx built here is the only
  * shared state.
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -92,6 +94,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct ctx *ctx = w->ctx;
+	struct timeval tv = {.tv_sec = API_IO_TIMEOUT_S};
 	FCGX_Request fr;
 	int rc;
 
@@ -115,6 +118,14 @@ worker_main(void *arg)
 			usleep(100 * 1000);
 			continue;
 		}
+		/*
+		 * A client that stops sending the body or reading the reply
+		 * holds this thread for at most API_IO_TIMEOUT_S. (The params
+		 * are read inside FCGX_Accept_r, before we can set this; nginx,
+		 * the only client the 0660 socket admits, sends them at once.)
+		 */
+		setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fr.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		serve(ctx, w->db, &fr);
 		FCGX_Finish_r(&fr);
 	}
