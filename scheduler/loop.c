@@ -224,6 +224,12 @@ loop_run(struct sched *s)
 	}
 	free(pfd);
 	free(refs);
+	while (s->runs != NULL) {
+		struct run *r = s->runs;
+
+		s->runs = r->next;
+		dag_free(r);
+	}
 	log_info("loop: all task processes stopped");
 	return 0;
 }

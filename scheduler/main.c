@@ -190,6 +190,7 @@ main(void)
 	    s.incarnation, s.limit, s.cfg.host, s.cfg.data_dir);
 
 	rc = loop_run(&s);
+	notify_fini();
 
 	if (s.wake_path != NULL)
 		unlink(s.wake_path);

@@ -40,6 +40,7 @@ struct delivery {
 };
 
 static CURLM *multi;
+static void release(struct delivery *d);
 static struct delivery *queue;
 static int queued;
 
@@ -50,6 +51,29 @@ notify_init(void)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (multi = curl_multi_init()) == NULL)
 		log_warnx("notify_init: libcurl unavailable; webhooks off");
+}
+
+/* Drops pending deliveries (logged) and releases libcurl. */
+void
+notify_fini(void)
+{
+	while (queue != NULL) {
+		struct delivery *d = queue;
+
+		log_warnx("notify: run %s: webhook not delivered before stop",
+		    d->run_id);
+		if (d->easy != NULL) {
+			curl_multi_remove_handle(multi, d->easy);
+			curl_easy_cleanup(d->easy);
+		}
+		curl_slist_free_all(d->hdrs);
+		d->easy = NULL;
+		release(d);
+	}
+	if (multi != NULL)
+		curl_multi_cleanup(multi);
+	multi = NULL;
+	curl_global_cleanup();
 }
 
 /* Returns the number of deliveries waiting or in flight. */

@@ -194,6 +194,7 @@ int loop_run(struct sched *s);
 /* notify.c */
 void notify_run_ended(struct sched *s, struct run *r, enum run_state st);
 void notify_init(void);
+void notify_fini(void);
 void notify_fds(struct sched *s, void *pfds, int *n, int max, int *timeout);
 void notify_perform(struct sched *s);
 int notify_pending(void);
