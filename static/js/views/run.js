@@ -37,8 +37,8 @@ function autoPick(run) {
 	if (bad) return bad.name;
 	let last = null, lastAt = '';
 	for (const t of ts) {
-		const a = latestAttempt(t);
-		if (started(a) && (a.started_at || '') >= lastAt) {
+		const a = (t.attempts || []).slice().reverse().find(started);
+		if (a && (a.started_at || '') >= lastAt) {
 			last = t.name;
 			lastAt = a.started_at || '';
 		}
@@ -157,7 +157,18 @@ export function mount(root, {params, query}) {
 		let a = null;
 		if (v.attemptPinned && v.attempt)
 			a = as.find((x) => x.attempt === v.attempt) || null;
-		if (!a) a = latestAttempt(t);
+		let note = '';
+		if (!a) {
+			a = latestAttempt(t);
+			const prev = as.slice().reverse().find(started);
+			if (a && !started(a) && prev) {
+				note = `Attempt ${a.attempt} ` + (a.state ===
+				    'AWAITING_RETRY' ? 'waits to retry' :
+				    'has not started') + `; showing attempt ` +
+				    `${prev.attempt}.`;
+				a = prev;
+			}
+		}
 		const n = a ? a.attempt : (t.attempt || 1);
 		text(logHead, `Log — ${t.name}` +
 		    (as.length > 1 ? ` (attempt ${n} of ${as.length})` : ''));
@@ -181,7 +192,7 @@ export function mount(root, {params, query}) {
 			    'Waiting to retry.' : 'Not started yet.');
 			return;
 		}
-		text(logNote, '');
+		text(logNote, note);
 		download.hidden = false;
 		attr(download, 'href', api.logDownloadUrl(id, t.name, n));
 		const tk = `${t.name}\n${n}`;
