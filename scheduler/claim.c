@@ -255,7 +255,7 @@ claim_runs(struct sched *s, int budget)
 		goto out;
 	for (int i = 0; i < nclaimed; i++) {
 		log_info("run %s: claimed", ids[i]);
-		dag_load(s, ids[i], 0, NULL);
+		dag_load(s, ids[i], 0, NULL, NULL);
 	}
 	ret = nclaimed;
 out:

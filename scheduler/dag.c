@@ -320,14 +320,14 @@ read_attempts(struct sched *s, struct run *r, int adopted,
  * claimed, or adopted from a dead scheduler when adopted is set; old_host
  * is then the dead worker's host, or NULL), into s->runs. Attempts left
  * RUNNING are killed (when on this host and verified) and marked
- * CRASHED; a CRASHED latest attempt with retries left gets its next
+ * CRASHED with crash_reason; a CRASHED latest attempt with retries left gets its next
  * attempt AWAITING_RETRY; tasks without any attempt get attempt 1
  * PENDING. Returns the run, or NULL when it cannot be loaded (a broken
  * run is marked FAILED; a busy database is tried again later).
  */
 struct run *
 dag_load(struct sched *s, const char *run_id, int adopted,
-    const char *old_host)
+    const char *old_host, const char *crash_reason)
 {
 	sqlite3_stmt *st = NULL;
 	struct run *r = xcalloc(1, sizeof(*r));
@@ -381,9 +381,8 @@ dag_load(struct sched *s, const char *run_id, int adopted,
 
 	if (db_begin_write(s->db) != SL_OK)
 		goto fail;
-	snprintf(reason, sizeof(reason), adopted && old_host == NULL ?
-	    "worker lost" : "worker lost (scheduler restarted or heartbeat "
-	    "stale)");
+	snprintf(reason, sizeof(reason), "%s", crash_reason ? crash_reason :
+	    "found RUNNING when the run was claimed");
 	for (int i = 0; i < r->ntasks; i++) {
 		struct task *t = &r->tasks[i];
 

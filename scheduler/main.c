@@ -9,6 +9,7 @@
  * other files read.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,6 +96,22 @@ write_pidfile(struct sched *s)
 	free(path);
 }
 
+/* Removes run/sluice-scheduler.pid if it still names this process. */
+static void
+remove_pidfile(struct sched *s)
+{
+	char *path = xasprintf("%s/run/sluice-scheduler.pid", s->cfg.data_dir);
+	FILE *f = fopen(path, "re");
+	int pid = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &pid) == 1 && pid == (int)getpid())
+			unlink(path);
+		fclose(f);
+	}
+	free(path);
+}
+
 static int
 setup_signals(void)
 {
@@ -161,6 +178,11 @@ main(void)
 	char *dbpath, *migdir, why[512];
 	int rc;
 
+	/* Pipes must never land on 0, 1 or 2: keep those open. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) == -1)
+			return 1;
 	memset(&s, 0, sizeof(s));
 	s.wake_fd = -1;
 	config_load(&s.cfg);
@@ -194,6 +216,7 @@ main(void)
 
 	if (s.wake_path != NULL)
 		unlink(s.wake_path);
+	remove_pidfile(&s);
 	free(s.wake_path);
 	if (s.wake_fd != -1)
 		close(s.wake_fd);

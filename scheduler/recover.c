@@ -113,15 +113,25 @@ recover_orphans(struct sched *s)
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
 		const char *host = o[i].host;
+		char why[200];
 
 		/* Our own earlier incarnation ran here, whatever it said. */
 		if (o[i].worker != NULL &&
-		    strcmp(o[i].worker, s->cfg.worker) == 0)
+		    strcmp(o[i].worker, s->cfg.worker) == 0) {
 			host = s->cfg.host;
+			snprintf(why, sizeof(why), "scheduler restarted "
+			    "(worker %s)", s->cfg.worker);
+		} else if (o[i].worker != NULL) {
+			snprintf(why, sizeof(why), "worker %s lost (no "
+			    "heartbeat for %lld s)", o[i].worker,
+			    (long long)(s->cfg.stale_ms / 1000));
+		} else {
+			snprintf(why, sizeof(why), "run had no worker");
+		}
 		if (adopt(s, o[i].id, o[i].worker)) {
 			log_info("run %s: recovering from worker %s", o[i].id,
 			    o[i].worker ? o[i].worker : "(none)");
-			dag_load(s, o[i].id, 1, host);
+			dag_load(s, o[i].id, 1, host, why);
 		}
 		free(o[i].worker);
 		free(o[i].host);

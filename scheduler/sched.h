@@ -147,7 +147,7 @@ int claim_runs(struct sched *s, int budget);
 
 /* dag.c */
 struct run *dag_load(struct sched *s, const char *run_id, int adopted,
-    const char *old_host);
+    const char *old_host, const char *crash_reason);
 void dag_free(struct run *r);
 void dag_advance(struct sched *s);
 void dag_check_cancels(struct sched *s);

@@ -23,6 +23,8 @@ wait_run_state "$id" COMPLETED 90
 [ "$(db "SELECT group_concat(attempt || ':' || state, ' ') FROM
     (SELECT * FROM task_runs WHERE run_id = '$id' AND task = 't' ORDER BY attempt)")" = \
     "1:CRASHED 2:COMPLETED" ] || fail "attempts: $(db "SELECT task, attempt, state FROM task_runs WHERE run_id='$id'")"
+case $(db "SELECT reason FROM task_runs WHERE run_id = '$id' AND task = 't' AND attempt = 1") in
+"scheduler restarted"*) ;; *) fail "attempt 1 reason: $(db "SELECT reason FROM task_runs WHERE run_id = '$id' AND attempt = 1")" ;; esac
 [ "$(task_col "$id" after state)" = COMPLETED ] || fail "after: $(task_col "$id" after state)"
 for f in leader child; do
 	p=$(cat "$out/$f")

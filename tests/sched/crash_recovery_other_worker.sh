@@ -22,6 +22,8 @@ sched_start w2 SLUICE_WORKER_STALE_S=3
 wait_run_state "$id" CRASHED 60
 [ "$(run_col "$id" worker)" = w2 ] || fail "run not adopted by w2"
 [ "$(task_col "$id" t state)" = CRASHED ] || fail "t: $(task_col "$id" t state)"
+[ "$(task_col "$id" t reason)" = "worker w1 lost (no heartbeat for 3 s)" ] ||
+    fail "reason: $(task_col "$id" t reason)"
 [ "$(task_col "$id" after state)" = SKIPPED ] || fail "after: $(task_col "$id" after state)"
 p=$(cat "$out/leader")
 wait_for 10 sh -c "! kill -0 $p 2>/dev/null" || fail "orphan $p still alive"
