@@ -10,7 +10,7 @@
 
 import * as api from '../api.js';
 import {h, text, attr, syncList, table, clear} from '../dom.js';
-import {timeEl, setTime, duration, between} from '../time.js';
+import {timeEl, duration, between} from '../time.js';
 import {can, act, poll, stateBadge, setState, flowLink, runLink, failBox,
     origin, setQuery, notify, RUN_TERMINAL, TASK_TERMINAL} from '../ui.js';
 import {gantt} from '../gantt.js';
