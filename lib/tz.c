@@ -406,7 +406,7 @@ parse_tzif(struct tz *tz, const unsigned char *buf, size_t len, char *why,
 		return 0;
 	}
 	off = 44 + sz;
-	if (read_counts(buf + off, len - off, &c) == -1)
+	if (off > len || read_counts(buf + off, len - off, &c) == -1)
 		goto bad;
 	sz = block_size(&c, 8);
 	if (off + 44 + sz > len || read_block(tz, buf + off + 44, &c, 8) == -1)

@@ -420,6 +420,18 @@ test_version1(void)
 	tz = tz_load_file(path, "v1", why, sizeof(why));
 	check("tzif_truncated", tz == NULL, "loaded");
 	tz_free(tz);
+	/* A version-2 file whose 32-bit block claims more than the file
+	 * holds (found by fuzz_tzif): refused, not read past the end. */
+	b.n = 0;
+	header(&b, '2', 0, 1, 0);
+	memcpy(b.b + 28, "\0\0\5\0", 4);
+	put(&b, "\377\377\377\350\373\26\377", 8);
+	f = fopen(path, "we");
+	fwrite(b.b, 1, b.n, f);
+	fclose(f);
+	tz = tz_load_file(path, "v2", why, sizeof(why));
+	check("tzif_v1_block_past_end", tz == NULL, "loaded");
+	tz_free(tz);
 	unlink(path);
 	rmdir(dir);
 }
