@@ -1,0 +1,327 @@
+/*
+ * test_request.c: sluice-api's request parsing and credential cache,
+ * compiled in from fcgi/ (request.c, reply.c, buf.c, authcache.c): path
+ * splitting and decoding (traversal and bad escapes refused), query
+ * parameters (unknown and repeated ones refused, integer bounds), JSON
+ * bodies (only objects), the error replies they produce, SipHash-2-4
+ * against the reference vectors, and the auth cache (hit, expiry,
+ * eviction bound, failure throttling). One line per case; exit 1 on any
+ * failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../fcgi/authcache.c"
+#include "../../fcgi/buf.c"
+#include "../../fcgi/reply.c"
+#include "../../fcgi/request.c"
+
+static int failures;
+
+static void
+check(const char *name, int ok, const char *detail)
+{
+	if (ok) {
+		printf("ok %s\n", name);
+	} else {
+		failures++;
+		printf("FAIL %s: %s\n", name, detail ? detail : "");
+	}
+}
+
+/* A request with the given FastCGI params (NULL-terminated "K=V"). */
+static void
+fake(struct req *r, FCGX_Request *fr, char **envp)
+{
+	memset(fr, 0, sizeof(*fr));
+	fr->envp = envp;
+	req_init(r, NULL, NULL, fr);
+}
+
+static int
+split(const char *uri, char **segs)
+{
+	char env[512], *envp[] = {env, NULL};
+	FCGX_Request fr;
+	struct req r;
+	int n;
+
+	snprintf(env, sizeof(env), "REQUEST_URI=%s", uri);
+	fake(&r, &fr, envp);
+	n = req_split_path(&r, segs, REQ_MAX_SEGS);
+	req_free(&r);
+	return n;
+}
+
+static void
+free_segs(char **segs)
+{
+	for (int i = 0; i < REQ_MAX_SEGS; i++) {
+		free(segs[i]);
+		segs[i] = NULL;
+	}
+}
+
+static void
+test_paths(void)
+{
+	char *s[REQ_MAX_SEGS] = {0};
+	int n;
+
+	n = split("/api/flows/etl?x=1", s);
+	check("path_plain", n == 3 && !strcmp(s[0], "api") &&
+	    !strcmp(s[2], "etl"), NULL);
+	free_segs(s);
+	n = split("/api/flows/", s);
+	check("path_trailing_slash", n == 2 && !strcmp(s[1], "flows"), NULL);
+	free_segs(s);
+	n = split("/api/flows/a%2Db", s);
+	check("path_escape_decoded", n == 3 && !strcmp(s[2], "a-b"), NULL);
+	free_segs(s);
+	check("path_encoded_slash", split("/api/runs/..%2Fx", s) == -1, NULL);
+	check("path_dotdot", split("/api/../etc", s) == -1, NULL);
+	check("path_dot", split("/api/./flows", s) == -1, NULL);
+	check("path_double_slash", split("/api//flows", s) == -1, NULL);
+	check("path_nul_escape", split("/api/flows/a%00", s) == -1, NULL);
+	check("path_bad_escape", split("/api/flows/a%zz", s) == -1, NULL);
+	check("path_short_escape", split("/api/flows/a%2", s) == -1, NULL);
+	check("path_too_deep", split("/a/b/c/d/e/f/g/h/i", s) == -1, NULL);
+	check("path_relative", split("api/flows", s) == -1, NULL);
+}
+
+/* Parses qs against allowed; returns 0/-1 and the reply status. */
+static int
+query(const char *qs, const char *allowed, struct req *r, FCGX_Request *fr,
+    char *env, size_t envsz, char **envp)
+{
+	snprintf(env, envsz, "QUERY_STRING=%s", qs);
+	envp[0] = env;
+	envp[1] = NULL;
+	fake(r, fr, envp);
+	return req_parse_query(r, allowed);
+}
+
+static void
+test_query(void)
+{
+	char env[512], *envp[2];
+	FCGX_Request fr;
+	struct req r;
+	int64_t v;
+	int rc, b;
+
+	rc = query("flow=a%20b&limit=5&state=", "flow,state,limit", &r, &fr,
+	    env, sizeof(env), envp);
+	check("query_ok", rc == 0 && !strcmp(req_query(&r, "flow"), "a b") &&
+	    !strcmp(req_query(&r, "state"), "") &&
+	    req_query(&r, "cursor") == NULL, NULL);
+	check("query_limit", req_limit(&r, &v) == 0 && v == 5, NULL);
+	req_free(&r);
+
+	query("q=a+b", "q", &r, &fr, env, sizeof(env), envp);
+	check("query_plus_is_space", !strcmp(req_query(&r, "q"), "a b"),
+	    req_query(&r, "q"));
+	req_free(&r);
+
+	rc = query("colour=red", "flow", &r, &fr, env, sizeof(env), envp);
+	check("query_unknown", rc == -1 && r.status == 400 &&
+	    strstr(r.out.p, "colour") != NULL, r.out.p);
+	req_free(&r);
+
+	rc = query("flow=a&flow=b", "flow", &r, &fr, env, sizeof(env), envp);
+	check("query_repeated", rc == -1 && r.status == 400, r.out.p);
+	req_free(&r);
+
+	rc = query("flow=%zz", "flow", &r, &fr, env, sizeof(env), envp);
+	check("query_bad_escape", rc == -1 && r.status == 400, r.out.p);
+	req_free(&r);
+
+	for (int i = 0; i < 5; i++) {
+		static const char *const bad[] = {"limit=0", "limit=501",
+		    "limit=1x", "limit=", "limit=99999999999999999999"};
+
+		query(bad[i], "limit", &r, &fr, env, sizeof(env), envp);
+		rc = req_limit(&r, &v);
+		check("query_limit_bad", rc == -1 && r.status == 400 &&
+		    strstr(r.out.p, "limit") != NULL, bad[i]);
+		req_free(&r);
+	}
+	query("", "limit", &r, &fr, env, sizeof(env), envp);
+	check("query_limit_default", req_limit(&r, &v) == 0 && v == 50, NULL);
+	req_free(&r);
+
+	query("a=true&b=0&c=maybe", "a,b,c", &r, &fr, env, sizeof(env), envp);
+	check("query_bool_true", req_query_bool(&r, "a", &b) == 0 && b == 1,
+	    NULL);
+	check("query_bool_false", req_query_bool(&r, "b", &b) == 0 && b == 0,
+	    NULL);
+	check("query_bool_bad", req_query_bool(&r, "c", &b) == -1 &&
+	    r.status == 400, NULL);
+	req_free(&r);
+}
+
+static struct json_object *
+body(const char *text, int optional, struct req *r, FCGX_Request *fr)
+{
+	static char *envp[] = {NULL};
+
+	fake(r, fr, envp);
+	r->body = xstrdup(text);
+	r->body_len = strlen(text);
+	return req_json_object(r, optional);
+}
+
+static void
+test_json(void)
+{
+	struct json_object *o;
+	FCGX_Request fr;
+	struct req r;
+
+	o = body("{\"paused\":true}", 0, &r, &fr);
+	check("json_object", o != NULL && r.replied == 0, NULL);
+	check("json_keys_ok", req_check_keys(&r, o, "paused", "body") == 0,
+	    NULL);
+	check("json_keys_unknown", req_check_keys(&r, o, "limit", "body") ==
+	    -1 && r.status == 400 && strstr(r.out.p, "unknown key") != NULL,
+	    r.out.p);
+	json_object_put(o);
+	req_free(&r);
+
+	o = body("", 1, &r, &fr);
+	check("json_empty_optional", o != NULL &&
+	    json_object_object_length(o) == 0, NULL);
+	json_object_put(o);
+	req_free(&r);
+
+	o = body("", 0, &r, &fr);
+	check("json_empty_required", o == NULL && r.status == 400, NULL);
+	req_free(&r);
+
+	o = body("[1]", 0, &r, &fr);
+	check("json_array_refused", o == NULL && r.status == 400 &&
+	    strstr(r.out.p, "expected object, got array") != NULL, r.out.p);
+	req_free(&r);
+
+	o = body("{\"a\":", 0, &r, &fr);
+	check("json_truncated", o == NULL && r.status == 400 &&
+	    strstr(r.out.p, "\"code\":\"invalid\"") != NULL, r.out.p);
+	req_free(&r);
+
+	o = body("{\"a\":\"\xff\"}", 0, &r, &fr);
+	check("json_invalid_utf8", o == NULL && r.status == 400, r.out.p);
+	req_free(&r);
+}
+
+static void
+test_reply(void)
+{
+	static char *envp[] = {NULL};
+	FCGX_Request fr;
+	struct req r;
+
+	fake(&r, &fr, envp);
+	reply_fail(&r, SL_CONFLICT, "run %s is %s", "X", "COMPLETED");
+	check("reply_conflict", r.status == 409 && !strcmp(r.out.p,
+	    "{\"error\":{\"code\":\"conflict\",\"message\":\"run X is "
+	    "COMPLETED\"}}\n"), r.out.p);
+	reply_fail(&r, SL_BUSY, "busy");
+	check("reply_busy", r.status == 503 &&
+	    strstr(r.out.p, "\"busy\"") != NULL, r.out.p);
+	reply_error(&r, RE_UNAUTHORIZED, "no");
+	check("reply_401_challenge", r.status == 401 && strstr(r.hdrs.p,
+	    "WWW-Authenticate: Basic realm=\"Sluice\"") != NULL, r.hdrs.p);
+	reply_header(&r, "X-Evil", "a\r\nSet-Cookie: x=1");
+	check("reply_header_crlf_refused", strstr(r.hdrs.p, "Set-Cookie") ==
+	    NULL, r.hdrs.p);
+	req_free(&r);
+}
+
+static void
+test_siphash(void)
+{
+	unsigned char in[64];
+	uint64_t k0 = 0x0706050403020100ULL, k1 = 0x0f0e0d0c0b0a0908ULL;
+
+	for (int i = 0; i < 64; i++)
+		in[i] = (unsigned char)i;
+	/* Reference vectors from the SipHash paper / implementation. */
+	check("siphash_empty", siphash(k0, k1, in, 0) ==
+	    0x726fdb47dd0e0e31ULL, NULL);
+	check("siphash_15", siphash(k0, k1, in, 15) ==
+	    0xa129ca6149be45e5ULL, NULL);
+	check("siphash_8", siphash(k0, k1, in, 8) == 0x93f5f5799a932462ULL,
+	    NULL);
+}
+
+static void
+test_cache(void)
+{
+	struct authcache *c = authcache_new(120, 3, 60);
+	char user[AUTHCACHE_USER_MAX + 1], *hash = NULL;
+	uint64_t k[2], k2[2];
+	int hit;
+
+	authcache_key(c, "Basic YTpi", 10, k);
+	authcache_key(c, "Basic YTpj", 10, k2);
+	check("cache_keys_differ", k[0] != k2[0] || k[1] != k2[1], NULL);
+	check("cache_miss", authcache_get(c, k, 1000, user, &hash) == 0,
+	    NULL);
+	authcache_put(c, k, "alice", "$y$hash", 1000);
+	hit = authcache_get(c, k, 2000, user, &hash);
+	check("cache_hit", hit && !strcmp(user, "alice") &&
+	    !strcmp(hash, "$y$hash"), NULL);
+	free(hash);
+	hash = NULL;
+	check("cache_other_key_misses", authcache_get(c, k2, 2000, user,
+	    &hash) == 0, NULL);
+	check("cache_expired", authcache_get(c, k, 1000 + 120000, user,
+	    &hash) == 0, NULL);
+	authcache_put(c, k, "alice", "$y$hash", 1000);
+	authcache_drop(c, k);
+	check("cache_dropped", authcache_get(c, k, 2000, user, &hash) == 0,
+	    NULL);
+
+	/* More entries than slots: the oldest go, the newest stay. */
+	for (int i = 0; i < AUTHCACHE_MAX + 10; i++) {
+		char hdr[32];
+		uint64_t ki[2];
+
+		snprintf(hdr, sizeof(hdr), "Basic %d", i);
+		authcache_key(c, hdr, strlen(hdr), ki);
+		authcache_put(c, ki, "u", "h", 5000 + i);
+		if (i == 0)
+			memcpy(k, ki, sizeof(ki));
+		if (i == AUTHCACHE_MAX + 9)
+			memcpy(k2, ki, sizeof(ki));
+	}
+	check("cache_evicts_oldest", authcache_get(c, k, 9000, user, &hash) ==
+	    0, NULL);
+	hit = authcache_get(c, k2, 9000, user, &hash);
+	check("cache_keeps_newest", hit, NULL);
+	free(hash);
+
+	check("throttle_fresh", !authcache_blocked(c, "10.0.0.1", 0), NULL);
+	for (int i = 0; i < 3; i++)
+		authcache_failed(c, "10.0.0.1", 1000);
+	check("throttle_blocked", authcache_blocked(c, "10.0.0.1", 2000),
+	    NULL);
+	check("throttle_other_address", !authcache_blocked(c, "10.0.0.2",
+	    2000), NULL);
+	check("throttle_window_ends", !authcache_blocked(c, "10.0.0.1",
+	    1000 + 60000), NULL);
+	authcache_free(c);
+}
+
+int
+main(void)
+{
+	test_paths();
+	test_query();
+	test_json();
+	test_reply();
+	test_siphash();
+	test_cache();
+	return failures ? 1 : 0;
+}
