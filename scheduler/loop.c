@@ -5,7 +5,8 @@
  * second, so a lost wake-up only delays work. Database work (lease check,
  * cancels, claims) runs when woken, when a child exits, and at least
  * every half second; heartbeats every 2 s; recovery of dead schedulers'
- * runs every 5 s; schedules every 2 s; retention every 10 minutes.
+ * runs every 5 s; schedules every 2 s; retention a second after start, then
+ * every 10 minutes.
  * SIGTERM stops claiming, stops every task (SIGTERM, then SIGKILL after
  * the grace period), marks the interrupted attempts CRASHED with reason
  * "scheduler stopped" and returns 0; their runs stay RUNNING and the next
@@ -123,7 +124,7 @@ loop_run(struct sched *s)
 	s->next_recover = timefmt_mono_ms() + RECOVER_MS;
 	s->next_cron = timefmt_mono_ms() + CRON_MS;
 	s->next_heartbeat = timefmt_mono_ms() + HEARTBEAT_MS;
-	s->next_retention = timefmt_mono_ms() + 30000;
+	s->next_retention = timefmt_mono_ms() + 1000;
 	for (;;) {
 		int64_t mono = timefmt_mono_ms();
 		size_t n = 0, fixed;
