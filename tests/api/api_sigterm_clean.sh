@@ -4,6 +4,7 @@
 # socket file is replaced; SIGTERM lets a request in flight finish and the
 # program exits 0, removing the socket and pid file.
 set -u
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 SLUICE_BIN_DIR=${SLUICE_BIN_DIR:-$SLUICE_ROOT/bin}
 command -v cgi-fcgi >/dev/null || { echo "cgi-fcgi not installed (libfcgi-bin)"; exit 77; }
 tmp=$(mktemp -d /tmp/sluice-api-test.XXXXXX)
