@@ -320,9 +320,9 @@ read_attempts(struct sched *s, struct run *r, int adopted,
  * claimed, or adopted from a dead scheduler when adopted is set; old_host
  * is then the dead worker's host, or NULL), into s->runs. Attempts left
  * RUNNING are killed (when on this host and verified) and marked
- * CRASHED with crash_reason; a CRASHED latest attempt with retries left gets its next
- * attempt AWAITING_RETRY; tasks without any attempt get attempt 1
- * PENDING. Returns the run, or NULL when it cannot be loaded (a broken
+ * CRASHED with crash_reason; a CRASHED latest attempt with retries left
+ * gets its next attempt AWAITING_RETRY; tasks without any attempt get
+ * attempt 1 PENDING. Returns the run, or NULL when it cannot be loaded (a broken
  * run is marked FAILED; a busy database is tried again later).
  */
 struct run *

@@ -180,7 +180,8 @@ loop_run(struct sched *s)
 			refs = xrealloc(refs, cap * sizeof(*refs));
 		}
 		pfd[n++] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = s->wake_fd,
+		    .events = POLLIN };
 		for (struct run *r = s->runs; r != NULL; r = r->next)
 			for (int i = 0; i < r->ntasks; i++) {
 				struct attempt *a = r->tasks[i].proc;
