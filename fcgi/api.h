@@ -84,6 +84,7 @@ typedef void api_handler(struct req *r);
 const char *role_name(enum role role);
 
 api_handler api_health;
+api_handler api_me;
 api_handler api_openapi;
 api_handler api_metrics;
 api_handler api_flows_list;

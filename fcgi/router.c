@@ -28,6 +28,7 @@ struct route {
 
 static const struct route routes[] = {
 	{"GET", "/api/health", api_health, ROLE_NONE, ""},
+	{"GET", "/api/me", api_me, ROLE_VIEWER, ""},
 	{"GET", "/api/openapi.json", api_openapi, ROLE_VIEWER, ""},
 	{"GET", "/api/metrics", api_metrics, ROLE_VIEWER, ""},
 	{"GET", "/api/flows", api_flows_list, ROLE_VIEWER,
