@@ -30,6 +30,9 @@ static const char sql_candidates[] =
     " WHERE r.state = 'PENDING' OR (r.state = 'SCHEDULED'"
     "  AND r.scheduled_for <= :now AND f.paused = 0 AND f.archived = 0)"
     " ORDER BY r.scheduled_for, r.id LIMIT :limit";
+static const char sql_any_due[] =
+    "SELECT 1 FROM runs WHERE state = 'PENDING'"
+    " OR (state = 'SCHEDULED' AND scheduled_for <= :now) LIMIT 1";
 static const char sql_active[] =
     "SELECT count(*) FROM runs WHERE flow = :flow"
     " AND state IN ('RUNNING', 'CANCELLING')";
@@ -152,6 +155,21 @@ cancel_unstarted(struct sched *s, const char *id, const char *from,
 	return 0;
 }
 
+/* Returns 1 when some run may be due: only then take the write lock. */
+static int
+any_due(struct sched *s, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(s->db, sql_any_due);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	db_bind_int64(st, ":now", now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
 /* Ends runs cancelled before any scheduler claimed them. */
 static void
 sweep_orphan_cancels(struct sched *s)
@@ -187,7 +205,7 @@ claim_runs(struct sched *s, int budget)
 	int64_t now = timefmt_now_ms();
 
 	sweep_orphan_cancels(s);
-	if (budget <= 0)
+	if (budget <= 0 || !any_due(s, now))
 		return 0;
 	ids = xcalloc((size_t)budget, IDS_LEN);
 	if (db_begin_write(s->db) != SL_OK)

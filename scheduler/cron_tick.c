@@ -42,14 +42,19 @@ static const char sql_insert_run[] =
     " trigger, created_by, scheduled_for, created_at, updated_at)"
     " VALUES (:id, :flow, :version, 'SCHEDULED', :params, 'schedule', NULL,"
     " :at, :now, :now)";
+static const char sql_exists[] =
+    "SELECT 1 FROM runs WHERE flow = :flow AND scheduled_for = :at"
+    " AND trigger = 'schedule'";
 static const char sql_insert_task[] =
     "INSERT INTO task_runs (run_id, task, attempt, state, created_at,"
     " updated_at) VALUES (:id, :task, 1, 'PENDING', :now, :now)";
-static const char sql_delete_stale[] =
-    "DELETE FROM runs WHERE state = 'SCHEDULED' AND trigger = 'schedule'"
-    " AND scheduled_for > :now AND EXISTS (SELECT 1 FROM flows f"
-    "  WHERE f.name = runs.flow AND (f.paused = 1 OR f.archived = 1"
-    "  OR f.version <> runs.flow_version))";
+#define STALE_WHERE \
+    " WHERE state = 'SCHEDULED' AND trigger = 'schedule'" \
+    " AND scheduled_for > :now AND EXISTS (SELECT 1 FROM flows f" \
+    "  WHERE f.name = runs.flow AND (f.paused = 1 OR f.archived = 1" \
+    "  OR f.version <> runs.flow_version))"
+static const char sql_any_stale[] = "SELECT 1 FROM runs" STALE_WHERE;
+static const char sql_delete_stale[] = "DELETE FROM runs" STALE_WHERE;
 
 struct flow_sched {
 	char *name;
@@ -103,6 +108,21 @@ insert_run(struct sched *s, struct flow_sched *f, struct json_object *def,
 	return 0;
 }
 
+static int
+exists(struct sched *s, const char *flow, int64_t at)
+{
+	sqlite3_stmt *st = db_prepare(s->db, sql_exists);
+	int found;
+
+	if (st == NULL)
+		return 0;
+	db_bind_text(st, ":flow", flow);
+	db_bind_int64(st, ":at", at);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 /* Materialises the missed and next fire times of one flow. */
 static void
 tick_flow(struct sched *s, struct flow_sched *f)
@@ -113,7 +133,7 @@ tick_flow(struct sched *s, struct flow_sched *f)
 	const char *expr, *zone;
 	char why[256];
 	int64_t now = timefmt_now_ms(), t, after, *fires = NULL;
-	int n = 0, catchup, began = 0;
+	int n = 0, catchup, began = 0, missing = 0;
 
 	if ((def = jsonx_parse(f->def, strlen(f->def), why, sizeof(why))) ==
 	    NULL)
@@ -148,7 +168,10 @@ tick_flow(struct sched *s, struct flow_sched *f)
 			break;
 		fires[n++] = t;
 	}
-	if (n == 0)
+	/* Most ticks find every fire time made: no write lock then. */
+	for (int i = 0; i < n && !missing; i++)
+		missing = !exists(s, f->name, fires[i]);
+	if (!missing)
 		goto out;
 	if (db_begin_write(s->db) != SL_OK)
 		goto out;
@@ -174,7 +197,13 @@ delete_stale(struct sched *s)
 	sqlite3_stmt *st;
 	int n;
 
-	if (db_begin_write(s->db) != SL_OK)
+	/* Look first: most ticks have nothing to delete. */
+	if ((st = db_prepare(s->db, sql_any_stale)) == NULL)
+		return;
+	db_bind_int64(st, ":now", timefmt_now_ms());
+	n = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!n || db_begin_write(s->db) != SL_OK)
 		return;
 	if ((st = db_prepare(s->db, sql_delete_stale)) == NULL) {
 		db_rollback(s->db);
