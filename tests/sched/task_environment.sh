@@ -10,11 +10,14 @@ stack_start
 out=$STACK_TMP/out; mkdir -p "$out" "$STACK_TMP/wd"
 flow_put envf "{\"name\":\"envf\",\"tasks\":[{\"name\":\"t\",\"workdir\":\"$STACK_TMP/wd\",
  \"env\":{\"GREETING\":\"hello world\",\"HOME\":\"/overridden\"},
- \"command\":[\"sh\",\"-c\",\"ls /proc/\$\$/fd | tr '\\\\n' ' ' > $out/fds; readlink /proc/\$\$/fd/0 > $out/stdin; pwd > $out/pwd; echo \\\"\$GREETING\\\" > $out/env; echo \$HOME > $out/data; ps -o pgid= -p \$\$ | tr -d ' ' > $out/pgid; echo \$\$ > $out/pid; printf '%s|' \\\"\$@\\\" > $out/args\",
-  \"sh\",\"a b\",\"*\",\"\$HOME\"]}]}"
+ \"command\":[\"sh\",\"-c\",\"readlink /proc/\$\$/fd/0 > $out/stdin; pwd > $out/pwd; echo \\\"\$GREETING\\\" > $out/env; echo \$HOME > $out/data; ps -o pgid= -p \$\$ | tr -d ' ' > $out/pgid; echo \$\$ > $out/pid; printf '%s|' \\\"\$@\\\" > $out/args\",
+  \"sh\",\"a b\",\"*\",\"\$HOME\"]},
+ {\"name\":\"fds\",\"command\":[\"ls\",\"/proc/self/fd\"]}]}"
 id=$(run_start envf)
 wait_run_state "$id" COMPLETED 30
-[ "$(cat "$out/fds")" = "0 1 2 " ] || fail "descriptors inherited: $(cat "$out/fds")"
+# ls lists its own descriptors: 0-2 and the directory it reads (3).
+fds=$(cut -d' ' -f3- "$SLUICE_DATA/logs/$id/fds.1.log" | tr '\n' ' ')
+[ "$fds" = "0 1 2 3 " ] || fail "descriptors inherited: $fds"
 [ "$(cat "$out/stdin")" = /dev/null ] || fail "stdin: $(cat "$out/stdin")"
 [ "$(cat "$out/pwd")" = "$STACK_TMP/wd" ] || fail "workdir: $(cat "$out/pwd")"
 [ "$(cat "$out/env")" = "hello world" ] || fail "env: $(cat "$out/env")"
