@@ -5,52 +5,65 @@
 #   sched:   tests/sched/*.sh            (real scheduler, real processes)
 #   browser: tests/browser/*.test.mjs    (headless Chromium; skipped when
 #                                          SLUICE_SANITIZED is set)
-# A test passes with exit 0 and is skipped with exit 77. Output of a failed
-# test is printed; the last line is "N passed, N failed, N skipped".
-# TESTS=pattern limits the run to tests whose path contains the pattern.
+# A test passes with exit 0 and is skipped with exit 77. Tests are
+# independent (own data directory, own free port), so JOBS of them (default
+# 3) run at once. Output of a failed test is printed; the last line is
+# "N passed, N failed, N skipped". TESTS=pattern runs only tests whose name
+# contains the pattern.
 set -u
 build=${1:-build}
 bin=${2:-bin}
+jobs=${JOBS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export SLUICE_BIN_DIR=$(cd "$root/$bin" && pwd)
 export SLUICE_ROOT=$root
-pass=0 fail=0 skip=0
-failed=()
 logdir=$(mktemp -d /tmp/sluice-tests.XXXXXX)
 
+# Runs one test, prints its result line and records it in $logdir.
 run_one() {
 	local name=$1; shift
-	case "$name" in *"${TESTS:-}"*) ;; *) return ;; esac
-	local log="$logdir/$(echo "$name" | tr '/' '_').log" rc start
+	local base="$logdir/$(echo "$name" | tr '/' '_')" rc start secs
 	start=$(date +%s)
-	timeout 300 "$@" >"$log" 2>&1 </dev/null
+	timeout 300 "$@" >"$base.log" 2>&1 </dev/null
 	rc=$?
-	local secs=$(( $(date +%s) - start ))
+	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
-		pass=$((pass + 1)); echo "ok   $name (${secs}s)"
+		echo "ok   $name (${secs}s)"
+		echo pass >"$base.result"
 	elif [ $rc -eq 77 ]; then
-		skip=$((skip + 1)); echo "skip $name: $(tail -n 1 "$log")"
+		echo "skip $name: $(tail -n 1 "$base.log")"
+		echo skip >"$base.result"
 	else
-		fail=$((fail + 1)); failed+=("$name")
-		echo "FAIL $name (exit $rc, ${secs}s)"
-		tail -n 40 "$log" | sed 's/^/    | /'
+		{ echo "FAIL $name (exit $rc, ${secs}s)"
+		  tail -n 40 "$base.log" | sed 's/^/    | /'; } | cat
+		echo "fail $name" >"$base.result"
 	fi
 }
 
+spawn() {
+	case "$1" in *"${TESTS:-}"*) ;; *) return ;; esac
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+	run_one "$@" &
+}
+
 for t in "$root/$build"/tests/test_*; do
-	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+	[ -x "$t" ] && spawn "unit/$(basename "$t")" "$t"
 done
 for t in "$root"/tests/api/*.sh "$root"/tests/sched/*.sh; do
-	[ -f "$t" ] && run_one "${t#"$root"/tests/}" bash "$t"
+	[ -f "$t" ] && spawn "${t#"$root"/tests/}" bash "$t"
 done
 if [ -z "${SLUICE_SANITIZED:-}" ] && [ -d "$root/tests/browser" ]; then
 	for t in "$root"/tests/browser/*.test.mjs; do
-		[ -f "$t" ] && run_one "${t#"$root"/tests/}" \
-		    node "$t"
+		[ -f "$t" ] && spawn "${t#"$root"/tests/}" node "$t"
 	done
 fi
+wait
+
+pass=$(cat "$logdir"/*.result 2>/dev/null | grep -c '^pass')
+skip=$(cat "$logdir"/*.result 2>/dev/null | grep -c '^skip')
+fail=$(cat "$logdir"/*.result 2>/dev/null | grep -c '^fail')
 echo
-[ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
+[ "$fail" -gt 0 ] && grep -h '^fail' "$logdir"/*.result | sed 's/^fail/failed:/'
 echo "logs: $logdir"
 echo "$pass passed, $fail failed, $skip skipped"
-[ $fail -eq 0 ]
+[ "$fail" -eq 0 ]
