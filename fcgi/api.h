@@ -24,7 +24,7 @@
 #define API_LIMIT_MAX 500
 #define API_MAX_ARGS 3
 #define API_IO_TIMEOUT_S 10	/* per socket read or write */
-#define API_ONLINE_MS 15000	/* a worker is online if it beat this recently */
+#define API_ONLINE_MS 15000	/* online: a heartbeat this recent */
 
 struct authcache;
 
@@ -63,7 +63,7 @@ struct req {
 	sqlite3 *db;			/* this thread's connection */
 	FCGX_Request *fr;
 	const char *method;		/* borrowed from the FastCGI params */
-	const char *user;		/* REMOTE_USER, NULL if absent or empty */
+	const char *user;		/* REMOTE_USER; NULL if absent/empty */
 	const char *addr;		/* REMOTE_ADDR or NULL */
 	enum role role;
 	char *arg[API_MAX_ARGS];	/* decoded {name} path segments */

@@ -6,10 +6,10 @@
  * SLUICE_API_THREADS threads (default 8) then each accept and serve
  * requests in turn; a request's memory is released before the next
  * accept. Body reads and reply writes time out after API_IO_TIMEOUT_S.
- * SIGTERM or SIGINT, received by the main thread with sigwait,
- * shuts the listening socket down: threads finish the request in hand and
- * exit, and the program exits 0. The struct ctx built here is the only
- * shared state.
+ * SIGTERM or SIGINT, received by the main thread with sigwait, shuts the
+ * listening socket down: threads finish the request in hand and exit, and
+ * the program exits 0. The struct ctx built here is the only shared
+ * state.
  */
 #include <errno.h>
 #include <fcntl.h>
