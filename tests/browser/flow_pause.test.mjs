@@ -1,15 +1,26 @@
 // Flows page: an admin pauses a scheduled flow with its switch and resumes
-// it; the API and a reload agree.
+// it; the API and a reload agree. Search filters by name.
 import {test, check, open, sh} from './lib.mjs';
 
 await test('flow_pause', async (t) => {
 	await t.putFlow({name: 'hourly', description: 'every hour',
 	    schedule: {cron: '15 * * * *', timezone: 'Europe/Amsterdam'},
 	    tasks: [{name: 'a', command: sh('true')}]});
+	await t.putFlow({name: 'adhoc', tasks: [{name: 'a', command: sh('true')}]});
 	const page = t.page;
 	await open(page, t.url, '/flows');
 	const row = page.locator('tr[data-flow="hourly"]');
 	await row.waitFor();
+	const other = page.locator('tr[data-flow="adhoc"]');
+	await other.waitFor();
+	check(!(await other.getByRole('switch').isVisible()),
+	    'no pause switch on a flow without a schedule');
+	// Search by name.
+	await page.locator('#flow-search').fill('hour');
+	await other.waitFor({state: 'hidden'});
+	check(await row.isVisible(), 'match stays');
+	await page.locator('#flow-search').fill('');
+	await other.waitFor();
 	check((await row.textContent()).includes('every hour at :15'),
 	    'schedule in words: ' + await row.textContent());
 	check(await row.locator('time[datetime]').count() === 1,

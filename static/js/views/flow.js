@@ -151,7 +151,7 @@ function render(body, f, query) {
 	    h('h1', null, name),
 	    h('span', {class: 'tag'}, `version ${f.version}`),
 	    f.archived ? h('span', {class: 'tag'}, 'archived') : null);
-	if (can('admin') && !f.archived) {
+	if (can('admin') && !f.archived && (def.schedule || f.paused)) {
 		let paused = !!f.paused;
 		const sw = pauseSwitch(`Schedule of ${name}`, async (b) => {
 			const v = await togglePaused(b, name, !paused);

@@ -1,6 +1,6 @@
 // views/flows.js: the flows page. Each flow with its description, its
 // schedule in words and next run time, its last ten runs as marks, a
-// paused switch (admins) and a Run button (operators and admins); a search
+// paused switch for its schedule (admins) and a Run button (operators and admins); a search
 // box filters by name. Refreshes every 5 s while visible.
 
 import * as api from '../api.js';
@@ -71,7 +71,12 @@ function buildRow(state) {
 			pausedTag.hidden = !fl.paused;
 			setTime(next, fl.paused ? null : fl.next_run,
 			    fl.schedule ? (fl.paused ? 'paused' : '—') : '—');
-			if (sw) sw.setPaused(!!fl.paused);
+			if (sw) {
+				sw.setPaused(!!fl.paused);
+				// Pausing stops scheduled runs only: no schedule, no
+				// switch (unless paused, so it can be resumed).
+				sw.hidden = !fl.schedule && !fl.paused;
+			}
 			const states = (fl.recent_runs || []).slice(0, 10);
 			const key = states.join(',');
 			if (marks.dataset.key !== key) {
