@@ -257,8 +257,9 @@ finish_attempt(struct sched *s, struct attempt *a)
 		else
 			snprintf(reason, sizeof(reason), "exit code %d", code);
 	}
+	/* Also while stopping: the next scheduler starts the retry. */
 	if (st == TASK_FAILED && !a->no_retry && a->attempt <= t->retries &&
-	    !r->cancelling && !r->timed_out && !s->stopping) {
+	    !r->cancelling && !r->timed_out) {
 		retry = 1;
 		nb = now + dag_retry_delay_ms(t, a->attempt);
 	}
