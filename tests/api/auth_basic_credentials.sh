@@ -3,7 +3,8 @@
 # user and malformed Basic data are 401 with WWW-Authenticate; the right
 # password is 200, also for a user added later with another role.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 AS=none api GET /api/flows

@@ -4,7 +4,8 @@
 # 401 on the very next request and the new one works; after `user del`
 # the user is 401 at once.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 user_add olga operator 'old-pass-1'

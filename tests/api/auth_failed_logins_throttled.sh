@@ -7,7 +7,8 @@
 # do not count as failures.
 export SLUICE_AUTH_FAIL_MAX=5
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 user_add fresh viewer 'fresh-pass-1'

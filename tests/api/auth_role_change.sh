@@ -3,7 +3,8 @@
 # with `sluicectl user role` may change flows on the next request, without
 # logging in again.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 user_add pat viewer 'pat-pass-1'

@@ -4,7 +4,8 @@
 # not). Form-urlencoded, text/plain, multipart and missing content types
 # are 415 on every mutating route, and nothing changes.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 flow='{"tasks":[{"name":"t","command":["true"]}]}'

@@ -4,7 +4,8 @@
 # not_found, 405 method_not_allowed with Allow, 409 conflict, 413 (nginx or
 # sluice-api may answer a body over 1 MiB), 415 unsupported_media_type.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 expect_error() { # STATUS CODE WHAT [message substring]

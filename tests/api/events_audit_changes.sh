@@ -5,7 +5,8 @@
 # run.rerun. Refused changes leave none. GET /api/events filters by
 # actor, object_type, object_id and action and pages by cursor.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 user_add otto operator 'otto-pass-1'

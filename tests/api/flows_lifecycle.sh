@@ -6,7 +6,8 @@
 # times); DELETE archives (hidden from the list unless archived=true, GET
 # still works, runs kept); PUT again un-archives.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 v1='{"description":"first","schedule":{"cron":"0 6 * * 1-5","timezone":"Europe/Amsterdam"},

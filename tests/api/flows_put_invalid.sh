@@ -3,7 +3,8 @@
 # naming the field (the exhaustive cases are flowdef unit tests), and
 # store nothing.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 bad() { # WHAT BODY SUBSTRING

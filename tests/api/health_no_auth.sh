@@ -3,7 +3,8 @@
 # the scheduler's state (no scheduler here, so offline with 0 workers).
 # Every other path needs credentials.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 AS=none api GET /api/health

@@ -3,7 +3,8 @@
 # file per program, restarts sluice-api and sluice-scheduler when they die
 # (saying why), and on SIGTERM stops everything, exits 0 and leaves no
 # process behind (checked by stack_stop).
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 for prog in sluice-api sluice-scheduler nginx; do

@@ -6,7 +6,8 @@
 # Also: limit reads a chunk, an offset at the end reads nothing, download=1
 # adds Content-Disposition, the body is text/plain with nosniff, and
 # unknown tasks or attempts are 404.
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 api PUT /api/flows/logs '{"tasks":[{"name":"talk","command":["sh","-c",

@@ -2,7 +2,8 @@
 # GET /api/me names the caller and its role (the dashboard shows only the
 # actions the role allows), for every role including worker.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 api GET /api/me

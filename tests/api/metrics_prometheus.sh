@@ -3,7 +3,8 @@
 # (every state present), workers, flows, requests served by this
 # sluice-api and build info, with HELP/TYPE lines; counts follow changes.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 api PUT /api/flows/m '{"tasks":[{"name":"a","command":["true"]},{"name":"b","command":["true"]}]}'

@@ -5,7 +5,8 @@
 # query parameters; every operation documents its error responses with
 # the error schema. GET /api/openapi.json serves that same document.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 
 python3 - "$SLUICE_ROOT/fcgi/router.c" "$SLUICE_ROOT/fcgi/openapi.json" <<'PY' ||
 import json, re, sys

@@ -4,7 +4,8 @@
 # but is 403 on flow and worker changes, admin may do everything. The 403
 # body names the role needed.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 user_add vic viewer 'vic-pass-1'

@@ -4,7 +4,8 @@
 # every task attempt CANCELLED; a second cancel is 409 naming the state.
 # The change is audited as run.cancel.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 user_add otto operator 'otto-pass-1'

@@ -3,7 +3,8 @@
 # cancel_requested true (a second cancel is 202 too, not audited twice);
 # the scheduler stops the process and the run ends CANCELLED well before
 # the task would have finished.
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 api PUT /api/flows/slow '{"tasks":[{"name":"sleep","command":["sleep","60"]}]}'

@@ -4,7 +4,8 @@
 # task in definition order; GET /api/runs/{id} returns it with its tasks;
 # GET /api/runs lists newest first and filters by flow and state.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 api PUT /api/flows/alpha '{"parameters":{"city":{"type":"string","default":"Leiden"},

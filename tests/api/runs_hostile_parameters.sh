@@ -5,7 +5,8 @@
 # and invalid UTF-8 bytes are refused with 400 and a clear message, and
 # store nothing.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 api PUT /api/flows/h '{"parameters":{"s":{"type":"string","default":""}},

@@ -5,7 +5,8 @@
 # started with POSTs over keep-alive connections, retrying any request
 # nginx's rate limit answers 429.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 api PUT /api/flows/many '{"tasks":[{"name":"t","command":["true"]}]}'

@@ -5,7 +5,8 @@
 # [FAILED, COMPLETED] and [SKIPPED, COMPLETED] and retry_count 1; each
 # attempt's log stays readable with ?attempt=. A rerun of the completed
 # run completes too.
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 marker=$STACK_TMP/marker

@@ -6,7 +6,8 @@
 # version and parameters) even after the flow got a new version; both
 # are 409 once the flow is archived.
 STACK_NO_SCHEDULER=1
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 api PUT /api/flows/r '{"parameters":{"p":{"type":"string","default":"d"}},

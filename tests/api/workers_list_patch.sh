@@ -5,7 +5,8 @@
 # concurrency_limit (audited as worker.patch); bad values and unknown keys
 # are 400, unknown workers 404. A paused worker starts no new runs until
 # resumed.
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 stack_start
 
 workers_online() {
