@@ -3,8 +3,7 @@
 # file per program, restarts sluice-api and sluice-scheduler when they die
 # (saying why), and on SIGTERM stops everything, exits 0 and leaves no
 # process behind (checked by stack_stop).
-SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
+source "$SLUICE_ROOT/tests/lib/stack.sh"
 stack_start
 
 for prog in sluice-api sluice-scheduler nginx; do
