@@ -1,5 +1,6 @@
-// Run page: Cancel a running run; it ends CANCELLED and the button goes.
-import {test, check, open, sh} from './lib.mjs';
+// Run page: polling stops while the tab is hidden; Cancel a running run;
+// it ends CANCELLED and the button goes.
+import {test, check, open, sh, sleep} from './lib.mjs';
 
 await test('run_cancel', async (t) => {
 	await t.putFlow({name: 'sleepy', tasks: [{name: 'nap',
@@ -13,6 +14,23 @@ await test('run_cancel', async (t) => {
 	    .waitFor({timeout: 30000});
 	check((await page.locator('.page-head .state').textContent()) ===
 	    'running', 'running before cancel');
+	// A hidden tab stops polling (run and log); showing it resumes.
+	let calls = 0;
+	page.on('request', (req) => {
+		if (req.url().includes('/api/')) calls++;
+	});
+	const setHidden = (hidden) => page.evaluate((hd) => {
+		Object.defineProperty(document, 'hidden', {value: hd,
+		    configurable: true});
+		document.dispatchEvent(new Event('visibilitychange'));
+	}, hidden);
+	await setHidden(true);
+	await sleep(1500); // let calls in flight finish
+	const before = calls;
+	await sleep(3000);
+	check(calls === before, `no polling while hidden (${calls - before})`);
+	await setHidden(false);
+	await t.waitFor(async () => calls > before + 1, 10, 'polling resumes');
 	await page.locator('#run-cancel').click();
 	await page.locator('.page-head .state', {hasText: 'cancelled'})
 	    .waitFor({timeout: 30000});
