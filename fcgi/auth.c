@@ -12,6 +12,7 @@
  * wiped before returning and never logged.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "auth.h"
 #include "authcache.h"
@@ -103,7 +104,7 @@ auth_verify(struct req *r)
 	long n;
 	int exists;
 
-	if (hdr == NULL || strncmp(hdr, "Basic ", 6) != 0) {
+	if (hdr == NULL || strncasecmp(hdr, "Basic ", 6) != 0) {
 		reply_error(r, RE_UNAUTHORIZED, "Basic credentials required");
 		goto out;
 	}

@@ -33,10 +33,15 @@ fcgi() { # VAR=VALUE...: prints the raw response; stdin is the body
 }
 basic() { printf 'Basic %s' "$(printf '%s' "$1" | base64 -w0)"; }
 
+cred_ok=$(basic ann:pw-one-1)
 out=$(fcgi SLUICE_AUTH=1 REQUEST_METHOD=GET REQUEST_URI=/api/flows \
-    HTTP_AUTHORIZATION="$(basic ann:pw-one-1)" </dev/null)
+    HTTP_AUTHORIZATION="$cred_ok" </dev/null)
 grep -q '^Status: 204' <<<"$out" || fail "valid credentials: $out"
 grep -q '^X-Sluice-User: ann' <<<"$out" || fail "X-Sluice-User: $out"
+# The scheme is case-insensitive (RFC 7235).
+out=$(fcgi SLUICE_AUTH=1 REQUEST_METHOD=GET REQUEST_URI=/api/flows \
+    HTTP_AUTHORIZATION="basic ${cred_ok#Basic }" </dev/null)
+grep -q '^Status: 204' <<<"$out" || fail "lower-case scheme: $out"
 for cred in "$(basic ann:wrong)" "$(basic nobody:pw-one-1)" "Basic %%%" \
     "$(basic ann)" ""; do
 	out=$(fcgi SLUICE_AUTH=1 REQUEST_METHOD=GET REQUEST_URI=/api/flows \
