@@ -204,7 +204,7 @@ main(int argc, char **argv)
 {
 	struct ctx ctx;
 	struct worker *workers;
-	char *sock_path, *pid_path;
+	char *sock_path, *pid_path, *run_dir;
 	sigset_t sigs;
 	int sig, nthreads, ttl;
 
@@ -246,6 +246,11 @@ main(int argc, char **argv)
 
 	if (FCGX_Init() != 0)
 		fatalx("main: FCGX_Init failed");
+	/* The launcher makes run/ (setgid, for nginx's group); alone, we do. */
+	run_dir = paths_data("run");
+	if (mkdir(run_dir, 0750) == -1 && errno != EEXIST)
+		fatal("main: mkdir %s", run_dir);
+	free(run_dir);
 	ctx.listen_fd = listen_socket(sock_path);
 	write_pid(pid_path);
 	for (int i = 0; i < nthreads; i++)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sluice-api on its own: it applies migrations, listens on
-# <data>/run/api.sock (mode 0660) and writes run/sluice-api.pid; a stale
+# <data>/run/api.sock (mode 0660; run/ is made if missing) and writes
+# run/sluice-api.pid; a stale
 # socket file is replaced; SIGTERM lets a request in flight finish and the
 # program exits 0, removing the socket and pid file.
 set -u
