@@ -226,7 +226,11 @@ claim_runs(struct sched *s, int budget)
 		struct json_object *v;
 		int64_t maxrun = 1;
 		char reason[96];
+		enum run_state rs;
 
+		if (states_run_parse(state, &rs) == -1 ||
+		    !states_run_can(rs, RUN_RUNNING))
+			continue;
 		if (def == NULL)
 			continue;	/* dag_load reports it when ours */
 		if (strcmp(pool ? pool : "default", s->cfg.pool) != 0)

@@ -10,6 +10,7 @@
  * guarded by "worker = this worker", so a run another scheduler took over
  * is never written again (it is dropped instead).
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ static const char sql_cancels[] =
     "SELECT id FROM runs WHERE worker = :w AND cancel_requested = 1"
     " AND state IN ('RUNNING', 'CANCELLING')";
 static const char sql_fail_run[] =
-    "UPDATE runs SET state = 'FAILED', reason = :reason, ended_at = :now,"
+    "UPDATE runs SET state = CASE state WHEN 'RUNNING' THEN 'FAILED'"
+    " ELSE 'CANCELLED' END, reason = :reason, ended_at = :now,"
     " updated_at = :now WHERE id = :id AND worker = :w"
     " AND state IN ('RUNNING', 'CANCELLING')";
 static const char sql_fail_tasks[] =
@@ -208,12 +210,20 @@ build_tasks(struct run *r, char *why, size_t whysz)
 	return 0;
 }
 
-/* Marks a run we cannot run at all FAILED, with why. */
+/*
+ * Ends a run we cannot run at all: FAILED with why (CANCELLED if it was
+ * already being cancelled), its waiting tasks CANCELLED.
+ */
 static void
 fail_run(struct sched *s, const char *run_id, const char *why)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t now = timefmt_now_ms();
+
+	assert(states_run_can(RUN_RUNNING, RUN_FAILED) &&
+	    states_run_can(RUN_CANCELLING, RUN_CANCELLED) &&
+	    states_task_can(TASK_PENDING, TASK_CANCELLED) &&
+	    states_task_can(TASK_AWAITING_RETRY, TASK_CANCELLED));
 
 	log_warnx("run %s: cannot run: %s", run_id, why);
 	if (db_begin_write(s->db) != SL_OK)
@@ -395,6 +405,7 @@ dag_load(struct sched *s, const char *run_id, int adopted,
 			continue;
 		}
 		if (crashed[i]) {
+			assert(states_task_can(TASK_RUNNING, TASK_CRASHED));
 			if ((st = db_prepare(s->db, sql_crash_attempt)) ==
 			    NULL)
 				goto fail;
@@ -779,6 +790,8 @@ cancel_run(struct sched *s, struct run *r)
 			    "cancelled", 1);
 	if (end_all_waiting(s, r, TASK_CANCELLED, "cancelled") == -1)
 		r->cancelling = 0;	/* try again next time */
+	/* The API normally did this already. */
+	assert(states_run_can(RUN_RUNNING, RUN_CANCELLING));
 	st = db_prepare(s->db, sql_run_cancelling);
 	if (st != NULL) {
 		db_bind_int64(st, ":now", timefmt_now_ms());

@@ -312,6 +312,8 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 
 	memset(&log, 0, sizeof(log));
 	log.file = -1;
+	if (!states_task_can(t->state, TASK_RUNNING))
+		return -1;
 	if (build_argv(&argv, r, t, why, sizeof(why)) == -1) {
 		fail_unstarted(s, r, ti, why);
 		goto out;
