@@ -199,6 +199,13 @@ main(void)
 		fatalx("main: migrations: %s", why);
 	free(migdir);
 
+	for (int i = 0; i < 2; i++) {
+		char *d = xasprintf("%s/%s", s.cfg.data_dir, i ? "logs" : "run");
+
+		if (mkdir(d, 0750) == -1 && errno != EEXIST)
+			fatal("main: mkdir %s", d);
+		free(d);
+	}
 	s.sig_fd = setup_signals();
 	if (heartbeat_register(&s) == -1)
 		fatalx("main: cannot register worker %s", s.cfg.worker);

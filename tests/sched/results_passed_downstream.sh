@@ -28,4 +28,13 @@ wait_run_state "$id" FAILED 60
 case $(task_col "$id" a reason) in "invalid result"*) ;; *) fail "reason: $(task_col "$id" a reason)";; esac
 grep -q "err sluice: task failed: invalid result" "$SLUICE_DATA/logs/$id/a.1.log" ||
     fail "no log line about the invalid result"
+
+# A result over 1 MiB fails the task; exactly 1 MiB of valid JSON is fine.
+flow_put size '{"name":"size","parameters":{"n":{"type":"integer"}},"tasks":[{"name":"a","command":["python3","-c","import os,sys; n=int(sys.argv[1]); open(os.environ[\"SLUICE_RESULT\"],\"w\").write(\"\\\"\" + \"x\" * (n - 2) + \"\\\"\")","{{params.n}}"]}]}'
+id=$(run_start size '{"parameters":{"n":1048577}}')
+wait_run_state "$id" FAILED 60
+case $(task_col "$id" a reason) in *"larger than 1048576 bytes"*) ;; *) fail "reason: $(task_col "$id" a reason)";; esac
+id=$(run_start size '{"parameters":{"n":1048576}}')
+wait_run_state "$id" COMPLETED 60
+[ "$(task_col "$id" a "length(result)")" = 1048576 ] || fail "1 MiB result not stored"
 echo ok
