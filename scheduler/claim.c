@@ -155,6 +155,35 @@ cancel_unstarted(struct sched *s, const char *id, const char *from,
 	return 0;
 }
 
+/* Scheduled runs cancelled in this pass, to notify after the commit. */
+struct late_list {
+	struct late {
+		char id[IDS_LEN];
+		char *flow;
+		int64_t version;
+	} *v;
+	size_t n;
+};
+
+static void
+late_add(struct late_list *l, const char *id, const char *flow,
+    int64_t version)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	snprintf(l->v[l->n].id, IDS_LEN, "%s", id);
+	l->v[l->n].flow = xstrdup(flow);
+	l->v[l->n].version = version;
+	l->n++;
+}
+
+static void
+late_free(struct late_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].flow);
+	free(l->v);
+}
+
 /* Returns 1 when some run may be due: only then take the write lock. */
 static int
 any_due(struct sched *s, int64_t now)
@@ -201,6 +230,7 @@ claim_runs(struct sched *s, int budget)
 {
 	sqlite3_stmt *st = NULL, *up = NULL;
 	char (*ids)[IDS_LEN] = NULL;
+	struct late_list late = { NULL, 0 };
 	int nclaimed = 0, ret = -1;
 	int64_t now = timefmt_now_ms();
 
@@ -241,15 +271,18 @@ claim_runs(struct sched *s, int budget)
 			    json_object_get_int64(v) * 1000) {
 				snprintf(reason, sizeof(reason), "late by "
 				    "%lld s", (long long)((now - due) / 1000));
-				cancel_unstarted(s, id, state, reason, now);
+				if (cancel_unstarted(s, id, state, reason,
+				    now) == 0)
+					late_add(&late, id, flow, version);
 				continue;
 			}
 			v = jsonx_get(sched_obj, "catchup");
 			if (!json_object_get_boolean(v) &&
 			    later_due(s, flow, due, now)) {
-				cancel_unstarted(s, id, state, "skipped: a "
-				    "later scheduled run is due and catchup "
-				    "is off", now);
+				if (cancel_unstarted(s, id, state, "skipped: "
+				    "a later scheduled run is due and catchup "
+				    "is off", now) == 0)
+					late_add(&late, id, flow, version);
 				continue;
 			}
 		}
@@ -275,6 +308,15 @@ claim_runs(struct sched *s, int budget)
 	st = NULL;
 	if (db_commit(s->db) != SL_OK)
 		goto out;
+	/* Only now are the cancellations real: notify. */
+	for (size_t i = 0; i < late.n; i++) {
+		struct json_object *def = cached_def(s, late.v[i].flow,
+		    late.v[i].version);
+
+		if (def != NULL)
+			notify_run_unstarted(def, late.v[i].flow,
+			    late.v[i].id, RUN_CANCELLED);
+	}
 	for (int i = 0; i < nclaimed; i++) {
 		log_info("run %s: claimed", ids[i]);
 		dag_load(s, ids[i], 0, NULL, NULL);
@@ -285,5 +327,6 @@ out:
 	sqlite3_finalize(up);
 	db_rollback(s->db);
 	free(ids);
+	late_free(&late);
 	return ret;
 }

@@ -99,45 +99,38 @@ listed(struct json_object *on, const char *state)
 	return 0;
 }
 
-/*
- * Queues the webhook of run r, which just ended in state st, when its
- * definition asks for it. Takes nothing from r.
- */
-void
-notify_run_ended(struct sched *s, struct run *r, enum run_state st)
+/* Queues one delivery of the document for a run of def's flow. */
+static void
+queue_webhook(struct json_object *def, const char *flow, const char *run_id,
+    enum run_state st, double duration_s, struct json_object *failed)
 {
-	struct json_object *nt = jsonx_get(r->def, "notify"), *doc, *failed;
+	struct json_object *nt = jsonx_get(def, "notify"), *doc;
 	const char *hook = jsonx_get_str(nt, "webhook");
 	const char *base = getenv("SLUICE_PUBLIC_URL");
 	struct delivery *d;
-	int64_t now = timefmt_now_ms();
 
-	(void)s;
 	if (multi == NULL || hook == NULL ||
-	    !listed(jsonx_get(nt, "on"), states_run_name(st)))
+	    !listed(jsonx_get(nt, "on"), states_run_name(st))) {
+		json_object_put(failed);
 		return;
+	}
 	if (queued >= NOTIFY_QUEUE_MAX) {
 		log_warnx("notify: run %s: queue full; webhook dropped",
-		    r->id);
+		    run_id);
+		json_object_put(failed);
 		return;
 	}
 	if (base == NULL || *base == '\0')
 		base = getenv("SLUICE_URL");
 	doc = json_object_new_object();
-	jsonx_add_str(doc, "flow", r->flow);
-	jsonx_add_str(doc, "run_id", r->id);
+	jsonx_add_str(doc, "flow", flow);
+	jsonx_add_str(doc, "run_id", run_id);
 	jsonx_add_str(doc, "state", states_run_name(st));
-	json_object_object_add(doc, "duration_s", json_object_new_double(
-	    (double)(now - r->started_at) / 1000.0));
-	failed = json_object_new_array();
-	for (int i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].state == TASK_FAILED ||
-		    r->tasks[i].state == TASK_CRASHED)
-			json_object_array_add(failed,
-			    json_object_new_string(r->tasks[i].name));
+	json_object_object_add(doc, "duration_s",
+	    json_object_new_double(duration_s));
 	json_object_object_add(doc, "failed_tasks", failed);
 	if (base != NULL && *base != '\0') {
-		char *u = xasprintf("%s/#/runs/%s", base, r->id);
+		char *u = xasprintf("%s/#/runs/%s", base, run_id);
 
 		jsonx_add_str(doc, "url", u);
 		free(u);
@@ -147,12 +140,42 @@ notify_run_ended(struct sched *s, struct run *r, enum run_state st)
 	d = xcalloc(1, sizeof(*d));
 	d->url = xstrdup(hook);
 	d->body = xstrdup(jsonx_text(doc));
-	snprintf(d->run_id, sizeof(d->run_id), "%s", r->id);
+	snprintf(d->run_id, sizeof(d->run_id), "%s", run_id);
 	d->due_mono = timefmt_mono_ms();
 	d->next = queue;
 	queue = d;
 	queued++;
 	json_object_put(doc);
+}
+
+/*
+ * Queues the webhook of run r, which just ended in state st, when its
+ * definition asks for it. Takes nothing from r.
+ */
+void
+notify_run_ended(struct sched *s, struct run *r, enum run_state st)
+{
+	struct json_object *failed = json_object_new_array();
+
+	(void)s;
+	for (int i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].state == TASK_FAILED ||
+		    r->tasks[i].state == TASK_CRASHED)
+			json_object_array_add(failed,
+			    json_object_new_string(r->tasks[i].name));
+	queue_webhook(r->def, r->flow, r->id, st,
+	    (double)(timefmt_now_ms() - r->started_at) / 1000.0, failed);
+}
+
+/*
+ * Queues the webhook of a run of flow (definition def, borrowed) that
+ * ended in state st without starting (e.g. CANCELLED as too late).
+ */
+void
+notify_run_unstarted(struct json_object *def, const char *flow,
+    const char *run_id, enum run_state st)
+{
+	queue_webhook(def, flow, run_id, st, 0, json_object_new_array());
 }
 
 static size_t

@@ -193,6 +193,8 @@ int loop_run(struct sched *s);
 
 /* notify.c */
 void notify_run_ended(struct sched *s, struct run *r, enum run_state st);
+void notify_run_unstarted(struct json_object *def, const char *flow,
+    const char *run_id, enum run_state st);
 void notify_init(void);
 void notify_fini(void);
 void notify_fds(struct sched *s, void *pfds, int *n, int max, int *timeout);
