@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two schedulers (workers a and b) share one database; 500 short runs
 # started through the API are each executed exactly once: every task
-# appends "run task attempt" to one file, and each run appears once.
+# appends "run task attempt" to one file, and each run appears once. No
+# descriptor leaks over those runs.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
@@ -11,7 +12,10 @@ N=${N:-500}
 flow_put once "{\"name\":\"once\",\"max_concurrent_runs\":1000,\"tasks\":[{\"name\":\"t\",
  \"command\":[\"sh\",\"-c\",\"echo \$SLUICE_RUN_ID \$SLUICE_TASK \$SLUICE_ATTEMPT >> $out/ran\"]}]}"
 sched_start a
+pa=$SCHED_PID
 sched_start b
+sleep 1
+fds_before=$(ls /proc/$pa/fd | wc -l)
 # Start the runs with one curl process (one connection, many requests),
 # paced below nginx's rate limit (50 r/s).
 cfg=$STACK_TMP/curl.cfg
@@ -38,4 +42,7 @@ na=$(db "SELECT count(*) FROM runs WHERE worker = 'a'")
 nb=$(db "SELECT count(*) FROM runs WHERE worker = 'b'")
 note "worker a ran $na runs, worker b ran $nb"
 [ $((na + nb)) = "$N" ] || fail "runs not attributed to a or b"
+fds_after=$(ls /proc/$pa/fd | wc -l)
+[ "$fds_after" -le $((fds_before + 2)) ] ||
+    fail "scheduler a leaks descriptors: $fds_before before, $fds_after after"
 echo ok
