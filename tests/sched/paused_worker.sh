@@ -11,6 +11,8 @@ w=$(db "SELECT name FROM workers")
 flow_put p '{"name":"p","max_concurrent_runs":10,"tasks":[{"name":"t","command":["sleep","3"]}]}'
 first=$(run_start p)
 wait_task_state "$first" t RUNNING 30
+running() { db "SELECT running FROM workers WHERE name = '$w'"; }
+wait_eq 5 1 running || fail "heartbeat does not report the running task"
 api PATCH "/api/workers/$w" '{"paused":true}'
 expect_status 200 "pause worker"
 sleep 1.5
