@@ -7,7 +7,7 @@ source "$SLUICE_ROOT/tests/lib/stack.sh"
 stack_start
 
 for prog in sluice-api sluice-scheduler nginx; do
-	[ -s "$SLUICE_DATA/run/$prog.pid" ] || fail "no run/$prog.pid"
+	wait_for 30 test -s "$SLUICE_DATA/run/$prog.pid" || fail "no run/$prog.pid"
 done
 grep -q "Sluice is running at $SLUICE_URL/" "$STACK_TMP/stack.log" ||
     fail "launcher did not print the URL"
