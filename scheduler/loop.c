@@ -44,7 +44,6 @@ begin_stop(struct sched *s)
 {
 	if (s->stopping) {
 		log_info("loop: second stop signal; killing every task now");
-		s->stop_deadline = 0;
 		for (struct run *r = s->runs; r != NULL; r = r->next)
 			for (int i = 0; i < r->ntasks; i++)
 				if (r->tasks[i].proc != NULL)

@@ -171,6 +171,11 @@ sched_def_text(struct sched *s, const char *flow, int64_t version)
 	return def;
 }
 
+/*
+ * Starts the scheduler (see the top of this file). Exits 0 after a clean
+ * stop (SIGTERM or SIGINT), 1 when it cannot start, 3 when another
+ * process took over its worker name (heartbeat.c).
+ */
 int
 main(void)
 {

@@ -76,13 +76,6 @@ notify_fini(void)
 	curl_global_cleanup();
 }
 
-/* Returns the number of deliveries waiting or in flight. */
-int
-notify_pending(void)
-{
-	return queued;
-}
-
 static int
 listed(struct json_object *on, const char *state)
 {

@@ -126,7 +126,6 @@ struct sched {
 	int paused;		/* workers.paused, re-read every iteration */
 	int limit;		/* workers.concurrency_limit */
 	int stopping;		/* SIGTERM seen: claim nothing, stop tasks */
-	int64_t stop_deadline;	/* mono ms: SIGKILL what is left */
 	struct run *runs;	/* claimed, unfinished runs */
 	int nprocs;		/* running task processes */
 	int blocked;		/* ready tasks waiting for a free slot */
@@ -152,7 +151,6 @@ void dag_free(struct run *r);
 void dag_advance(struct sched *s);
 void dag_check_cancels(struct sched *s);
 void dag_check_timeouts(struct sched *s);
-void dag_task_done(struct sched *s, struct run *r, int t);
 struct run *dag_find(struct sched *s, const char *run_id);
 int64_t dag_retry_delay_ms(const struct task *t, int failed_attempt);
 int dag_count_ready(struct sched *s);
@@ -199,7 +197,6 @@ void notify_init(void);
 void notify_fini(void);
 void notify_fds(struct sched *s, void *pfds, int *n, int max, int *timeout);
 void notify_perform(struct sched *s);
-int notify_pending(void);
 
 /* retention.c */
 void retention_tick(struct sched *s);
