@@ -241,7 +241,7 @@ add_recent(sqlite3 *db, const char *flow, struct json_object *item)
 /*
  * GET /api/flows?archived=&limit=&cursor= (viewer)
  * Flows by name: name, description, version, paused, archived, schedule,
- * next_run, last_run {id,state,created_at}, recent_runs (states, newest
+ * schedule_description, next_run, last_run {id,state,created_at}, recent_runs (states, newest
  * first). archived=true includes archived flows. cursor is the last name
  * of the previous page.
  * 200 {"items":[...],"next_cursor":name|null}; 400 bad parameter.
@@ -269,6 +269,7 @@ api_flows_list(struct req *r)
 		struct json_object *item, *def;
 		const char *name = db_col_text(st, 0);
 		int64_t next = -1;
+		char *desc = NULL;
 
 		if (++n > limit)
 			break;
@@ -283,7 +284,11 @@ api_flows_list(struct req *r)
 		sqlx_add_bool(item, "archived", st, 3);
 		copy_key(item, "schedule", def);
 		if (!sqlite3_column_int(st, 2) && !sqlite3_column_int(st, 3))
-			next = schedule_times(def, now, 1, NULL, NULL);
+			next = schedule_times(def, now, 1, NULL, &desc);
+		else
+			schedule_times(def, 0, 0, NULL, &desc);
+		jsonx_add_str(item, "schedule_description", desc);
+		free(desc);
 		if (next >= 0)
 			jsonx_add_time(item, "next_run", next);
 		else

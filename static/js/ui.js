@@ -160,53 +160,12 @@ export function setQuery(query) {
 
 // --- schedules ---------------------------------------------------------------
 
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday',
-    'Friday', 'Saturday', 'Sunday'];
-const pad2 = (n) => String(n).padStart(2, '0');
-
-function daysWords(dow) {
-	if (dow === '*') return 'every day';
-	if (dow === '1-5') return 'Monday to Friday';
-	if (dow === '0,6' || dow === '6,0' || dow === '6-7') return 'weekends';
-	if (/^[0-7]$/.test(dow)) return `on ${DAYS[Number(dow)]}s`;
-	if (/^[0-7](,[0-7])+$/.test(dow))
-		return 'on ' + dow.split(',').map((d) => DAYS[Number(d)])
-		    .join(', ');
-	return null;
-}
-
-// Describes common cron expressions in words; falls back to the
-// expression itself. The server's schedule_description wins when given.
-export function cronWords(cron) {
-	const f = String(cron || '').trim().split(/\s+/);
-	if (f.length !== 5) return `cron ${cron}`;
-	const [mi, ho, dom, mon, dow] = f;
-	const plainDay = dom === '*' && mon === '*';
-	if (f.every((x) => x === '*')) return 'every minute';
-	let m;
-	if ((m = /^\*\/(\d+)$/.exec(mi)) && ho === '*' && plainDay &&
-	    dow === '*')
-		return `every ${m[1]} minutes`;
-	if (/^\d+$/.test(mi) && ho === '*' && plainDay && dow === '*')
-		return `every hour at :${pad2(mi)}`;
-	if (/^\d+$/.test(mi) && (m = /^\*\/(\d+)$/.exec(ho)) && plainDay &&
-	    dow === '*')
-		return `every ${m[1]} hours at :${pad2(mi)}`;
-	if (/^\d+$/.test(mi) && /^\d+$/.test(ho) && plainDay) {
-		const d = daysWords(dow);
-		if (d) return `${d} at ${pad2(ho)}:${pad2(mi)}`;
-	}
-	if (/^\d+$/.test(mi) && /^\d+$/.test(ho) && /^\d+$/.test(dom) &&
-	    mon === '*' && dow === '*')
-		return `monthly on day ${dom} at ${pad2(ho)}:${pad2(mi)}`;
-	return `cron ${cron}`;
-}
-
 // The schedule in words with its time zone, or "no schedule".
 export function scheduleWords(schedule, description) {
 	if (!schedule || !schedule.cron) return 'no schedule';
-	const words = description || schedule.description ||
-	    cronWords(schedule.cron);
+	// The server describes schedules (lib/cron.c cron_describe) so the
+	// dashboard and the API never disagree about what a cron means.
+	const words = description || `cron ${schedule.cron}`;
 	const tz = schedule.timezone && schedule.timezone !== 'UTC' ?
 	    ` (${schedule.timezone})` : schedule.timezone ? ' (UTC)' : '';
 	return words + tz;

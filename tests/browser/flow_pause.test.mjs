@@ -21,7 +21,7 @@ await test('flow_pause', async (t) => {
 	check(await row.isVisible(), 'match stays');
 	await page.locator('#flow-search').fill('');
 	await other.waitFor();
-	check((await row.textContent()).includes('every hour at :15'),
+	check((await row.textContent()).includes('every hour at minute 15 (Europe/Amsterdam)'),
 	    'schedule in words: ' + await row.textContent());
 	check(await row.locator('time[datetime]').count() === 1,
 	    'next run time shown');
