@@ -315,7 +315,8 @@ read_attempts(struct sched *s, struct run *r, int adopted,
 				    r->id, tk->name, tk->attempt);
 			if (pid > 0 && old_host != NULL &&
 			    strcmp(old_host, s->cfg.host) == 0 &&
-			    recover_kill_group(pid, start) == 1)
+			    recover_kill_group(pid, start, r->id,
+			    tk->name) > 0)
 				log_info("run %s: task %s attempt %d: killed "
 				    "leftover process group %d", r->id,
 				    tk->name, tk->attempt, (int)pid);

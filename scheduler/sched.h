@@ -181,7 +181,8 @@ int logsink_eof(const struct logsink *l);
 
 /* recover.c */
 void recover_orphans(struct sched *s);
-int recover_kill_group(pid_t pid, int64_t proc_start);
+int recover_kill_group(pid_t pid, int64_t proc_start, const char *run_id,
+    const char *task);
 
 /* cron_tick.c */
 void cron_tick(struct sched *s);

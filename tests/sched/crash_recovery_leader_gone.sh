@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The scheduler dies, then the task's leader exits while a child it left
+# in the group keeps running. On restart the scheduler kills that child
+# (same group, started after the leader, carrying the attempt's
+# SLUICE_RUN_ID) and leaves alone a process with the same group id but
+# another run's environment, then retries the task to completion.
+source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
+source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
+STACK_NO_SCHEDULER=1 stack_start
+sched_trap
+out=$STACK_TMP/out; mkdir -p "$out"
+sched_start w
+first=$SCHED_PID
+flow_put lg "{\"name\":\"lg\",\"tasks\":[{\"name\":\"t\",\"retries\":1,
+ \"command\":[\"sh\",\"-c\",\"[ \$SLUICE_ATTEMPT = 2 ] && exit 0; sleep 300 & echo \$! > $out/child; SLUICE_RUN_ID=other sleep 301 & echo \$! > $out/stranger; echo \$\$ > $out/leader; sleep 2\"]}]}"
+id=$(run_start lg)
+wait_task_state "$id" t RUNNING 30
+wait_for 10 test -s "$out/leader" || fail "task did not start"
+kill -KILL "$first"
+wait "$first" 2>/dev/null
+leader=$(cat "$out/leader")
+wait_for 20 sh -c "! kill -0 $leader 2>/dev/null" || fail "leader did not exit"
+child=$(cat "$out/child") stranger=$(cat "$out/stranger")
+kill -0 "$child" || fail "child already gone before recovery"
+sched_start w
+wait_run_state "$id" COMPLETED 30
+wait_for 10 sh -c "! kill -0 $child 2>/dev/null" || fail "leftover child $child survived"
+kill -0 "$stranger" 2>/dev/null || fail "a process of another run was killed"
+kill "$stranger"
+[ "$(db "SELECT group_concat(state, ' ') FROM (SELECT state FROM task_runs WHERE run_id = '$id' ORDER BY attempt)")" = "CRASHED COMPLETED" ] ||
+    fail "attempts: $(db "SELECT attempt, state FROM task_runs WHERE run_id = '$id'")"
+echo ok
