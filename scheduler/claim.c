@@ -41,8 +41,9 @@ static const char sql_later_due[] =
     " AND trigger = 'schedule' AND scheduled_for > :at"
     " AND scheduled_for <= :now LIMIT 1";
 static const char sql_claim[] =
-    "UPDATE runs SET state = 'RUNNING', worker = :w, started_at = :now,"
-    " updated_at = :now WHERE id = :id AND state = :state";
+    "UPDATE runs SET state = 'RUNNING', worker = :w,"
+    " started_at = COALESCE(started_at, :now), updated_at = :now"
+    " WHERE id = :id AND state = :state";
 static const char sql_cancel_run[] =
     "UPDATE runs SET state = 'CANCELLED', reason = :reason,"
     " ended_at = :now, updated_at = :now WHERE id = :id AND state = :state";

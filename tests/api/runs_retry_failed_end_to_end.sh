@@ -2,7 +2,8 @@
 # Retry end to end with the real scheduler: a task that fails on its
 # first run makes the run FAILED (its dependent task SKIPPED); POST retry
 # runs both again in the same run, which then COMPLETES with attempts
-# [FAILED, COMPLETED] and [SKIPPED, COMPLETED] and retry_count 1; each
+# [FAILED, COMPLETED] and [SKIPPED, COMPLETED], retry_count 1 and its
+# first start time kept; each
 # attempt's log stays readable with ?attempt=. A rerun of the completed
 # run completes too.
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -22,6 +23,7 @@ run=$(jqr .id)
 wait_run_state "$run" FAILED 60
 [ "$(jqr '.tasks[0].exit_code')" = 3 ] || fail "exit code: $BODY"
 [ "$(jqr '.tasks[1].state')" = SKIPPED ] || fail "dependent skipped: $BODY"
+first_start=$(jqr .started_at)
 
 api POST "/api/runs/$run/retry"
 expect_status 200 "retry"
@@ -32,6 +34,8 @@ wait_run_state "$run" COMPLETED 60
 [ "$(jqr '.tasks[1].attempts | map(.state) | join(",")')" = SKIPPED,COMPLETED ] ||
     fail "after attempts: $BODY"
 [ "$(jqr .ended_at)" != null ] || fail "ended_at: $BODY"
+# The run's duration spans both tries: a retry keeps the first start.
+[ "$(jqr .started_at)" = "$first_start" ] || fail "started_at moved: $BODY"
 
 log=/api/runs/$run/tasks/flaky/log
 api GET "$log?attempt=1"
