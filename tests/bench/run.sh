@@ -16,14 +16,18 @@ command -v wrk >/dev/null || {
 	else echo "bench: install wrk for the HTTP figures"; exit 0; fi
 }
 source "$root/tests/lib/stack.sh"
+# Measure the server, not the per-address rate limit.
+export SLUICE_RATE_LIMIT=1000000
 stack_start
 auth=$(printf '%s:%s' "$ADMIN_USER" "$ADMIN_PASS" | base64 -w0)
 
 echo "--- HTTP through nginx (wrk, 2 threads, 20 connections, 10 s)"
 for path in /api/health /api/flows /index.html; do
 	wrk -t2 -c20 -d10s -H "Authorization: Basic $auth" "$SLUICE_URL$path" |
-	    awk -v p="$path" '/Requests\/sec/ {printf "%-14s %10s req/s\n", p, $2}
-	        /Latency/ {lat=$2} END {}'
+	    awk -v p="$path" '/Latency/ {lat=$2} /Non-2xx/ {bad=$5}
+	        /Requests\/sec/ {rps=$2}
+	        END {printf "%-14s %10s req/s, mean latency %s, non-2xx %d\n",
+	            p, rps, lat, bad}'
 done
 
 echo "--- run latency (one task 'true', 30 runs one after another)"
