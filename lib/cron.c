@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "cron.h"
 #include "xalloc.h"
 
@@ -284,53 +285,6 @@ cron_free(struct cron *c)
 	free(c);
 }
 
-/* --- calendar arithmetic (proleptic Gregorian, no time zones) -------- */
-
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
-static int
-month_days(int64_t y, int m)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
 static int
 has(const struct cron *c, enum cron_field f, int v)
 {
@@ -340,7 +294,7 @@ has(const struct cron *c, enum cron_field f, int v)
 static int
 day_matches(const struct cron *c, int64_t y, int m, int d)
 {
-	int wd = (int)((days_from_civil(y, m, d) % 7 + 11) % 7);
+	int wd = (int)((civil_days_from_date(y, m, d) % 7 + 11) % 7);
 	int dom = has(c, F_DOM, d), dow = has(c, F_DOW, wd);
 
 	if (c->restricted[F_DOM] && c->restricted[F_DOW])
@@ -357,7 +311,7 @@ struct wall {
 static int64_t
 wall_secs(const struct wall *w)
 {
-	return days_from_civil(w->y, w->m, w->d) * 86400 + w->h * 3600 +
+	return civil_days_from_date(w->y, w->m, w->d) * 86400 + w->h * 3600 +
 	    w->mi * 60;
 }
 
@@ -365,7 +319,7 @@ static void
 next_day(struct wall *w)
 {
 	w->h = w->mi = 0;
-	if (++w->d > month_days(w->y, w->m)) {
+	if (++w->d > civil_month_days(w->y, w->m)) {
 		w->d = 1;
 		if (++w->m > 12) {
 			w->m = 1;
@@ -476,7 +430,7 @@ wall_to_utc(const struct tz *tz, int64_t local)
 int64_t
 cron_next(const struct cron *c, const struct tz *tz, int64_t after_ms)
 {
-	int64_t after = floor_div(after_ms, 1000), local, days, limit_y;
+	int64_t after = civil_floor_div(after_ms, 1000), local, days, limit_y;
 	struct wall w;
 
 	/* Years 1 to 9999 only; this keeps the arithmetic in range. */
@@ -484,8 +438,8 @@ cron_next(const struct cron *c, const struct tz *tz, int64_t after_ms)
 		return -1;
 
 	local = after + tz_offset_at(tz, after);
-	days = floor_div(local, 86400);
-	civil_from_days(days, &w.y, &w.m, &w.d);
+	days = civil_floor_div(local, 86400);
+	civil_date_from_days(days, &w.y, &w.m, &w.d);
 	local -= days * 86400;
 	w.h = (int)(local / 3600);
 	w.mi = (int)(local / 60 % 60);

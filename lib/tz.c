@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "civil.h"
 #include "tz.h"
 #include "xalloc.h"
 
@@ -57,58 +58,6 @@ struct tz {
 	struct tz_rule	 rule;
 	int		 has_rule;
 };
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The inverse of days_from_civil. */
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static int
-is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
-static int
-month_days(int64_t y, int m)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
 
 /* --- POSIX TZ strings ------------------------------------------------ */
 
@@ -269,16 +218,16 @@ rule_day(const struct tz_date *d, int64_t y)
 	switch (d->kind) {
 	case 'J':
 		/* 1..365, February 29 never counted. */
-		return days_from_civil(y, 1, 1) + d->day - 1 +
-		    (is_leap(y) && d->day >= 60);
+		return civil_days_from_date(y, 1, 1) + d->day - 1 +
+		    (civil_is_leap(y) && d->day >= 60);
 	case 'n':
-		return days_from_civil(y, 1, 1) + d->day;
+		return civil_days_from_date(y, 1, 1) + d->day;
 	default:
-		first = days_from_civil(y, d->month, 1);
+		first = civil_days_from_date(y, d->month, 1);
 		/* 1970-01-01 was a Thursday (4). */
 		wd = (int)((first % 7 + 11) % 7);
 		md = (d->day - wd + 7) % 7 + 1 + (d->week - 1) * 7;
-		while (md > month_days(y, d->month))
+		while (md > civil_month_days(y, d->month))
 			md -= 7;
 		return first + md - 1;
 	}
@@ -292,7 +241,7 @@ rule_type(const struct tz_rule *r, int64_t t)
 
 	if (!r->has_dst)
 		return &r->std;
-	civil_from_days(floor_div(t + r->std.off, 86400), &y, &m, &d);
+	civil_date_from_days(civil_floor_div(t + r->std.off, 86400), &y, &m, &d);
 	start = rule_day(&r->start, y) * 86400 + r->start.secs - r->std.off;
 	end = rule_day(&r->end, y) * 86400 + r->end.secs - r->dst.off;
 	if (start < end)
@@ -622,9 +571,9 @@ tz_localtime(const struct tz *tz, int64_t utc_secs, struct tm *tm)
 	ty = type_at(tz, utc_secs);
 	local = utc_secs + ty->off;
 
-	days = floor_div(local, 86400);
+	days = civil_floor_div(local, 86400);
 	secs = local - days * 86400;
-	civil_from_days(days, &y, &m, &d);
+	civil_date_from_days(days, &y, &m, &d);
 	memset(tm, 0, sizeof(*tm));
 	tm->tm_year = (int)(y - 1900);
 	tm->tm_mon = m - 1;
@@ -633,7 +582,7 @@ tz_localtime(const struct tz *tz, int64_t utc_secs, struct tm *tm)
 	tm->tm_min = (int)(secs / 60 % 60);
 	tm->tm_sec = (int)(secs % 60);
 	tm->tm_wday = (int)((days % 7 + 11) % 7);
-	tm->tm_yday = (int)(days - days_from_civil(y, 1, 1));
+	tm->tm_yday = (int)(days - civil_days_from_date(y, 1, 1));
 	tm->tm_isdst = ty->isdst;
 	tm->tm_gmtoff = ty->off;
 	tm->tm_zone = ty->abbr;
