@@ -13,22 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cron.h"
 #include "timefmt.h"
 #include "tz.h"
-
-static int failures;
-
-static void
-check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		failures++;
-		printf("FAIL %s: %s\n", name, detail);
-	}
-}
 
 static int64_t
 ms(const char *rfc3339)
@@ -758,5 +746,5 @@ main(void)
 	test_describe();
 	test_bruteforce_dst();
 	test_croniter();
-	return failures ? 1 : 0;
+	return check_status();
 }

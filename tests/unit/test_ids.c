@@ -8,20 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "ids.h"
-
-static int failures;
-
-static void
-check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		failures++;
-		printf("FAIL %s: %s\n", name, detail);
-	}
-}
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -160,5 +148,5 @@ main(void)
 	test_sortable();
 	test_unique();
 	test_valid();
-	return failures ? 1 : 0;
+	return check_status();
 }

@@ -14,19 +14,9 @@
 #include "db.h"
 #include "migrate.h"
 
-static int failures;
-static char tmp[] = "/tmp/sluice-migrate.XXXXXX";
+#include "check.h"
 
-static void
-check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		failures++;
-		printf("FAIL %s: %s\n", name, detail);
-	}
-}
+static char tmp[] = "/tmp/sluice-migrate.XXXXXX";
 
 static void
 write_file(const char *dir, const char *name, const char *text)
@@ -238,5 +228,5 @@ main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", tmp);
-	return failures ? 1 : 0;
+	return check_status();
 }

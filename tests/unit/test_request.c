@@ -17,18 +17,8 @@
 #include "../../fcgi/reply.c"
 #include "../../fcgi/request.c"
 
-static int failures;
+#include "check.h"
 
-static void
-check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		failures++;
-		printf("FAIL %s: %s\n", name, detail ? detail : "");
-	}
-}
 
 /* A request with the given FastCGI params (NULL-terminated "K=V"). */
 static void
@@ -324,5 +314,5 @@ main(void)
 	test_reply();
 	test_siphash();
 	test_cache();
-	return failures ? 1 : 0;
+	return check_status();
 }

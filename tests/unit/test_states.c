@@ -7,20 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "states.h"
-
-static int failures;
-
-static void
-check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		failures++;
-		printf("FAIL %s: %s\n", name, detail);
-	}
-}
 
 /* The legal run moves, as DESIGN.md describes them. */
 static const struct {
@@ -240,5 +228,5 @@ main(void)
 	test_terminal();
 	test_moves();
 	test_derive();
-	return failures ? 1 : 0;
+	return check_status();
 }

@@ -8,20 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "timefmt.h"
-
-static int failures;
-
-static void
-check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		failures++;
-		printf("FAIL %s: %s\n", name, detail);
-	}
-}
 
 static const struct {
 	int64_t		 ms;
@@ -181,5 +169,5 @@ main(void)
 	test_bad();
 	test_round_trip();
 	test_clocks();
-	return failures ? 1 : 0;
+	return check_status();
 }

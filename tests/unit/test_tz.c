@@ -12,21 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "timefmt.h"
 #include "tz.h"
-
-static int failures;
-
-static void
-check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		failures++;
-		printf("FAIL %s: %s\n", name, detail);
-	}
-}
 
 static int64_t
 secs(const char *rfc3339)
@@ -551,5 +539,5 @@ main(void)
 	test_version1();
 	test_version2_64bit();
 	test_slim_vs_fat();
-	return failures ? 1 : 0;
+	return check_status();
 }
