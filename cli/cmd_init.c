@@ -9,7 +9,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "paths.h"
 #include "xalloc.h"
 
 #define FLOW_NAME_MAX 64
@@ -28,40 +28,16 @@ static const char usage[] =
     "flow.json and a sample Python script. Then: sluicectl apply "
     "DIR/flow.json\n";
 
-static int
-is_dir(const char *p)
-{
-	struct stat sb;
-
-	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
 /* Returns the template folder (caller frees) or NULL after printing. */
 static char *
 template_dir(void)
 {
-	const char *env = getenv("SLUICE_TEMPLATE");
-	char exe[PATH_MAX], *slash, *p;
-	ssize_t n;
+	char *p = paths_share("examples/template", "SLUICE_TEMPLATE");
+	struct stat sb;
 
-	if (env != NULL && *env != '\0')
-		return xstrdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		/* <root>/bin/sluicectl or <root>/build/asan/bin/sluicectl */
-		for (int up = 0; up < 4; up++) {
-			if ((slash = strrchr(exe, '/')) == NULL)
-				break;
-			*slash = '\0';
-			p = xasprintf("%s/examples/template", exe);
-			if (is_dir(p))
-				return p;
-			free(p);
-		}
-	}
-	if (is_dir("/usr/share/sluice/examples/template"))
-		return xstrdup("/usr/share/sluice/examples/template");
+	if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return p;
+	free(p);
 	cli_err("cannot find the template folder (set SLUICE_TEMPLATE)");
 	return NULL;
 }

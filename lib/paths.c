@@ -1,9 +1,9 @@
 /*
  * paths.c: every Sluice program finds its files the same way. The data
  * directory is $SLUICE_DATA (default ./data); nothing is written outside
- * it. Migrations are read from $SLUICE_MIGRATIONS, else from the
- * migrations/ folder beside the program's bin/ folder, else from
- * /usr/share/sluice/migrations (the container).
+ * it. Installed files (migrations, the project template) are found by
+ * paths_share: an environment override, else beside the program's bin/
+ * folder, else under /usr/share/sluice (the container).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -38,29 +38,41 @@ is_dir(const char *p)
 	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-/* Returns the migrations directory; the caller frees it. */
+/*
+ * Returns the folder rel of Sluice's installed files (caller frees): the
+ * environment variable env if set, else <root>/rel where <root> is the
+ * first ancestor of the running program's folder that has it (bin/ or
+ * build/asan/bin/ in a checkout), else /usr/share/sluice/rel (the
+ * container), which the caller may find missing.
+ */
 char *
-paths_migrations_dir(void)
+paths_share(const char *rel, const char *env)
 {
-	const char *env = getenv("SLUICE_MIGRATIONS");
+	const char *v = env ? getenv(env) : NULL;
 	char exe[PATH_MAX], *slash, *p;
 	ssize_t n;
 
-	if (env && *env)
-		return xstrdup(env);
+	if (v && *v)
+		return xstrdup(v);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
-		/* <root>/bin/prog or <root>/build/asan/bin/prog */
 		for (int up = 0; up < 4; up++) {
 			if ((slash = strrchr(exe, '/')) == NULL)
 				break;
 			*slash = '\0';
-			p = xasprintf("%s/migrations", exe);
+			p = xasprintf("%s/%s", exe, rel);
 			if (is_dir(p))
 				return p;
 			free(p);
 		}
 	}
-	return xstrdup("/usr/share/sluice/migrations");
+	return xasprintf("/usr/share/sluice/%s", rel);
+}
+
+/* Returns the migrations directory ($SLUICE_MIGRATIONS); caller frees. */
+char *
+paths_migrations_dir(void)
+{
+	return paths_share("migrations", "SLUICE_MIGRATIONS");
 }

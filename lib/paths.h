@@ -4,6 +4,7 @@
 
 const char *paths_data_dir(void);
 char *paths_data(const char *rel);
+char *paths_share(const char *rel, const char *env);
 char *paths_migrations_dir(void);
 
 #endif
