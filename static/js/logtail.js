@@ -19,6 +19,7 @@ const PROBE_BYTES = 64 * 1024;   // first read, to learn the size
 const CHUNK_BYTES = 1024 * 1024; // one read while following
 const EARLIER_BYTES = 256 * 1024; // one "Load earlier" range
 const MAX_LINES = 2000;          // lines kept while following
+const READING_FACTOR = 5;        // times more while scrolled up to read
 const EARLIER_LINES = 2000;      // lines one "Load earlier" shows
 const HOLD_BYTES = 8 * 1024 * 1024; // trimmed lines kept for "Load earlier"
 const POLL_MS = 1000;
@@ -234,13 +235,28 @@ export class LogTail {
 			frag.appendChild(this.lineEl(lines[i].text));
 			this.shown.push(lines[i]);
 		}
-		this.pre.appendChild(frag);
+		const p = this.pre;
+		p.appendChild(frag);
 		let extra = this.shown.length - this.max;
+		if (stick) {
+			while (extra-- > 0) {
+				p.firstChild.remove();
+				this.hold(this.shown.shift());
+			}
+			p.scrollTop = p.scrollHeight;
+			return;
+		}
+		// The person scrolled up to read: keep more lines meanwhile, and
+		// when trimming from the top, keep the lines under their eyes
+		// where they are.
+		extra = this.shown.length - this.max * READING_FACTOR;
+		if (extra <= 0) return;
+		const h0 = p.scrollHeight;
 		while (extra-- > 0) {
-			this.pre.firstChild.remove();
+			p.firstChild.remove();
 			this.hold(this.shown.shift());
 		}
-		if (stick) this.pre.scrollTop = this.pre.scrollHeight;
+		if (p.scrollHeight !== h0) p.scrollTop -= h0 - p.scrollHeight;
 	}
 
 	updateInfo() {
