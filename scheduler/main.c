@@ -212,6 +212,15 @@ main(void)
 		free(d);
 	}
 	s.sig_fd = setup_signals();
+	{
+		struct worker_ident id = { .name = s.cfg.worker,
+		    .pool = s.cfg.pool, .host = s.cfg.host,
+		    .incarnation = s.incarnation, .pid = (int)getpid(),
+		    .concurrency = s.cfg.concurrency,
+		    .concurrency_set = s.cfg.concurrency_set };
+
+		s.w = worker_db_open(s.db, &id);
+	}
 	if (heartbeat_register(&s) == -1)
 		fatalx("main: cannot register worker %s", s.cfg.worker);
 	write_pidfile(&s);
@@ -232,6 +241,7 @@ main(void)
 	free(s.wake_path);
 	if (s.wake_fd != -1)
 		close(s.wake_fd);
+	s.w->ops->close(s.w);
 	db_close(s.db);
 	log_info("main: worker %s stopped", s.cfg.worker);
 	free(s.cfg.data_dir);

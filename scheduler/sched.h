@@ -18,6 +18,7 @@
 
 #include "ids.h"
 #include "states.h"
+#include "worker.h"
 
 /* Longest log line written as one line; longer ones are split. */
 #define LOG_LINE_MAX (64 * 1024)
@@ -117,7 +118,8 @@ struct run {
 };
 
 struct sched {
-	sqlite3 *db;
+	sqlite3 *db;		/* server duties: cron, retention, recovery */
+	struct worker *w;	/* worker duties (lib/worker.h) */
 	struct sched_config cfg;
 	char incarnation[33];
 	int wake_fd;
