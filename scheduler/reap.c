@@ -4,10 +4,11 @@
  * after SLUICE_KILL_GRACE_S) for timeouts, cancels and shutdown, and
  * finishes an attempt only once its leader was reaped AND both output
  * pipes reached end of file, so no output is lost. Finishing reads the
- * result file (at most 1 MiB of valid JSON), writes the attempt's final
- * state and, when the task failed and has retries left, its next attempt
- * AWAITING_RETRY with not_before, in one transaction. Also reports
- * log_size at most once a second per attempt.
+ * result file (at most 1 MiB of valid JSON), decides the attempt's final
+ * state and whether it is retried, and reports both through the worker
+ * interface (task_finish: the end and the next attempt AWAITING_RETRY
+ * with not_before are one write). Also reports log_size at most once a
+ * second per attempt (log_sizes); the log itself is a local file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,27 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "json.h"
 #include "log.h"
 #include "sched.h"
 #include "timefmt.h"
 #include "xalloc.h"
-
-static const char sql_end_attempt[] =
-    "UPDATE task_runs SET state = :state, exit_code = :exit_code,"
-    " signal = :signal, result = :result, log_size = :log_size,"
-    " reason = :reason, ended_at = :now, updated_at = :now"
-    " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state = 'RUNNING' AND incarnation = :inc";
-static const char sql_retry[] =
-    "INSERT INTO task_runs (run_id, task, attempt, state, not_before,"
-    " created_at, updated_at) VALUES (:id, :task, :attempt,"
-    " 'AWAITING_RETRY', :not_before, :now, :now)";
-static const char sql_log_size[] =
-    "UPDATE task_runs SET log_size = :size, updated_at = :now"
-    " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state = 'RUNNING' AND incarnation = :inc";
 
 /* Frees a (NULL is fine); the process must be gone or abandoned. */
 void
@@ -207,15 +192,6 @@ out:
 	return ret;
 }
 
-static int
-step_done(sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /*
  * Writes the end of attempt a. Returns 0 when done (a is freed and the
  * task updated), -1 to try again later (busy database).
@@ -229,7 +205,8 @@ finish_attempt(struct sched *s, struct attempt *a)
 	char reason[600] = "", why[512], *result = NULL;
 	int code = -1, sig = -1, retry = 0, ret = -1;
 	int64_t now = timefmt_now_ms(), nb = 0;
-	sqlite3_stmt *q = NULL;
+	struct worker_task_end end;
+	enum sl_status rc;
 
 	logsink_flush(&a->log);
 	if (WIFEXITED(a->status))
@@ -269,49 +246,23 @@ finish_attempt(struct sched *s, struct attempt *a)
 		    states_task_name(st));
 		st = TASK_FAILED;
 	}
-	if (db_begin_write(s->db) != SL_OK)
-		goto out;
-	if ((q = db_prepare(s->db, sql_end_attempt)) == NULL)
-		goto out;
-	db_bind_text(q, ":state", states_task_name(st));
-	if (code >= 0)
-		db_bind_int64(q, ":exit_code", code);
-	else
-		db_bind_null(q, ":exit_code");
-	if (sig > 0)
-		db_bind_int64(q, ":signal", sig);
-	else
-		db_bind_null(q, ":signal");
-	db_bind_text(q, ":result", st == TASK_COMPLETED ? result : NULL);
-	db_bind_int64(q, ":log_size", a->log.size);
-	db_bind_text(q, ":reason", reason[0] ? reason : NULL);
-	db_bind_int64(q, ":now", now);
-	db_bind_text(q, ":id", r->id);
-	db_bind_text(q, ":task", t->name);
-	db_bind_int64(q, ":attempt", a->attempt);
-	db_bind_text(q, ":inc", s->incarnation);
-	if (step_done(q) == -1)
-		goto out;
-	q = NULL;
-	if (sqlite3_changes(s->db) == 0) {
+	end.run_id = r->id;
+	end.task = t->name;
+	end.attempt = a->attempt;
+	end.state = st;
+	end.exit_code = code;
+	end.signal = sig > 0 ? sig : 0;
+	end.result = st == TASK_COMPLETED ? result : NULL;
+	end.log_size = a->log.size;
+	end.reason = reason[0] ? reason : NULL;
+	end.retry_not_before = retry ? nb : 0;
+	rc = s->w->ops->task_finish(s->w, &end);
+	if (rc == SL_CONFLICT) {
 		/* Another scheduler marked it CRASHED and owns the run. */
 		r->lost = 1;
-		db_rollback(s->db);
 		goto drop;
 	}
-	if (retry) {
-		if ((q = db_prepare(s->db, sql_retry)) == NULL)
-			goto out;
-		db_bind_text(q, ":id", r->id);
-		db_bind_text(q, ":task", t->name);
-		db_bind_int64(q, ":attempt", a->attempt + 1);
-		db_bind_int64(q, ":not_before", nb);
-		db_bind_int64(q, ":now", now);
-		if (step_done(q) == -1)
-			goto out;
-		q = NULL;
-	}
-	if (db_commit(s->db) != SL_OK)
+	if (rc != SL_OK)
 		goto out;
 	log_info("run %s: task %s attempt %d %s%s%s", r->id, t->name,
 	    a->attempt, states_task_name(st), reason[0] ? ": " : "", reason);
@@ -333,8 +284,6 @@ drop:
 	reap_free_attempt(a);
 	ret = 0;
 out:
-	sqlite3_finalize(q);
-	db_rollback(s->db);
 	free(result);
 	return ret;
 }
@@ -353,19 +302,20 @@ reap_finish_ready(struct sched *s)
 }
 
 /*
- * Flushes every log and, at most once a second per attempt, writes the
- * grown log_size of running attempts, all in one transaction.
+ * Flushes every log and, at most once a second per attempt, reports the
+ * grown log_size of running attempts, all in one write.
  */
 void
 reap_report_logs(struct sched *s)
 {
-	int64_t mono = timefmt_mono_ms(), now = timefmt_now_ms();
-	int began = 0;
+	int64_t mono = timefmt_mono_ms();
+	struct worker_log_size *v = NULL;
+	struct attempt **who = NULL;
+	size_t n = 0;
 
 	for (struct run *r = s->runs; r != NULL; r = r->next)
 		for (int i = 0; i < r->ntasks; i++) {
 			struct attempt *a = r->tasks[i].proc;
-			sqlite3_stmt *q;
 
 			if (a == NULL)
 				continue;
@@ -373,22 +323,20 @@ reap_report_logs(struct sched *s)
 			if (a->log.size == a->log.reported ||
 			    mono - a->log.reported_at < 1000)
 				continue;
-			if (!began && db_begin_write(s->db) != SL_OK)
-				return;
-			began = 1;
-			if ((q = db_prepare(s->db, sql_log_size)) == NULL)
-				continue;
-			db_bind_int64(q, ":size", a->log.size);
-			db_bind_int64(q, ":now", now);
-			db_bind_text(q, ":id", r->id);
-			db_bind_text(q, ":task", r->tasks[i].name);
-			db_bind_int64(q, ":attempt", a->attempt);
-			db_bind_text(q, ":inc", s->incarnation);
-			if (step_done(q) == 0) {
-				a->log.reported = a->log.size;
-				a->log.reported_at = mono;
-			}
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			who = xrealloc(who, (n + 1) * sizeof(*who));
+			v[n] = (struct worker_log_size){ .run_id = r->id,
+			    .task = r->tasks[i].name, .attempt = a->attempt,
+			    .size = a->log.size };
+			who[n++] = a;
 		}
-	if (began && db_commit(s->db) != SL_OK)
-		log_warnx("reap_report_logs: commit failed");
+	if (n > 0 && s->w->ops->log_sizes(s->w, v, n) != SL_OK)
+		log_warnx("reap_report_logs: log sizes not written");
+	for (size_t i = 0; i < n; i++)
+		if (v[i].done) {
+			who[i]->log.reported = v[i].size;
+			who[i]->log.reported_at = mono;
+		}
+	free(v);
+	free(who);
 }

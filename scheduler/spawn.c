@@ -6,11 +6,10 @@
  * SLUICE_RUN_ID, SLUICE_FLOW, SLUICE_TASK, SLUICE_ATTEMPT, SLUICE_PARAMS,
  * SLUICE_RESULT and SLUICE_UPSTREAM, and argv with {{params.X}} rendered
  * (never through a shell). The child waits on a pipe until the parent has
- * committed the attempt as RUNNING (with pid and /proc start time), so no
- * task ever runs without a row saying so; if the commit fails the child
- * is killed before it execs.
+ * recorded the attempt as RUNNING (with pid and /proc start time) through
+ * the worker interface (task_start), so no task ever runs without a row
+ * saying so; if that fails the child is killed before it execs.
  */
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,7 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "flowdef.h"
 #include "json.h"
 #include "log.h"
@@ -30,21 +28,6 @@
 #include "xalloc.h"
 
 extern char **environ;
-
-static const char sql_start[] =
-    "UPDATE task_runs SET state = 'RUNNING', pid = :pid,"
-    " proc_start = :proc_start, worker = :w, incarnation = :inc,"
-    " started_at = :now, updated_at = :now, not_before = NULL"
-    " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')"
-    " AND EXISTS (SELECT 1 FROM runs WHERE id = :id AND worker = :w"
-    "  AND cancel_requested = 0 AND state = 'RUNNING')";
-static const char sql_fail_unstarted[] =
-    "UPDATE task_runs SET state = 'FAILED', reason = :reason,"
-    " worker = :w, incarnation = :inc, started_at = :now, ended_at = :now,"
-    " updated_at = :now"
-    " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')";
 
 struct strv {
 	char **v;
@@ -237,58 +220,13 @@ static void
 fail_unstarted(struct sched *s, struct run *r, int ti, const char *why)
 {
 	struct task *t = &r->tasks[ti];
-	sqlite3_stmt *st = NULL;
-	int64_t now = timefmt_now_ms();
+	struct worker_change c = { .kind = WORKER_FAIL_UNSTARTED,
+	    .task = t->name, .attempt = t->attempt, .reason = why };
 
 	log_warnx("run %s: task %s attempt %d cannot start: %s", r->id,
 	    t->name, t->attempt, why);
-	if (db_begin_write(s->db) != SL_OK)
-		return;
-	if ((st = db_prepare(s->db, sql_fail_unstarted)) == NULL)
-		goto out;
-	db_bind_text(st, ":reason", why);
-	db_bind_text(st, ":w", s->cfg.worker);
-	db_bind_text(st, ":inc", s->incarnation);
-	db_bind_int64(st, ":now", now);
-	db_bind_text(st, ":id", r->id);
-	db_bind_text(st, ":task", t->name);
-	db_bind_int64(st, ":attempt", t->attempt);
-	assert(states_task_can(TASK_RUNNING, TASK_FAILED));
-	if (sqlite3_step(st) == SQLITE_DONE && db_commit(s->db) == SL_OK)
+	if (s->w->ops->tasks_update(s->w, r->id, &c, 1) == SL_OK)
 		t->state = TASK_FAILED;
-out:
-	sqlite3_finalize(st);
-	db_rollback(s->db);
-}
-
-static int
-commit_start(struct sched *s, struct run *r, struct task *t, pid_t pid,
-    int64_t proc_start)
-{
-	sqlite3_stmt *st = NULL;
-	int ok = 0;
-
-	if (db_begin_write(s->db) != SL_OK)
-		return 0;
-	if ((st = db_prepare(s->db, sql_start)) == NULL)
-		goto out;
-	db_bind_int64(st, ":pid", pid);
-	db_bind_int64(st, ":proc_start", proc_start);
-	db_bind_text(st, ":w", s->cfg.worker);
-	db_bind_text(st, ":inc", s->incarnation);
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_text(st, ":id", r->id);
-	db_bind_text(st, ":task", t->name);
-	db_bind_int64(st, ":attempt", t->attempt);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(s->db) != 1)
-		goto out;
-	sqlite3_finalize(st);
-	st = NULL;
-	ok = db_commit(s->db) == SL_OK;
-out:
-	sqlite3_finalize(st);
-	db_rollback(s->db);
-	return ok;
 }
 
 /*
@@ -358,7 +296,8 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	close(go[0]);
 	out[1] = err[1] = go[0] = -1;
 	proc_start = spawn_proc_start(pid);
-	if (!commit_start(s, r, t, pid, proc_start)) {
+	if (s->w->ops->task_start(s->w, r->id, t->name, t->attempt, pid,
+	    proc_start) != SL_OK) {
 		/* The child sees EOF instead of the go-ahead and exits. */
 		close(go[1]);
 		go[1] = -1;
