@@ -110,6 +110,7 @@ export function syncList(parent, items, key, build) {
 		let row = rows.get(k);
 		if (!row) {
 			row = build(item);
+			labelCells(row.el, parent);
 			rows.set(k, row);
 		}
 		row.update(item);
@@ -123,6 +124,21 @@ export function syncList(parent, items, key, build) {
 			rows.delete(k);
 		}
 	}
+}
+
+// Gives each cell of a table row its column's header as data-label, which
+// narrow screens show in front of the value (the header row is hidden
+// there). Call after the row is built; tbody must be in its table.
+export function labelCells(tr, tbody) {
+	const table = (tbody || tr.parentNode || {}).parentNode;
+	const head = table && table.tHead && table.tHead.rows[0];
+	if (!head || !tr.cells) return tr;
+	for (let i = 0; i < tr.cells.length && i < head.cells.length; i++) {
+		const label = head.cells[i].textContent;
+		if (label && !tr.cells[i].dataset.label)
+			tr.cells[i].dataset.label = label;
+	}
+	return tr;
 }
 
 // Forgets the keyed rows of parent (after it was cleared by other means).

@@ -5,9 +5,10 @@
 
 import {s, h} from './dom.js';
 
-const NODE_W = 150, NODE_H = 34, GAP_X = 56, GAP_Y = 16, PAD = 8;
+const NODE_H = 34, GAP_X = 56, GAP_Y = 16, PAD = 8;
+const CHAR_W = 7.2, MAX_CHARS = 30; // 12px text; longer names are clipped
 
-function clip(name, n = 18) {
+function clip(name, n = MAX_CHARS) {
 	return name.length > n ? name.slice(0, n - 1) + '…' : name;
 }
 
@@ -56,6 +57,10 @@ export function layers(tasks) {
 // a state to colour each node.
 export function taskGraph(tasks, stateOf) {
 	const ls = layers(tasks);
+	// Nodes are as wide as the longest name needs (within limits).
+	const longest = Math.max(...tasks.map((t) => t.name.length));
+	const NODE_W = Math.round(Math.min(MAX_CHARS, Math.max(12, longest)) *
+	    CHAR_W + 20);
 	const rows = Math.max(1, ...ls.map((l) => l.length));
 	const width = PAD * 2 + ls.length * NODE_W + (ls.length - 1) * GAP_X;
 	const height = PAD * 2 + rows * NODE_H + (rows - 1) * GAP_Y;

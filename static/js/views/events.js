@@ -4,7 +4,7 @@
 // (a "Refresh" button reloads the first page).
 
 import * as api from '../api.js';
-import {h, text, table} from '../dom.js';
+import {h, text, table, labelCells} from '../dom.js';
 import {timeEl} from '../time.js';
 import {failBox} from '../ui.js';
 
@@ -105,7 +105,8 @@ export function mount(root, {query}) {
 				tbody.replaceChildren();
 				n = 0;
 			}
-			tbody.append(...items.map(row));
+			for (const ev of items)
+				tbody.append(labelCells(row(ev), tbody));
 			n += items.length;
 			cursor = page.next_cursor;
 			older.hidden = !cursor;

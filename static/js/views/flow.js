@@ -97,19 +97,22 @@ function recentRuns(name) {
 		    h('td', null, dur), h('td', null, who));
 		return {el, update(x) {
 			setState(st, x.state);
-			setTime(created, x.created_at);
+			setTime(created, x.started_at || x.created_at);
 			const d = x.duration_s ?? (x.started_at ?
 			    between(x.started_at, x.ended_at) : null);
 			text(dur, d === null ? '—' : duration(d));
 			text(who, origin(x));
 		}};
 	};
-	const el = h('div', null, table(['State', 'Run', 'Created', 'Duration',
+	const el = h('div', null, table(['State', 'Run', 'When', 'Duration',
 	    'Started by'], tbody), empty);
 	const refresh = async () => {
-		const page = await api.get('runs', {flow: name, limit: 10});
-		syncList(tbody, page.items || [], (r) => r.id, build);
-		empty.hidden = (page.items || []).length > 0;
+		// Runs still to come are listed under the schedule instead.
+		const page = await api.get('runs', {flow: name, limit: 20});
+		const items = (page.items || []).filter((r) =>
+		    r.state !== 'SCHEDULED').slice(0, 10);
+		syncList(tbody, items, (r) => r.id, build);
+		empty.hidden = items.length > 0;
 	};
 	return {el, refresh};
 }
@@ -167,12 +170,19 @@ function render(body, f, query) {
 	}
 	const sched = def.schedule || null;
 	const upcoming = h('ul', {class: 'plain'});
+	// Fire times in the schedule's own time zone, as its words say.
+	const fmt = {weekday: 'short', day: 'numeric', month: 'short',
+	    hour: '2-digit', minute: '2-digit', hourCycle: 'h23'};
+	try {
+		new Intl.DateTimeFormat([], {timeZone: sched && sched.timezone});
+		fmt.timeZone = sched && sched.timezone || undefined;
+	} catch (e) {
+		/* unknown to this browser: local time */
+	}
 	for (const t of f.next_runs || []) {
 		const d = parse(t);
-		if (d) upcoming.append(h('li', null, d.toLocaleString([], {
-		    weekday: 'short', day: 'numeric', month: 'short',
-		    hour: '2-digit', minute: '2-digit'}), ' ',
-		    h('span', {class: 'muted small'}, '(', timeEl(t), ')')));
+		if (d) upcoming.append(h('li', null, d.toLocaleString([], fmt),
+		    ' ', h('span', {class: 'muted small'}, '(', timeEl(t), ')')));
 	}
 	const versions = h('ul', {class: 'plain versions'});
 	for (const v of (f.versions || []).slice().sort((a, b) =>

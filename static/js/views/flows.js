@@ -37,6 +37,13 @@ function buildRow(state) {
 		const marks = h('span', {class: 'marks'});
 		const last = h('span', {class: 'small muted'});
 		const actions = h('div', {class: 'actions'});
+		if (can('run')) {
+			actions.appendChild(h('button', {type: 'button',
+			    class: 'btn primary run-btn',
+			    'aria-label': `Run ${name}`,
+			    onclick: (e) => startRun(e.currentTarget, name)},
+			    'Run'));
+		}
 		let sw = null;
 		if (can('admin')) {
 			sw = pauseSwitch(`Schedule of ${name}`, async (b) => {
@@ -50,24 +57,18 @@ function buildRow(state) {
 			});
 			actions.appendChild(sw);
 		}
-		if (can('run')) {
-			actions.appendChild(h('button', {type: 'button',
-			    class: 'btn primary run-btn',
-			    'aria-label': `Run ${name}`,
-			    onclick: (e) => startRun(e.currentTarget, name)},
-			    'Run'));
-		}
 		const el = h('tr', {dataset: {flow: name}},
 		    h('td', null, link, desc),
 		    h('td', null, sched, ' ', pausedTag),
 		    h('td', null, next),
 		    h('td', null, marks, last),
-		    h('td', null, actions));
+		    h('td', {class: 'act'}, actions));
 		return {el, update(fl) {
 			current = fl;
 			text(desc, fl.description || '');
 			text(sched, scheduleWords(fl.schedule,
 			    fl.schedule_description));
+			sched.classList.toggle('muted', !fl.schedule);
 			pausedTag.hidden = !fl.paused;
 			setTime(next, fl.paused ? null : fl.next_run,
 			    fl.schedule ? (fl.paused ? 'paused' : '—') : '—');
@@ -77,7 +78,9 @@ function buildRow(state) {
 				// switch (unless paused, so it can be resumed).
 				sw.hidden = !fl.schedule && !fl.paused;
 			}
-			const states = (fl.recent_runs || []).slice(0, 10);
+			// Runs that happened: SCHEDULED ones are still to come.
+			const states = (fl.recent_runs || []).filter((s) =>
+			    s !== 'SCHEDULED').slice(0, 10);
 			const key = states.join(',');
 			if (marks.dataset.key !== key) {
 				marks.dataset.key = key;

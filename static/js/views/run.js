@@ -12,7 +12,8 @@ import * as api from '../api.js';
 import {h, text, attr, syncList, table, clear} from '../dom.js';
 import {timeEl, duration, between} from '../time.js';
 import {can, act, poll, stateBadge, setState, flowLink, runLink, failBox,
-    origin, setQuery, notify, RUN_TERMINAL, TASK_TERMINAL} from '../ui.js';
+    origin, setQuery, notify, shortId, RUN_TERMINAL, TASK_TERMINAL}
+    from '../ui.js';
 import {gantt} from '../gantt.js';
 import {LogTail} from '../logtail.js';
 
@@ -64,7 +65,10 @@ export function mount(root, {params, query}) {
 
 	// --- skeleton, built once; polls update it in place ---------------
 	const state = stateBadge('PENDING');
-	const title = h('h1', null, 'Run ', h('span', {class: 'mono'}, id));
+	// The flow's name heads the page once known; the id is secondary.
+	const titleFlow = h('span', null, 'Run');
+	const title = h('h1', null, titleFlow, ' ', h('span',
+	    {class: 'run-id mono', title: id}, shortId(id)));
 	const facts = h('dl', {class: 'facts'});
 	const actions = h('div', {class: 'actions'});
 	const cancelBtn = h('button', {type: 'button', class: 'btn danger',
@@ -227,8 +231,8 @@ export function mount(root, {params, query}) {
 		    h('td', {class: 'num'}, code));
 		return {el, update(x) {
 			setState(st, x.state);
-			text(att, String((x.attempts || []).length ||
-			    x.attempt || 0));
+			const tries = (x.attempts || []).filter(started).length;
+			text(att, tries ? String(tries) : '—');
 			text(dur, x.started_at ? duration(between(x.started_at,
 			    x.ended_at)) + (TASK_TERMINAL.has(x.state) ? '' :
 			    x.state === 'RUNNING' ? '…' : '') : '—');
@@ -239,12 +243,13 @@ export function mount(root, {params, query}) {
 		}};
 	};
 
-	const fact = (label, value) => [h('dt', null, label),
-	    h('dd', null, value)];
+	const fact = (label, value, cls) => h('div', {class: cls},
+	    h('dt', null, label), h('dd', null, value));
 
 	const render = (run) => {
 		v.run = run;
 		setState(state, run.state);
+		text(titleFlow, run.flow);
 		const terminal = RUN_TERMINAL.has(run.state);
 		document.title = `${run.flow} ${run.state.toLowerCase()} — ` +
 		    'Sluice';
@@ -261,19 +266,18 @@ export function mount(root, {params, query}) {
 		clear(facts,
 		    fact('Flow', [flowLink(run.flow), ` version ${run.flow_version}`]),
 		    fact('Started by', origin(run)),
-		    fact('Created', timeEl(run.created_at)),
 		    run.trigger === 'schedule' ? fact('Scheduled for',
 			timeEl(run.scheduled_for)) : null,
-		    fact('Started', timeEl(run.started_at, 'not yet')),
-		    fact('Ended', timeEl(run.ended_at, terminal ? '—' :
-			'not yet')),
+		    run.started_at ? fact('Started', timeEl(run.started_at)) :
+			fact('Waiting since', timeEl(run.created_at)),
+		    run.ended_at ? fact('Ended', timeEl(run.ended_at)) : null,
 		    fact('Duration', dur === null ? '—' : duration(dur) +
 			(terminal ? '' : '…')),
 		    fact('Parameters', params.length ? h('ul', {class: 'params'},
 			params.map(([k, val]) => h('li', null,
 			    h('span', {class: 'mono'}, k), ' = ',
 			    h('span', {class: 'mono'}, fmtValue(val))))) :
-			'none'),
+			'none', params.length ? 'wide' : null),
 		    run.worker ? fact('Worker', run.worker) : null,
 		    run.retry_count ? fact('Retries', String(run.retry_count)) :
 			null,

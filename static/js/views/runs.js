@@ -4,40 +4,37 @@
 
 import * as api from '../api.js';
 import {h, text, syncList, table} from '../dom.js';
-import {timeEl, setTime, duration, between, parse, local}
-    from '../time.js';
-import {poll, stateBadge, setState, runLink, flowLink, failBox,
+import {timeEl, setTime, duration, between} from '../time.js';
+import {poll, stateBadge, setState, runLink, flowLink, failBox, origin,
     RUN_STATES, RUN_TERMINAL} from '../ui.js';
 
 const PAGE = 50;
 
 function buildRow(r) {
 	const st = stateBadge(r.state);
-	const created = timeEl(null);
+	const when = timeEl(null);
 	const dur = h('span');
 	const who = h('span');
 	const ver = h('span', {class: 'muted small'});
 	const el = h('tr', {dataset: {run: r.id}},
 	    h('td', null, st),
-	    h('td', null, runLink(r.id)),
 	    h('td', null, flowLink(r.flow), ' ', ver),
+	    h('td', null, when),
+	    h('td', {class: 'num'}, dur),
 	    h('td', null, who),
-	    h('td', null, created),
-	    h('td', {class: 'num'}, dur));
+	    h('td', null, runLink(r.id)));
 	return {el, update(x) {
 		setState(st, x.state);
 		text(ver, `v${x.flow_version}`);
-		setTime(created, x.created_at);
+		// When it started; a run still to come shows when it is due.
+		setTime(when, x.state === 'SCHEDULED' ? x.scheduled_for :
+		    x.started_at || x.created_at);
 		let d = x.duration_s;
 		if (d === null || d === undefined)
 			d = x.started_at ? between(x.started_at, x.ended_at) : null;
 		text(dur, d === null ? '—' : duration(d) +
 		    (RUN_TERMINAL.has(x.state) ? '' : '…'));
-		text(who, x.trigger === 'schedule' ?
-		    'schedule' + (parse(x.scheduled_for) ? ' for ' +
-			local(parse(x.scheduled_for)).slice(0, 16) : '') :
-		    `${x.trigger === 'rerun' ? 'rerun' : 'manual'}` +
-		    (x.created_by ? ` by ${x.created_by}` : ''));
+		text(who, origin(x));
 	}};
 }
 
@@ -73,8 +70,8 @@ export function mount(root, {query}) {
 	    hidden: true}, 'Older');
 	root.append(h('div', {class: 'page-head'}, h('h1', null, 'Runs'), form),
 	    errBox,
-	    table(['State', 'Run', 'Flow', 'Started by', 'Created',
-		'Duration'], tbody, 'runs'),
+	    table(['State', 'Flow', 'When', 'Duration', 'Started by', 'Run'],
+		tbody, 'runs'),
 	    empty, h('div', {class: 'pager'}, older));
 
 	const filt = {flow: query.flow, state: query.state};
