@@ -1,77 +1,28 @@
 /*
  * dag.c: the runs this scheduler has claimed, as a DAG of tasks. It loads
- * a run from the database (definition, parameters, latest attempt of each
- * task), decides what happens next (start ready tasks in dependency
- * order, independent ones in parallel; skip tasks whose upstream failed;
- * start retries when their time comes), reacts to cancel requests and
- * timeouts, and writes the run's final state, derived by
- * states_run_from_tasks. Starting and finishing processes belong to
- * spawn.c and reap.c. Every write here runs inside BEGIN IMMEDIATE and is
- * guarded by "worker = this worker", so a run another scheduler took over
- * is never written again (it is dropped instead).
+ * a run (definition, parameters, latest attempt of each task), decides
+ * what happens next (start ready tasks in dependency order, independent
+ * ones in parallel; skip tasks whose upstream failed; start retries when
+ * their time comes), reacts to cancel requests and timeouts, and ends
+ * the run in the state lib/worker.c derives from its tasks. Starting and
+ * finishing processes belong to spawn.c and reap.c. Every read and write
+ * goes through the worker interface (lib/worker.h), whose writes are
+ * guarded by "the run is this worker's", so a run another scheduler took
+ * over is never written again (it is dropped instead). The decisions
+ * (which task is skipped, retried, crashed) are made here; the interface
+ * only records them.
  */
-#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "db.h"
 #include "json.h"
 #include "log.h"
 #include "sched.h"
 #include "timefmt.h"
 #include "xalloc.h"
-
-static const char sql_run[] =
-    "SELECT flow, flow_version, parameters, COALESCE(started_at, 0),"
-    " cancel_requested, state FROM runs WHERE id = :id AND worker = :w";
-static const char sql_attempts[] =
-    "SELECT task, attempt, state, result, COALESCE(not_before, 0), pid,"
-    " COALESCE(proc_start, 0), worker FROM task_runs"
-    " WHERE run_id = :id ORDER BY task, attempt";
-static const char sql_insert_attempt[] =
-    "INSERT OR IGNORE INTO task_runs (run_id, task, attempt, state,"
-    " not_before, created_at, updated_at)"
-    " VALUES (:id, :task, :attempt, :state, :not_before, :now, :now)";
-static const char sql_crash_attempt[] =
-    "UPDATE task_runs SET state = 'CRASHED', reason = :reason,"
-    " ended_at = :now, updated_at = :now"
-    " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state = 'RUNNING'";
-static const char sql_end_waiting[] =
-    "UPDATE task_runs SET state = :state, reason = :reason,"
-    " ended_at = :now, updated_at = :now"
-    " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')"
-    " AND EXISTS (SELECT 1 FROM runs WHERE id = :id AND worker = :w)";
-static const char sql_task_state[] =
-    "SELECT t.state FROM task_runs t JOIN runs r ON r.id = t.run_id"
-    " WHERE t.run_id = :id AND t.task = :task AND t.attempt = :attempt"
-    " AND r.worker = :w";
-static const char sql_run_now[] =
-    "SELECT state, cancel_requested FROM runs"
-    " WHERE id = :id AND worker = :w";
-static const char sql_run_end[] =
-    "UPDATE runs SET state = :state, ended_at = :now, updated_at = :now,"
-    " reason = COALESCE(reason, :reason) WHERE id = :id AND worker = :w"
-    " AND state = :from";
-static const char sql_run_cancelling[] =
-    "UPDATE runs SET state = 'CANCELLING', updated_at = :now"
-    " WHERE id = :id AND worker = :w AND state = 'RUNNING'";
-static const char sql_cancels[] =
-    "SELECT id FROM runs WHERE worker = :w AND cancel_requested = 1"
-    " AND state IN ('RUNNING', 'CANCELLING')";
-static const char sql_fail_run[] =
-    "UPDATE runs SET state = CASE state WHEN 'RUNNING' THEN 'FAILED'"
-    " ELSE 'CANCELLED' END, reason = :reason, ended_at = :now,"
-    " updated_at = :now WHERE id = :id AND worker = :w"
-    " AND state IN ('RUNNING', 'CANCELLING')";
-static const char sql_fail_tasks[] =
-    "UPDATE task_runs SET state = 'CANCELLED', reason = :reason,"
-    " ended_at = :now, updated_at = :now WHERE run_id = :id"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')";
 
 static int64_t
 def_int(struct json_object *o, const char *key, int64_t def)
@@ -217,96 +168,39 @@ build_tasks(struct run *r, char *why, size_t whysz)
 static void
 fail_run(struct sched *s, const char *run_id, const char *why)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t now = timefmt_now_ms();
-
-	assert(states_run_can(RUN_RUNNING, RUN_FAILED) &&
-	    states_run_can(RUN_CANCELLING, RUN_CANCELLED) &&
-	    states_task_can(TASK_PENDING, TASK_CANCELLED) &&
-	    states_task_can(TASK_AWAITING_RETRY, TASK_CANCELLED));
-
 	log_warnx("run %s: cannot run: %s", run_id, why);
-	if (db_begin_write(s->db) != SL_OK)
-		return;
-	for (int i = 0; i < 2; i++) {
-		st = db_prepare(s->db, i == 0 ? sql_fail_tasks : sql_fail_run);
-		if (st == NULL)
-			goto out;
-		db_bind_text(st, ":id", run_id);
-		db_bind_text(st, ":reason", why);
-		db_bind_int64(st, ":now", now);
-		if (i == 1)
-			db_bind_text(st, ":w", s->cfg.worker);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	db_commit(s->db);
-out:
-	sqlite3_finalize(st);
-	db_rollback(s->db);
-}
-
-static int
-insert_attempt(struct sched *s, const char *run_id, const char *task,
-    int attempt, enum task_state state, int64_t not_before)
-{
-	sqlite3_stmt *st = db_prepare(s->db, sql_insert_attempt);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":task", task);
-	db_bind_int64(st, ":attempt", attempt);
-	db_bind_text(st, ":state", states_task_name(state));
-	if (not_before)
-		db_bind_int64(st, ":not_before", not_before);
-	else
-		db_bind_null(st, ":not_before");
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (s->w->ops->run_fail(s->w, run_id, why) != SL_OK)
+		log_warnx("run %s: not marked FAILED now", run_id);
 }
 
 /*
- * Reads the latest attempt of every task of r. For attempts still marked
- * RUNNING (left by a dead scheduler: r is adopted) it kills the process
- * group when it is on this host and still the same process, and notes
- * them in *crashed (a bitmap by task index) for the caller to mark.
+ * Takes the stored attempts of r (by task, then attempt: the last one of
+ * a task is its latest). For attempts still marked RUNNING (left by a
+ * dead scheduler: r is adopted) it kills the process group when it is on
+ * this host and still the same process, and notes them in *crashed (a
+ * bitmap by task index) for the caller to mark.
  */
-static int
-read_attempts(struct sched *s, struct run *r, int adopted,
-    const char *old_host, char *crashed)
+static void
+take_attempts(struct sched *s, struct run *r, struct worker_run *wr,
+    int adopted, const char *old_host, char *crashed)
 {
-	sqlite3_stmt *st = db_prepare(s->db, sql_attempts);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, ":id", r->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int t = task_index(r, db_col_text(st, 0));
+	for (size_t i = 0; i < wr->nattempts; i++) {
+		struct worker_attempt *at = &wr->attempts[i];
+		int t = task_index(r, at->task);
 		struct task *tk;
-		enum task_state ts;
 
 		if (t < 0)
 			continue;
 		tk = &r->tasks[t];
-		if (states_task_parse(db_col_text(st, 2), &ts) == -1)
-			continue;
-		tk->attempt = sqlite3_column_int(st, 1);
-		tk->state = ts;
+		tk->attempt = at->attempt;
+		tk->state = at->state;
 		free(tk->result);
-		tk->result = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL :
-		    xstrdup(db_col_text(st, 3));
-		tk->not_before = sqlite3_column_int64(st, 4);
+		tk->result = at->result;
+		at->result = NULL;
+		tk->not_before = at->not_before;
 		crashed[t] = 0;
-		if (ts == TASK_RUNNING) {
-			pid_t pid = (pid_t)sqlite3_column_int64(st, 5);
-			int64_t start = sqlite3_column_int64(st, 6);
+		if (at->state == TASK_RUNNING) {
+			pid_t pid = (pid_t)at->pid;
 
 			crashed[t] = 1;
 			if (!adopted)
@@ -315,66 +209,63 @@ read_attempts(struct sched *s, struct run *r, int adopted,
 				    r->id, tk->name, tk->attempt);
 			if (pid > 0 && old_host != NULL &&
 			    strcmp(old_host, s->cfg.host) == 0 &&
-			    recover_kill_group(pid, start, r->id,
+			    recover_kill_group(pid, at->proc_start, r->id,
 			    tk->name) > 0)
 				log_info("run %s: task %s attempt %d: killed "
 				    "leftover process group %d", r->id,
 				    tk->name, tk->attempt, (int)pid);
 		}
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*
- * Loads the run run_id, which this worker owns in the database (just
- * claimed, or adopted from a dead scheduler when adopted is set; old_host
- * is then the dead worker's host, or NULL), into s->runs. Attempts left
- * RUNNING are killed (when on this host and verified) and marked
- * CRASHED with crash_reason; a CRASHED latest attempt with retries left
- * gets its next attempt AWAITING_RETRY; tasks without any attempt get
- * attempt 1 PENDING. Returns the run, or NULL when it cannot be loaded (a broken
- * run is marked FAILED; a busy database is tried again later).
+ * Loads the run run_id, which this worker owns (just claimed, or adopted
+ * from a dead scheduler when adopted is set; old_host is then the dead
+ * worker's host, or NULL), into s->runs. Attempts left RUNNING are
+ * killed (when on this host and verified) and marked CRASHED with
+ * crash_reason; a CRASHED latest attempt with retries left gets its next
+ * attempt AWAITING_RETRY; tasks without any attempt get attempt 1
+ * PENDING; all of that in one write. Returns the run, or NULL when it
+ * cannot be loaded (a broken run is marked FAILED; a busy store is tried
+ * again later).
  */
 struct run *
 dag_load(struct sched *s, const char *run_id, int adopted,
     const char *old_host, const char *crash_reason)
 {
-	sqlite3_stmt *st = NULL;
 	struct run *r = xcalloc(1, sizeof(*r));
-	char why[512], *def = NULL, *crashed = NULL, reason[600];
-	int broken = 0, rc;
+	struct worker_run wr;
+	struct worker_change *ch = NULL;
+	char why[512], *crashed = NULL, reason[600];
+	size_t nch = 0;
+	int broken = 0;
+	enum sl_status st;
 	int64_t now = timefmt_now_ms();
 
 	snprintf(r->id, sizeof(r->id), "%s", run_id);
-	if ((st = db_prepare(s->db, sql_run)) == NULL)
-		goto fail;
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":w", s->cfg.worker);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
+	if ((st = s->w->ops->run_load(s->w, run_id, &wr)) != SL_OK) {
+		if (st == SL_NOTFOUND)
 			log_warnx("run %s: no longer ours", run_id);
 		goto fail;
 	}
-	r->flow = xstrdup(db_col_text(st, 0));
-	r->version = sqlite3_column_int64(st, 1);
-	r->params = jsonx_parse(db_col_text(st, 2),
-	    strlen(db_col_text(st, 2)), why, sizeof(why));
-	r->started_at = sqlite3_column_int64(st, 3);
+	r->flow = wr.flow;
+	wr.flow = NULL;
+	r->version = wr.version;
+	r->params = jsonx_parse(wr.params, strlen(wr.params), why,
+	    sizeof(why));
+	r->started_at = wr.started_at;
 	r->cancelling = 0;
-	sqlite3_finalize(st);
-	st = NULL;
 	broken = 1;
 	if (r->params == NULL) {
 		snprintf(reason, sizeof(reason), "bad parameters: %s", why);
 		goto fail;
 	}
-	if ((def = sched_def_text(s, r->flow, r->version)) == NULL) {
+	if (wr.definition == NULL) {
 		snprintf(reason, sizeof(reason), "flow version not found");
 		goto fail;
 	}
-	if ((r->def = jsonx_parse(def, strlen(def), why, sizeof(why))) ==
-	    NULL) {
+	if ((r->def = jsonx_parse(wr.definition, strlen(wr.definition), why,
+	    sizeof(why))) == NULL) {
 		snprintf(reason, sizeof(reason), "bad definition: %s", why);
 		goto fail;
 	}
@@ -387,39 +278,26 @@ dag_load(struct sched *s, const char *run_id, int adopted,
 	if (r->started_at == 0)
 		r->started_at = now;
 	crashed = xcalloc((size_t)r->ntasks, 1);
-	if (read_attempts(s, r, adopted, old_host, crashed) == -1)
-		goto fail;
+	take_attempts(s, r, &wr, adopted, old_host, crashed);
 
-	if (db_begin_write(s->db) != SL_OK)
-		goto fail;
 	snprintf(reason, sizeof(reason), "%s", crash_reason ? crash_reason :
 	    "found RUNNING when the run was claimed");
+	ch = xcalloc(2 * (size_t)r->ntasks, sizeof(*ch));
 	for (int i = 0; i < r->ntasks; i++) {
 		struct task *t = &r->tasks[i];
 
 		if (t->attempt == 0) {
-			if (insert_attempt(s, r->id, t->name, 1, TASK_PENDING,
-			    0) == -1)
-				goto fail;
+			ch[nch++] = (struct worker_change){
+			    .kind = WORKER_ADD, .task = t->name, .attempt = 1,
+			    .state = TASK_PENDING };
 			t->attempt = 1;
 			t->state = TASK_PENDING;
 			continue;
 		}
 		if (crashed[i]) {
-			assert(states_task_can(TASK_RUNNING, TASK_CRASHED));
-			if ((st = db_prepare(s->db, sql_crash_attempt)) ==
-			    NULL)
-				goto fail;
-			db_bind_text(st, ":reason", reason);
-			db_bind_int64(st, ":now", now);
-			db_bind_text(st, ":id", r->id);
-			db_bind_text(st, ":task", t->name);
-			db_bind_int64(st, ":attempt", t->attempt);
-			rc = sqlite3_step(st);
-			sqlite3_finalize(st);
-			st = NULL;
-			if (rc != SQLITE_DONE)
-				goto fail;
+			ch[nch++] = (struct worker_change){
+			    .kind = WORKER_CRASH, .task = t->name,
+			    .attempt = t->attempt, .reason = reason };
 			t->state = TASK_CRASHED;
 			log_info("run %s: task %s attempt %d CRASHED (%s)",
 			    r->id, t->name, t->attempt, reason);
@@ -427,9 +305,10 @@ dag_load(struct sched *s, const char *run_id, int adopted,
 		if (t->state == TASK_CRASHED && t->attempt <= t->retries) {
 			int64_t nb = now + dag_retry_delay_ms(t, t->attempt);
 
-			if (insert_attempt(s, r->id, t->name, t->attempt + 1,
-			    TASK_AWAITING_RETRY, nb) == -1)
-				goto fail;
+			ch[nch++] = (struct worker_change){
+			    .kind = WORKER_ADD, .task = t->name,
+			    .attempt = t->attempt + 1,
+			    .state = TASK_AWAITING_RETRY, .not_before = nb };
 			t->attempt++;
 			t->state = TASK_AWAITING_RETRY;
 			t->not_before = nb;
@@ -439,10 +318,11 @@ dag_load(struct sched *s, const char *run_id, int adopted,
 			    r->id, t->name, t->attempt);
 		}
 	}
-	if (db_commit(s->db) != SL_OK)
+	if (s->w->ops->tasks_update(s->w, r->id, ch, nch) != SL_OK)
 		goto fail;
+	free(ch);
 	free(crashed);
-	free(def);
+	worker_run_fini(&wr);
 	r->next = s->runs;
 	s->runs = r;
 	log_info("run %s: %s flow %s version %lld (%d tasks)", r->id,
@@ -450,120 +330,90 @@ dag_load(struct sched *s, const char *run_id, int adopted,
 	    r->ntasks);
 	return r;
 fail:
-	sqlite3_finalize(st);
-	db_rollback(s->db);
 	if (broken)
 		fail_run(s, run_id, reason);
+	free(ch);
 	free(crashed);
-	free(def);
+	worker_run_fini(&wr);
 	dag_free(r);
 	return NULL;
 }
 
 /*
- * Re-reads the state of the attempt of task t that an update did not find
- * as expected: the run was taken over (r->lost, returns -1) or someone
- * else (the API) already ended the attempt (its state is copied, 0).
+ * Ends the n waiting tasks listed in ch (built by the caller, in memory
+ * already moved to their new state) in one write. On success, tasks that
+ * someone else (the API) had already ended take that state. On failure
+ * the caller restores its saved states; a run taken over is marked lost.
+ * Returns 0 or -1.
  */
 static int
-refresh_task(struct sched *s, struct run *r, int t)
+end_waiting(struct sched *s, struct run *r, struct worker_change *ch,
+    size_t n)
 {
-	struct task *tk = &r->tasks[t];
-	sqlite3_stmt *st = db_prepare(s->db, sql_task_state);
-	enum task_state ts;
-	int rc, ret = -1;
+	enum sl_status st;
 
-	if (st == NULL)
-		return -1;
-	db_bind_text(st, ":id", r->id);
-	db_bind_text(st, ":task", tk->name);
-	db_bind_int64(st, ":attempt", tk->attempt);
-	db_bind_text(st, ":w", s->cfg.worker);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		r->lost = 1;
-	} else if (rc == SQLITE_ROW &&
-	    states_task_parse(db_col_text(st, 0), &ts) == 0) {
-		tk->state = ts;
-		ret = 0;
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-/* Ends a task that never started (skipped or cancelled) in the database. */
-static int
-end_waiting(struct sched *s, struct run *r, int t, enum task_state to,
-    const char *reason)
-{
-	struct task *tk = &r->tasks[t];
-	sqlite3_stmt *st;
-	int rc;
-
-	if (!states_task_can(tk->state, to))
+	if (n == 0)
 		return 0;
-	st = db_prepare(s->db, sql_end_waiting);
-	if (st == NULL)
+	st = s->w->ops->tasks_update(s->w, r->id, ch, n);
+	if (st == SL_NOTFOUND)
+		r->lost = 1;
+	if (st != SL_OK)
 		return -1;
-	db_bind_text(st, ":state", states_task_name(to));
-	db_bind_text(st, ":reason", reason);
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_text(st, ":id", r->id);
-	db_bind_text(st, ":task", tk->name);
-	db_bind_int64(st, ":attempt", tk->attempt);
-	db_bind_text(st, ":w", s->cfg.worker);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (sqlite3_changes(s->db) == 0)
-		return refresh_task(s, r, t);
-	tk->state = to;
+	for (size_t i = 0; i < n; i++) {
+		int t = task_index(r, ch[i].task);
+
+		if (ch[i].conflict && t >= 0)
+			r->tasks[t].state = ch[i].now;
+	}
 	return 0;
 }
 
 /*
  * Ends every task of r that has not started with state to (CANCELLED),
- * in one transaction. Returns 0 or -1 (rolled back; tried again later).
+ * in one write. Returns 0 or -1 (nothing changed; tried again later).
  */
 static int
 end_all_waiting(struct sched *s, struct run *r, enum task_state to,
     const char *reason)
 {
 	enum task_state saved[r->ntasks];
+	struct worker_change *ch = xcalloc((size_t)r->ntasks + 1, sizeof(*ch));
+	size_t n = 0;
+	int ret;
 
-	for (int i = 0; i < r->ntasks; i++)
-		saved[i] = r->tasks[i].state;
-	if (db_begin_write(s->db) != SL_OK)
-		return -1;
 	for (int i = 0; i < r->ntasks; i++) {
 		struct task *t = &r->tasks[i];
 
+		saved[i] = t->state;
 		if (t->proc == NULL && (t->state == TASK_PENDING ||
 		    t->state == TASK_AWAITING_RETRY) &&
-		    end_waiting(s, r, i, to, reason) == -1)
-			goto fail;
+		    states_task_can(t->state, to)) {
+			ch[n++] = (struct worker_change){
+			    .kind = WORKER_END_WAITING, .task = t->name,
+			    .attempt = t->attempt, .state = to,
+			    .reason = reason };
+			t->state = to;
+		}
 	}
-	if (db_commit(s->db) != SL_OK)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(s->db);
-	for (int i = 0; i < r->ntasks; i++)
-		r->tasks[i].state = saved[i];
-	return -1;
+	if ((ret = end_waiting(s, r, ch, n)) == -1)
+		for (int i = 0; i < r->ntasks; i++)
+			r->tasks[i].state = saved[i];
+	free(ch);
+	return ret;
 }
 
 /*
  * Marks SKIPPED every waiting task with an upstream that ended other than
- * COMPLETED, repeatedly, so skips flow down the whole DAG.
+ * COMPLETED, repeatedly, so skips flow down the whole DAG; one write.
  */
 static int
 skip_downstream(struct sched *s, struct run *r)
 {
 	enum task_state saved[r->ntasks];
-	int changed, began = 0;
-	char reason[160];
+	struct worker_change *ch = xcalloc((size_t)r->ntasks + 1, sizeof(*ch));
+	char (*reasons)[160] = xcalloc((size_t)r->ntasks + 1, 160);
+	size_t n = 0;
+	int changed, ret;
 
 	for (int i = 0; i < r->ntasks; i++)
 		saved[i] = r->tasks[i].state;
@@ -585,108 +435,61 @@ skip_downstream(struct sched *s, struct run *r)
 					break;
 				}
 			}
-			if (bad < 0)
+			if (bad < 0 || !states_task_can(t->state,
+			    TASK_SKIPPED))
 				continue;
-			if (!began && db_begin_write(s->db) != SL_OK)
-				goto fail;
-			began = 1;
-			snprintf(reason, sizeof(reason), "upstream %s %s",
+			snprintf(reasons[n], 160, "upstream %s %s",
 			    r->tasks[bad].name,
 			    states_task_name(r->tasks[bad].state));
-			if (end_waiting(s, r, i, TASK_SKIPPED, reason) == -1)
-				goto fail;
-			log_info("run %s: task %s SKIPPED (%s)", r->id,
-			    t->name, reason);
+			ch[n] = (struct worker_change){
+			    .kind = WORKER_END_WAITING, .task = t->name,
+			    .attempt = t->attempt, .state = TASK_SKIPPED,
+			    .reason = reasons[n] };
+			n++;
+			t->state = TASK_SKIPPED;
 			changed = 1;
 		}
 	} while (changed);
-	if (began && db_commit(s->db) != SL_OK)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(s->db);
-	for (int i = 0; i < r->ntasks; i++)
-		r->tasks[i].state = saved[i];
-	return -1;
+	if ((ret = end_waiting(s, r, ch, n)) == -1) {
+		for (int i = 0; i < r->ntasks; i++)
+			r->tasks[i].state = saved[i];
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (!ch[i].conflict)
+				log_info("run %s: task %s SKIPPED (%s)", r->id,
+				    ch[i].task, ch[i].reason);
+	}
+	free(reasons);
+	free(ch);
+	return ret;
 }
 
 /*
- * Writes r's final state, derived from its tasks by
- * states_run_from_tasks. Returns 1 when the run ended (the caller drops
- * it), 0 when it could not be written now.
+ * Writes r's final state, derived from its tasks by worker_run_outcome.
+ * Returns 1 when the run ended (the caller drops it), 0 when it could
+ * not be written now.
  */
 static int
 finish_run(struct sched *s, struct run *r)
 {
-	enum task_state latest[r->ntasks];
-	enum run_state from, to;
-	sqlite3_stmt *st = NULL;
+	struct worker_task_state ts[r->ntasks];
+	enum run_state to;
+	enum sl_status st;
 	char reason[200] = "";
-	int cancel, rc, ended = 0;
 
 	for (int i = 0; i < r->ntasks; i++)
-		latest[i] = r->tasks[i].state;
-	if (db_begin_write(s->db) != SL_OK)
-		return 0;
-	if ((st = db_prepare(s->db, sql_run_now)) == NULL)
-		goto out;
-	db_bind_text(st, ":id", r->id);
-	db_bind_text(st, ":w", s->cfg.worker);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+		ts[i] = (struct worker_task_state){ r->tasks[i].name,
+		    r->tasks[i].state };
+	st = s->w->ops->run_finish(s->w, r->id, ts, (size_t)r->ntasks,
+	    r->timed_out, r->timeout_s, &to, reason, sizeof(reason));
+	if (st == SL_NOTFOUND)
 		r->lost = 1;
-		goto out;
-	}
-	if (rc != SQLITE_ROW ||
-	    states_run_parse(db_col_text(st, 0), &from) == -1)
-		goto out;
-	cancel = sqlite3_column_int(st, 1);
-	sqlite3_finalize(st);
-	st = NULL;
-	to = states_run_from_tasks(latest, (size_t)r->ntasks, cancel);
-	if (r->timed_out && to != RUN_COMPLETED && !cancel) {
-		to = RUN_FAILED;
-		snprintf(reason, sizeof(reason), "timed out after %lld s",
-		    (long long)r->timeout_s);
-	} else if (to == RUN_FAILED || to == RUN_CRASHED) {
-		for (int i = 0; i < r->ntasks; i++)
-			if (latest[i] == TASK_FAILED ||
-			    latest[i] == TASK_CRASHED) {
-				snprintf(reason, sizeof(reason), "task %s %s",
-				    r->tasks[i].name,
-				    states_task_name(latest[i]));
-				break;
-			}
-	} else if (to == RUN_CANCELLED && cancel) {
-		snprintf(reason, sizeof(reason), "cancelled");
-	}
-	if (!states_run_terminal(to) || !states_run_can(from, to)) {
-		log_warnx("run %s: cannot move from %s to %s", r->id,
-		    states_run_name(from), states_run_name(to));
-		goto out;
-	}
-	if ((st = db_prepare(s->db, sql_run_end)) == NULL)
-		goto out;
-	db_bind_text(st, ":state", states_run_name(to));
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_text(st, ":reason", reason[0] ? reason : NULL);
-	db_bind_text(st, ":id", r->id);
-	db_bind_text(st, ":w", s->cfg.worker);
-	db_bind_text(st, ":from", states_run_name(from));
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (db_commit(s->db) != SL_OK)
-		goto out;
-	ended = 1;
+	if (st != SL_OK)
+		return 0;
 	log_info("run %s: %s%s%s", r->id, states_run_name(to),
 	    reason[0] ? ": " : "", reason);
 	notify_run_ended(s, r, to);
-out:
-	sqlite3_finalize(st);
-	db_rollback(s->db);
-	return ended;
+	return 1;
 }
 
 static int
@@ -781,8 +584,6 @@ dag_count_ready(struct sched *s)
 static void
 cancel_run(struct sched *s, struct run *r)
 {
-	sqlite3_stmt *st;
-
 	log_info("run %s: cancel requested; stopping its tasks", r->id);
 	r->cancelling = 1;
 	for (int i = 0; i < r->ntasks; i++)
@@ -792,33 +593,20 @@ cancel_run(struct sched *s, struct run *r)
 	if (end_all_waiting(s, r, TASK_CANCELLED, "cancelled") == -1)
 		r->cancelling = 0;	/* try again next time */
 	/* The API normally did this already. */
-	assert(states_run_can(RUN_RUNNING, RUN_CANCELLING));
-	st = db_prepare(s->db, sql_run_cancelling);
-	if (st != NULL) {
-		db_bind_int64(st, ":now", timefmt_now_ms());
-		db_bind_text(st, ":id", r->id);
-		db_bind_text(st, ":w", s->cfg.worker);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	s->w->ops->run_cancelling(s->w, r->id);
 }
 
 /* Acts on cancel requests the API recorded for runs this worker owns. */
 void
 dag_check_cancels(struct sched *s)
 {
-	sqlite3_stmt *st;
 	char ids[64][IDS_LEN];
 	int n = 0;
 
 	if (s->runs == NULL)
 		return;
-	if ((st = db_prepare(s->db, sql_cancels)) == NULL)
+	if (s->w->ops->poll_cancels(s->w, ids, 64, &n) != SL_OK)
 		return;
-	db_bind_text(st, ":w", s->cfg.worker);
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(ids[n++], IDS_LEN, "%s", db_col_text(st, 0));
-	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
 		struct run *r = dag_find(s, ids[i]);
 

@@ -5,8 +5,9 @@
  * SLUICE_LOG_MAX_BYTES, SLUICE_RETENTION_DAYS), opens the database,
  * registers the worker, writes run/sluice-scheduler.pid, binds the wake
  * socket, and hands over to loop_run. fatal() is used only here, before
- * the loop starts. It also keeps the small cache of flow definitions the
- * other files read.
+ * the loop starts. The database connection serves both the worker
+ * interface (lib/worker_db.c) and the server duties done directly
+ * in scheduler/ (cron_tick.c, retention.c, recover.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +29,6 @@
 #include "timefmt.h"
 #include "wake.h"
 #include "xalloc.h"
-
-static const char sql_def[] =
-    "SELECT definition FROM flow_versions"
-    " WHERE flow = :flow AND version = :version";
 
 static int64_t
 env_int(const char *name, int64_t def, int64_t min, int64_t max)
@@ -149,29 +146,6 @@ new_incarnation(char out[33])
 }
 
 /*
- * Returns the definition text of flow at version, a new string the caller
- * frees, or NULL when there is none (logged).
- */
-char *
-sched_def_text(struct sched *s, const char *flow, int64_t version)
-{
-	sqlite3_stmt *st = db_prepare(s->db, sql_def);
-	char *def = NULL;
-
-	if (st == NULL)
-		return NULL;
-	db_bind_text(st, ":flow", flow);
-	db_bind_int64(st, ":version", version);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		def = xstrdup(db_col_text(st, 0));
-	else
-		log_warnx("sched_def_text: flow %s version %lld not found",
-		    flow, (long long)version);
-	sqlite3_finalize(st);
-	return def;
-}
-
-/*
  * Starts the scheduler (see the top of this file). Exits 0 after a clean
  * stop (SIGTERM or SIGINT), 1 when it cannot start, 3 when another
  * process took over its worker name (heartbeat.c).
@@ -205,7 +179,8 @@ main(void)
 	free(migdir);
 
 	for (int i = 0; i < 2; i++) {
-		char *d = xasprintf("%s/%s", s.cfg.data_dir, i ? "logs" : "run");
+		char *d = xasprintf("%s/%s", s.cfg.data_dir,
+		    i ? "logs" : "run");
 
 		if (mkdir(d, 0750) == -1 && errno != EEXIST)
 			fatal("main: mkdir %s", d);

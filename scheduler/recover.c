@@ -8,9 +8,11 @@
  * dag_load, which kills its leftover process groups on this host -- only
  * when /proc/<pid>/stat still shows the recorded start time, or, when the
  * leader is gone, only members carrying the attempt's SLUICE_RUN_ID;
- * never a reused pid -- marks those attempts CRASHED, and retries them by policy
- * (a new AWAITING_RETRY attempt) or lets the run end CRASHED with its
- * dependents SKIPPED.
+ * never a reused pid -- marks those attempts CRASHED, and retries them
+ * by policy (a new AWAITING_RETRY attempt) or lets the run end CRASHED
+ * with its dependents SKIPPED. Finding and adopting orphans is a server
+ * duty and stays on SQLite here; loading and marking go through the
+ * worker interface (lib/worker.h).
  */
 #include <dirent.h>
 #include <errno.h>

@@ -2,11 +2,13 @@
  * sched.h: the scheduler's shared state and the functions its files call
  * on each other. Private to scheduler/; nothing in lib/ includes it.
  *
- * The database is the truth: every change of a run or an attempt is
- * written (in a short BEGIN IMMEDIATE transaction) before the scheduler
- * acts on it. The structs below are the scheduler's working copy of the
- * runs it has claimed, rebuilt from the database when a run is claimed or
- * adopted from a dead scheduler.
+ * The store is the truth: every change of a run or an attempt is
+ * written through the worker interface (lib/worker.h; SQLite today,
+ * short BEGIN IMMEDIATE transactions) before the scheduler acts on it.
+ * The structs below are the scheduler's working copy of the runs it has
+ * claimed, rebuilt from the store when a run is claimed or adopted from
+ * a dead scheduler. The database handle db remains for the server
+ * duties (cron, retention, recovery; see lib/worker.h for why).
  */
 #ifndef SLUICE_SCHED_H
 #define SLUICE_SCHED_H
@@ -133,9 +135,6 @@ struct sched {
 	int blocked;		/* ready tasks waiting for a free slot */
 	int64_t next_heartbeat, next_recover, next_cron, next_retention;
 };
-
-/* main.c */
-char *sched_def_text(struct sched *s, const char *flow, int64_t version);
 
 /* heartbeat.c */
 int heartbeat_register(struct sched *s);
