@@ -1,9 +1,11 @@
 /*
  * json.c: the strict JSON parser every input goes through (nesting capped
- * at JSONX_MAX_DEPTH, invalid UTF-8 refused, trailing bytes refused) and
- * small accessors. Getters borrow: the returned object or string lives as
+ * at JSONX_MAX_DEPTH, invalid UTF-8 refused, trailing bytes refused,
+ * numbers json-c would silently saturate or make infinite refused, a bare
+ * null and json-c's single-quoted keys refused) and small accessors. Getters borrow: the returned object or string lives as
  * long as its parent. Adders take ownership of nothing the caller keeps.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,8 +13,81 @@
 #include "timefmt.h"
 
 /*
+ * Refuses numbers that json-c could not represent: it turns 1e999 into an
+ * infinity and clamps integers beyond 64 bits to INT64_MIN/INT64_MAX (or
+ * UINT64_MAX), so a stored value would differ from the one sent. The two
+ * extreme int64 values are refused too: they cannot be told from a clamp.
+ * Nesting is at most JSONX_MAX_DEPTH, so the recursion is bounded.
+ */
+static int
+numbers_ok(struct json_object *v, char *why, size_t whysz)
+{
+	int64_t n;
+	size_t len;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		if (isfinite(json_object_get_double(v)))
+			return 0;
+		snprintf(why, whysz, "invalid JSON: number out of range");
+		return -1;
+	case json_type_int:
+		n = json_object_get_int64(v);
+		if (n != INT64_MAX && n != INT64_MIN)
+			return 0;
+		snprintf(why, whysz, "invalid JSON: integer out of the "
+		    "64-bit range");
+		return -1;
+	case json_type_array:
+		len = json_object_array_length(v);
+		for (size_t i = 0; i < len; i++)
+			if (numbers_ok(json_object_array_get_idx(v, i), why,
+			    whysz) == -1)
+				return -1;
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			if (numbers_ok(val, why, whysz) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Returns the offset of the first single quote outside a string in the
+ * len bytes of buf, or -1. json-c's strict mode still takes 'key' as an
+ * object key; in JSON a quote can only appear inside a "string".
+ */
+static long
+stray_quote(const char *buf, size_t len)
+{
+	int in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (in_str) {
+			if (buf[i] == '\\')
+				i++;
+			else if (buf[i] == '"')
+				in_str = 0;
+		} else if (buf[i] == '"') {
+			in_str = 1;
+		} else if (buf[i] == '\'') {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+/*
  * Parses len bytes of buf. Returns a new object the caller puts, or NULL
- * with the reason and byte offset in why.
+ * with the reason (and byte offset, when it helps) in why. A document
+ * that is just null is refused like invalid input, so NULL always means
+ * failure.
  */
 struct json_object *
 jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
@@ -21,6 +96,7 @@ jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
 	struct json_object *obj;
 	enum json_tokener_error err;
 	size_t end;
+	long q;
 
 	if (len > INT32_MAX) {
 		snprintf(why, whysz, "JSON document too large");
@@ -36,7 +112,17 @@ jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	err = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
-	if (err == json_tokener_continue)
+	if (err == json_tokener_continue) {
+		/*
+		 * All of buf was read. A top-level number or literal ("42",
+		 * "true") ends only at a delimiter: the terminating NUL
+		 * tells json-c the input is complete.
+		 */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		err = json_tokener_get_error(tok);
+		end = len;
+	}
+	if (err == json_tokener_continue || err == json_tokener_error_parse_eof)
 		snprintf(why, whysz, "invalid JSON: unexpected end of input");
 	else if (err != json_tokener_success)
 		snprintf(why, whysz, "invalid JSON at byte %zu: %s", end,
@@ -48,6 +134,15 @@ jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
 			snprintf(why, whysz, "invalid JSON: trailing data at "
 			    "byte %zu", end);
 			err = json_tokener_error_parse_unexpected;
+		} else if ((q = stray_quote(buf, len)) >= 0) {
+			snprintf(why, whysz, "invalid JSON at byte %ld: "
+			    "strings and keys need double quotes", q);
+			err = json_tokener_error_parse_unexpected;
+		} else if (obj == NULL) {
+			snprintf(why, whysz, "null is not accepted here");
+			err = json_tokener_error_parse_null;
+		} else if (numbers_ok(obj, why, whysz) == -1) {
+			err = json_tokener_error_parse_number;
 		}
 	}
 	json_tokener_free(tok);

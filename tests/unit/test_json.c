@@ -1,0 +1,103 @@
+/*
+ * test_json.c: the strict parser every input goes through (lib/json.c).
+ * A complete document of one number or literal parses (a task result of
+ * 42, `sluicectl run -p n:=5`); a bare null, NUL bytes, invalid UTF-8,
+ * trailing data, deep nesting, infinite numbers and integers json-c would
+ * clamp are refused with a reason; NULL always comes with a message. One
+ * line per case; exit 1 on any failure.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "json.h"
+
+/* Parses text; returns 1 when it parsed and prints as want. */
+static int
+parses_as(const char *text, size_t len, const char *want, char *why,
+    size_t whysz)
+{
+	struct json_object *o;
+	int ok;
+
+	why[0] = '\0';
+	if ((o = jsonx_parse(text, len, why, whysz)) == NULL)
+		return 0;
+	ok = strcmp(jsonx_text(o), want) == 0;
+	if (!ok)
+		snprintf(why, whysz, "got %s", jsonx_text(o));
+	json_object_put(o);
+	return ok;
+}
+
+static void
+accepted(const char *name, const char *text, const char *want)
+{
+	char why[256];
+
+	check(name, parses_as(text, strlen(text), want, why, sizeof(why)),
+	    why);
+}
+
+/* Expects a refusal whose reason contains part. */
+static void
+refused(const char *name, const char *text, size_t len, const char *part)
+{
+	char why[256], detail[400];
+	struct json_object *o;
+
+	strcpy(why, "(untouched)");
+	o = jsonx_parse(text, len, why, sizeof(why));
+	snprintf(detail, sizeof(detail), "%s -> %s", o ? "parsed" :
+	    "refused", why);
+	check(name, o == NULL && strstr(why, part) != NULL, detail);
+	json_object_put(o);
+}
+
+int
+main(void)
+{
+	accepted("object", "{\"a\": [1, 2.5, \"x\", true, null]}",
+	    "{\"a\":[1,2.5,\"x\",true,null]}");
+	accepted("top_level_integer", "42", "42");
+	accepted("top_level_negative", "-7", "-7");
+	accepted("top_level_number", "2.5", "2.5");
+	accepted("top_level_true", "true", "true");
+	accepted("top_level_false", "false", "false");
+	accepted("top_level_string", "\"x\"", "\"x\"");
+	accepted("trailing_whitespace", "{} \n\t", "{}");
+	accepted("largest_integer", "9223372036854775806",
+	    "9223372036854775806");
+	accepted("smallest_integer", "-9223372036854775807",
+	    "-9223372036854775807");
+
+	refused("null_document", "null", 4, "null is not accepted");
+	refused("null_document_with_space", "null ", 5,
+	    "null is not accepted");
+	refused("empty", "", 0, "unexpected end of input");
+	refused("blank", "  \n", 3, "unexpected end of input");
+	refused("unterminated_object", "{\"a\":", 5,
+	    "unexpected end of input");
+	refused("unterminated_literal", "nul", 3, "unexpected end of input");
+	refused("lone_minus", "-", 1, "unexpected end of input");
+	refused("trailing_data", "{} x", 4, "invalid JSON");
+	refused("two_numbers", "1 2", 3, "invalid JSON");
+	refused("trailing_comma", "{\"a\":1,}", 8, "invalid JSON");
+	refused("single_quoted_key", "{'a':1}", 7, "double quotes");
+	accepted("quote_inside_string", "{\"it's\": \"a \\\" '\"}",
+	    "{\"it's\":\"a \\\" '\"}");
+	refused("nul_byte", "{\"a\":\"x\0\"}", 10, "NUL byte");
+	refused("invalid_utf8", "[\"\xff\"]", 5, "utf-8");
+	refused("too_deep",
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
+	    "]]]]]]]]]]]]]]]]]]]]", 80, "nesting too deep");
+	refused("infinite_number", "1e999", 5, "number out of range");
+	refused("infinite_nested", "{\"a\":[1,-1e999]}", 16,
+	    "number out of range");
+	refused("integer_above_int64", "{\"n\":99999999999999999999}", 26,
+	    "integer out of the 64-bit range");
+	refused("integer_below_int64", "[-9223372036854775809]", 22,
+	    "integer out of the 64-bit range");
+	refused("nan_literal", "NaN", 3, "invalid JSON");
+	return check_status();
+}
