@@ -67,6 +67,7 @@ struct req {
 	const char *addr;		/* REMOTE_ADDR or NULL */
 	enum role role;
 	char *arg[API_MAX_ARGS];	/* decoded {name} path segments */
+	const char *path_error;		/* static: why the path is malformed */
 	struct qparam *q;
 	int nq;
 	char *body;

@@ -56,7 +56,8 @@ req_init(struct req *r, struct ctx *ctx, sqlite3 *db, FCGX_Request *fr)
 	r->db = db;
 	r->fr = fr;
 	r->method = req_param(r, "REQUEST_METHOD");
-	if (r->method == NULL)
+	/* HEAD is GET without the body, which nginx leaves out. */
+	if (r->method == NULL || strcmp(r->method, "HEAD") == 0)
 		r->method = "GET";
 	r->user = req_param(r, "REMOTE_USER");
 	r->addr = req_param(r, "REMOTE_ADDR");
@@ -130,7 +131,9 @@ bad:
  * Splits the request path (REQUEST_URI without its query, else
  * DOCUMENT_URI) into at most max decoded segments stored in segs, which
  * the caller frees. Returns the count, or -1 when the path is malformed
- * (bad escape, empty segment, "." or "..", a decoded '/', too many).
+ * (bad escape, empty segment, "." or "..", a decoded '/'; r->path_error
+ * then says which) or has more than max segments (r->path_error NULL: no
+ * route is that deep).
  */
 int
 req_split_path(struct req *r, char **segs, int max)
@@ -138,10 +141,13 @@ req_split_path(struct req *r, char **segs, int max)
 	const char *uri = req_param(r, "REQUEST_URI"), *p, *end, *slash;
 	int n = 0;
 
+	r->path_error = NULL;
 	if (uri == NULL)
 		uri = req_param(r, "DOCUMENT_URI");
-	if (uri == NULL || *uri != '/')
+	if (uri == NULL || *uri != '/') {
+		r->path_error = "the path must start with \"/\"";
 		return -1;
+	}
 	end = uri + strcspn(uri, "?#");
 	p = uri + 1;
 	while (p < end) {
@@ -153,13 +159,24 @@ req_split_path(struct req *r, char **segs, int max)
 		if (n == max)
 			goto bad;
 		seg = pct_decode(p, (size_t)(slash - p), 0);
-		if (seg == NULL)
+		if (seg == NULL) {
+			r->path_error = "bad %-escape (or %00) in the path";
 			goto bad;
+		}
 		segs[n++] = seg;
-		if (*seg == '\0' && slash != end)
+		if (*seg == '\0' && slash != end) {
+			r->path_error = "empty segment (\"//\") in the path";
 			goto bad;
-		if (strchr(seg, '/') || !strcmp(seg, ".") || !strcmp(seg, ".."))
+		}
+		if (strchr(seg, '/')) {
+			r->path_error = "encoded \"/\" (%2F) inside a path "
+			    "segment";
 			goto bad;
+		}
+		if (!strcmp(seg, ".") || !strcmp(seg, "..")) {
+			r->path_error = "\".\" or \"..\" segment in the path";
+			goto bad;
+		}
 		p = slash + 1;
 	}
 	/* A trailing slash ("/api/flows/") leaves an empty last segment. */

@@ -1,6 +1,8 @@
 /*
  * router.c: the route table and nothing else but the checks every route
- * shares, in this order: path (404) and method (405 with Allow), role from
+ * shares, in this order: path (400 when malformed: "..", "%2F", "//",
+ * bad escapes; 404 when unknown) and method (405 with Allow; HEAD is
+ * served as GET, nginx drops the body), role from
  * REMOTE_USER (401 without a known user, 403 naming the role needed),
  * query parameters (400 for unknown ones), and for mutating methods the
  * JSON content type (415; the CSRF defence, since browsers resend Basic
@@ -142,6 +144,11 @@ router_dispatch(struct req *r)
 	size_t i;
 
 	nseg = req_split_path(r, segs, REQ_MAX_SEGS);
+	if (nseg == -1 && r->path_error != NULL) {
+		reply_error(r, RE_INVALID, "malformed path: %s",
+		    r->path_error);
+		goto out;
+	}
 	if (nseg < 2 || strcmp(segs[0], "api") != 0) {
 		reply_error(r, RE_NOT_FOUND, "no such API path");
 		goto out;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every error status with its code and a message naming the problem:
-# 400 invalid (bad JSON, wrong types, unknown keys, bad query), 404
+# 400 invalid (bad JSON, wrong types, unknown keys, bad query, malformed
+# path), 404
 # not_found, 405 method_not_allowed with Allow, 409 conflict, 413 (nginx or
 # sluice-api may answer a body over 1 MiB), 415 unsupported_media_type.
 STACK_NO_SCHEDULER=1
@@ -61,15 +62,17 @@ expect_error 400 invalid "invalid flow name in PUT" "name"
 api PUT /api/flows/e '{"name":"other","tasks":[{"name":"t","command":["true"]}]}'
 expect_error 400 invalid "body name differs from path" "name"
 
+# 400 for a malformed path, naming what is wrong with it
+api GET /api/runs/..%2Fhealth
+expect_error 400 invalid "traversal-shaped id" "encoded"
+api GET /api/runs/01JAAAAAAAAAAAAAAAAAAAAAAA/tasks/..%2F..%2Flog
+expect_error 400 invalid "traversal-shaped task" "malformed path"
+
 # 404
 api GET /api/flows/missing
 expect_error 404 not_found "unknown flow" '"missing"'
 api GET /api/runs/01JAAAAAAAAAAAAAAAAAAAAAAA
 expect_error 404 not_found "unknown run"
-api GET /api/runs/..%2Fhealth
-expect_error 404 not_found "traversal-shaped id"
-api GET /api/runs/01JAAAAAAAAAAAAAAAAAAAAAAA/tasks/..%2F..%2Flog
-expect_error 404 not_found "traversal-shaped task"
 api GET /api/no/such/thing
 expect_error 404 not_found "unknown path"
 api POST /api/flows/missing/runs '{}'
