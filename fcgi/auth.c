@@ -9,7 +9,9 @@
  * authcache.c; a remembered success still counts only while htpasswd
  * holds the same hash and the users row exists, so `sluicectl user
  * passwd/del` takes effect on the next request. The decoded password is
- * wiped before returning and never logged.
+ * wiped before returning and never logged. A 401 also names its reason
+ * (one of the fixed texts below, never client input) in
+ * X-Sluice-Auth-Error, which nginx puts in the JSON body it answers.
  */
 #include <string.h>
 #include <strings.h>
@@ -86,6 +88,14 @@ user_exists(struct req *r, const char *user)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Replies 401 with the fixed reason why, also for nginx's error page. */
+static void
+deny(struct req *r, const char *why)
+{
+	reply_error(r, RE_UNAUTHORIZED, "%s", why);
+	reply_header(r, "X-Sluice-Auth-Error", "%s", why);
+}
+
 /*
  * Answers one auth_request subrequest: 204 + X-Sluice-User, or 401. A
  * database failure is a 500 (nginx then refuses the request).
@@ -105,12 +115,12 @@ auth_verify(struct req *r)
 	int exists;
 
 	if (hdr == NULL || strncasecmp(hdr, "Basic ", 6) != 0) {
-		reply_error(r, RE_UNAUTHORIZED, "Basic credentials required");
+		deny(r, "Basic credentials required");
 		goto out;
 	}
 	hlen = strlen(hdr);
 	if (hlen > AUTH_HEADER_MAX) {
-		reply_error(r, RE_UNAUTHORIZED, "credentials too long");
+		deny(r, "credentials too long");
 		goto out;
 	}
 	authcache_key(cache, hdr, hlen, key);
@@ -118,7 +128,7 @@ auth_verify(struct req *r)
 	    strlen(hdr + 6 + strspn(hdr + 6, " ")), dec);
 	if (n <= 0 || memchr(dec, '\0', (size_t)n) != NULL ||
 	    (pass = strchr((char *)dec, ':')) == NULL || pass == (char *)dec) {
-		reply_error(r, RE_UNAUTHORIZED, "malformed Basic credentials");
+		deny(r, "malformed Basic credentials");
 		goto out;
 	}
 	*pass++ = '\0';
@@ -148,8 +158,7 @@ auth_verify(struct req *r)
 	if (authcache_blocked(cache, r->addr, now)) {
 		log_warnx("auth_verify: %s: too many failed logins; refused",
 		    r->addr);
-		reply_error(r, RE_UNAUTHORIZED, "too many failed attempts; "
-		    "try again later");
+		deny(r, "too many failed attempts; try again later");
 		goto out;
 	}
 	stored = htpasswd_lookup(r->ctx->htpasswd_path, user);
@@ -160,21 +169,21 @@ auth_verify(struct req *r)
 		authcache_failed(cache, r->addr, now);
 		log_info("auth_verify: failed login (unknown user) from %s",
 		    r->addr ? r->addr : "?");
-		reply_error(r, RE_UNAUTHORIZED, "invalid credentials");
+		deny(r, "invalid credentials");
 		goto out;
 	}
 	if (htpasswd_verify(pass, stored) != 0) {
 		authcache_failed(cache, r->addr, now);
 		log_info("auth_verify: failed login for \"%s\" from %s",
 		    user, r->addr ? r->addr : "?");
-		reply_error(r, RE_UNAUTHORIZED, "invalid credentials");
+		deny(r, "invalid credentials");
 		goto out;
 	}
 	exists = user_exists(r, user);
 	if (exists != 1) {
 		if (exists == 0) {
 			authcache_failed(cache, r->addr, now);
-			reply_error(r, RE_UNAUTHORIZED, "invalid credentials");
+			deny(r, "invalid credentials");
 		} else
 			reply_error(r, RE_INTERNAL, "cannot read users");
 		goto out;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Errors that nginx answers itself under /api/ carry the API's JSON error
+# body (they used to be nginx's HTML pages): 401 from the credential
+# verifier (still with WWW-Authenticate, and naming the reason), 413 for
+# a body over 1 MiB (also when sent chunked), and 429 from the per-address
+# rate limit. HEAD is answered like GET, without a body.
+STACK_NO_SCHEDULER=1
+export SLUICE_RATE_LIMIT=1
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
+stack_start
+
+json_error() { # STATUS CODE WHAT
+	expect_status "$1" "$3"
+	grep -qi '^Content-Type: application/json' "$HDRS" ||
+	    fail "$3: not JSON: $(cat "$HDRS")"
+	[ "$(jqr .error.code)" = "$2" ] || fail "$3: code: $BODY"
+	[ -n "$(jqr .error.message)" ] || fail "$3: no message: $BODY"
+}
+
+AS=none api GET /api/flows
+json_error 401 unauthorized "no credentials"
+grep -qi '^WWW-Authenticate: Basic realm="Sluice"' "$HDRS" ||
+    fail "401 without challenge: $(cat "$HDRS")"
+AS="$ADMIN_USER:wrong" api GET /api/me
+json_error 401 unauthorized "wrong password"
+[ "$(jqr .error.message)" = "invalid credentials" ] || fail "reason: $BODY"
+grep -qi '^WWW-Authenticate: Basic' "$HDRS" || fail "no challenge"
+grep -qi '^X-Sluice' "$HDRS" && fail "internal header leaked: $(cat "$HDRS")"
+
+big=$STACK_TMP/big.json
+{ printf '{"description":"'; head -c 1100000 /dev/zero | tr '\0' a
+  printf '"}'; } >"$big"
+for te in "" "Transfer-Encoding: chunked"; do
+	STATUS=$(curl -sk -o "$STACK_TMP/body" -D "$HDRS" -w '%{http_code}' \
+	    -u "$ADMIN_USER:$ADMIN_PASS" -X PUT -H "$te" \
+	    -H 'Content-Type: application/json' --data-binary "@$big" \
+	    "$SLUICE_URL/api/flows/big")
+	BODY=$(cat "$STACK_TMP/body")
+	json_error 413 too_large "body over 1 MiB ${te:-with Content-Length}"
+done
+api GET /api/flows/big
+expect_status 404 "nothing stored"
+
+STATUS=$(curl -sk -I -o /dev/null -w '%{http_code}' "$SLUICE_URL/api/health")
+[ "$STATUS" = 200 ] || fail "HEAD /api/health: $STATUS"
+STATUS=$(curl -sk -I -o /dev/null -w '%{http_code}' \
+    -u "$ADMIN_USER:$ADMIN_PASS" "$SLUICE_URL/api/flows")
+[ "$STATUS" = 200 ] || fail "HEAD /api/flows: $STATUS"
+
+# Rate limit: 1 request/s with a burst of 500; 650 at once must hit it.
+urls=()
+for _ in $(seq 650); do urls+=("$SLUICE_URL/api/health"); done
+curl -sk -o /dev/null -w '%{http_code}\n' "${urls[@]}" >"$STACK_TMP/codes"
+grep -q '^429$' "$STACK_TMP/codes" ||
+    fail "no 429: $(sort "$STACK_TMP/codes" | uniq -c)"
+STATUS=$(curl -sk -o "$STACK_TMP/body" -D "$HDRS" -w '%{http_code}' \
+    "$SLUICE_URL/api/health")
+BODY=$(cat "$STACK_TMP/body")
+json_error 429 too_many_requests "rate limited"
+echo ok
