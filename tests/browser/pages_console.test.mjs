@@ -69,5 +69,5 @@ await test('pages_console', async (t) => {
 	await open(page, t.url, '/runs');
 	await page.locator('#runs-state').selectOption('FAILED');
 	await page.waitForURL(/state=FAILED/);
-	await page.locator('p', {hasText: 'No runs match.'}).waitFor();
+	await page.locator('p', {hasText: 'No runs match'}).waitFor();
 });

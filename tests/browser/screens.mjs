@@ -18,6 +18,15 @@ const SIZES = {wide: {width: 1280, height: 800},
     narrow: {width: 375, height: 812}};
 
 await test('screens', async (t) => {
+	t.allowConsole(/404/);
+	// Empty states first, before any flow exists.
+	for (const [name, hash] of [['flows', '/flows'], ['runs', '/runs'],
+	    ['flow', '/flows/nope'], ['run', '/runs/nope']]) {
+		await open(t.page, t.url, hash);
+		await sleep(1000);
+		await t.page.screenshot({path: join(OUT, `empty-${name}.png`),
+		    fullPage: true});
+	}
 	await t.putFlow({name: 'weather-etl',
 	    description: 'Load KNMI weather observations into Postgres ' +
 		'every weekday morning',
@@ -118,6 +127,11 @@ await test('screens', async (t) => {
 	    ignoreHTTPSErrors: true,
 	    httpCredentials: {username: 'vera', password: 'viewerpass1'}});
 	const page = await ctx.newPage();
+	// Keyboard: where does focus show after a few Tabs?
+	await open(page, t.url, '/flows');
+	await sleep(1000);
+	for (let i = 0; i < 7; i++) await page.keyboard.press('Tab');
+	await page.screenshot({path: join(OUT, 'viewer-focus.png')});
 	for (const [name, hash] of [['flows', '/flows'],
 	    ['run', `/runs/${ids.failed}`]]) {
 		await open(page, t.url, hash);

@@ -79,7 +79,7 @@ export function mount(root, {query}) {
 	});
 	const tbody = h('tbody');
 	const errBox = h('div');
-	const empty = h('p', {class: 'muted'}, 'No events match.');
+	const empty = h('p', {class: 'empty'}, 'No events match.');
 	empty.hidden = true;
 	const older = h('button', {type: 'button', class: 'btn', hidden: true},
 	    'Older');

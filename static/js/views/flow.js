@@ -86,7 +86,7 @@ function runForm(name, def) {
 
 function recentRuns(name) {
 	const tbody = h('tbody');
-	const empty = h('p', {class: 'muted'}, 'No runs yet.');
+	const empty = h('p', {class: 'empty'}, 'No runs yet.');
 	const build = (r) => {
 		const st = stateBadge(r.state);
 		const created = timeEl(null);
@@ -129,7 +129,8 @@ export function mount(root, {params, query}) {
 			f = await api.get(`flows/${api.seg(name)}`,
 			    {version: query.version});
 		} catch (e) {
-			body.append(h('h1', null, name), failBox(e));
+			body.append(h('h1', null, name), failBox(e),
+			    h('p', null, h('a', {href: '#/flows'}, 'All flows')));
 			return;
 		}
 		if (stopped) return;

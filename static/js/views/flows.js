@@ -110,9 +110,11 @@ export function mount(root) {
 		syncList(tbody, state.items, (f) => f.name, build);
 		const shown = state.items.filter((f) => !state.q ||
 		    f.name.toLowerCase().includes(state.q)).length;
-		text(count, state.items.length === 0 ? 'No flows yet. Create ' +
-		    'one with "sluicectl apply FILE" or PUT /api/flows/NAME.' :
-		    `${shown} of ${state.items.length} flows`);
+		text(count, state.items.length === 0 ? 'No flows yet. A flow ' +
+		    'is a JSON file; add one with "sluicectl apply FILE".' :
+		    shown ? `${shown} of ${state.items.length} flows` :
+		    `No flow name contains "${state.q}".`);
+		count.className = shown ? 'muted small' : 'empty';
 	};
 	search.addEventListener('input', () => {
 		state.q = search.value.trim().toLowerCase();

@@ -88,9 +88,8 @@ export function mount(root, {params, query}) {
 	const logNote = h('p', {class: 'muted'});
 	const logPane = h('div', {class: 'log-pane'});
 	const errBox = h('div');
-	const body = h('div', {class: 'run-page'},
-	    h('div', {class: 'page-head'}, title, state, actions),
-	    errBox,
+	// Shown once the run has loaded (nothing to show for a wrong id).
+	const cards = h('div', {hidden: true},
 	    h('section', {class: 'card'}, facts),
 	    h('section', {class: 'card'}, h('h2', null, 'Tasks'),
 		table(['Task', 'State', 'Attempts', 'Duration', 'Exit code'],
@@ -99,6 +98,10 @@ export function mount(root, {params, query}) {
 	    h('section', {class: 'card log-card', id: 'log'},
 		h('div', {class: 'log-head'}, logHead, attemptsBar, download),
 		logNote, logPane));
+	state.hidden = true;
+	const body = h('div', {class: 'run-page'},
+	    h('div', {class: 'page-head'}, title, state, actions),
+	    errBox, cards);
 	root.append(body);
 
 	// --- actions -------------------------------------------------------
@@ -249,6 +252,7 @@ export function mount(root, {params, query}) {
 	const render = (run) => {
 		v.run = run;
 		setState(state, run.state);
+		state.hidden = cards.hidden = false;
 		text(titleFlow, run.flow);
 		const terminal = RUN_TERMINAL.has(run.state);
 		document.title = `${run.flow} ${run.state.toLowerCase()} — ` +
@@ -303,7 +307,8 @@ export function mount(root, {params, query}) {
 			if (RUN_TERMINAL.has(run.state) && p) p.stop();
 		} catch (e) {
 			if (e.status === 404) {
-				errBox.replaceChildren(failBox(e));
+				errBox.replaceChildren(failBox(e), h('p', null,
+				    h('a', {href: '#/runs'}, 'All runs')));
 				if (p) p.stop();
 			} else if (++failures === 3) {
 				notify(`Could not refresh the run: ${e.message}`,

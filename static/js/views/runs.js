@@ -64,7 +64,9 @@ export function mount(root, {query}) {
 	stateIn.addEventListener('change', apply);
 	const tbody = h('tbody');
 	const errBox = h('div');
-	const empty = h('p', {class: 'muted'}, 'No runs match.');
+	const empty = h('p', {class: 'empty'}, query.flow || query.state ?
+	    'No runs match these filters.' : ['No runs yet. Start one from ',
+		h('a', {href: '#/flows'}, 'the flows'), '.']);
 	empty.hidden = true;
 	const older = h('button', {type: 'button', class: 'btn',
 	    hidden: true}, 'Older');

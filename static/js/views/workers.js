@@ -86,7 +86,7 @@ export function mount(root) {
 	document.title = 'Workers — Sluice';
 	const tbody = h('tbody');
 	const errBox = h('div');
-	const empty = h('p', {class: 'muted'},
+	const empty = h('p', {class: 'empty'},
 	    'No worker has registered yet. Start sluice-scheduler.');
 	empty.hidden = true;
 	const heads = ['Worker', 'Pool', 'Host', 'Status', 'Running / limit'];
