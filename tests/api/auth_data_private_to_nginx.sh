@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# What nginx's workers (www-data, when started as root) can reach in the
+# data directory: the API socket, and not the database (flows, env values,
+# audit trail; it used to be world-readable), htpasswd, the TLS key or
+# task logs. The FastCGI socket admits no one but its owner and group.
+# Passwords, right or wrong, and Authorization headers appear in no file
+# the stack writes.
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+[ "$(id -u)" = 0 ] && id www-data >/dev/null 2>&1 ||
+    { echo "needs root and a www-data user"; exit 77; }
+source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
+stack_start
+
+api PUT /api/flows/p '{"tasks":[{"name":"t","command":["sh","-c","echo secret-output"],"env":{"TOKEN":"env-secret-value"}}]}'
+expect_status 201 "create"
+api POST /api/flows/p/runs '{}'
+expect_status 201 "run"
+run=$(jqr .id)
+wait_run_state "$run" COMPLETED
+wrong='wrong-pass-Zq81'
+AS="$ADMIN_USER:$wrong" api GET /api/me
+expect_status 401 "wrong password"
+AS="nobody:$wrong" api GET /api/me
+expect_status 401 "unknown user"
+
+as_nginx() { su -s /bin/sh www-data -c "$1" </dev/null >/dev/null 2>&1; }
+d=$SLUICE_DATA
+for f in "$d/sluice.db" "$d/htpasswd" "$d/tls/key.pem" \
+    "$d"/logs/"$run"/t.1.log; do
+	[ -e "$f" ] || fail "missing $f"
+	as_nginx "cat '$f'" && fail "www-data can read $f: $(ls -l "$f")"
+done
+for f in "$d"/sluice.db-wal "$d"/sluice.db-shm; do
+	[ -e "$f" ] || continue
+	as_nginx "cat '$f'" && fail "www-data can read $f: $(ls -l "$f")"
+done
+# nginx itself must still reach the socket: the request above went through.
+mode=$(stat -c %a "$d/run/api.sock")
+case $mode in *[1-7]) fail "api.sock is accessible to others: $mode" ;; esac
+as_nginx "test -w '$d/run/api.sock'" || fail "www-data cannot use api.sock"
+
+stack_stop || fail "stop"
+for secret in "$ADMIN_PASS" "$wrong" "env-secret-value" \
+    "$(printf '%s' "$ADMIN_USER:$ADMIN_PASS" | base64 -w0)" \
+    "$(printf '%s' "$ADMIN_USER:$wrong" | base64 -w0)"; do
+	hits=$(grep -rlaF -- "$secret" "$d/nginx" "$STACK_TMP/stack.log" 2>/dev/null)
+	[ -z "$hits" ] || fail "'$secret' logged in: $hits"
+done
+echo ok
