@@ -25,7 +25,8 @@ LIB_A = $(BUILD)/libsluice.a
 PROGS = $(BIN)/sluice-api $(BIN)/sluice-scheduler $(BIN)/sluicectl
 UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test check check-unit check-asan bench clean
+.PHONY: all deps run test check check-unit check-asan check-valgrind bench \
+        clean
 all: $(PROGS) $(UNITS)
 
 $(BUILD)/%.o: %.c
@@ -73,6 +74,20 @@ check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin \
 		CFLAGS="$(ASAN_FLAGS)" all
 	@SLUICE_SANITIZED=1 tests/run.sh build/asan build/asan/bin
+
+# The unit test programs under valgrind: any memory error or definite leak
+# fails. Not part of `make test` (slow); see STYLE.md.
+VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full \
+           --errors-for-leak-kinds=definite
+check-valgrind: all
+	@fail=0; for t in $(UNITS); do \
+		if $(VALGRIND) $$t >$$t.valgrind.log 2>&1; then \
+			echo "ok   $$t"; \
+		else \
+			echo "FAIL $$t"; sed 's/^/    | /' $$t.valgrind.log; \
+			fail=1; \
+		fi; \
+	done; exit $$fail
 
 bench: deps all $(BUILD)/bench/cryptbench
 	@tests/bench/run.sh $(BIN)
