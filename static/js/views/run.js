@@ -18,6 +18,7 @@ import {gantt} from '../gantt.js';
 import {LogTail} from '../logtail.js';
 
 const FAILED = new Set(['FAILED', 'CRASHED']);
+const SIGNALS = {2: 'interrupted', 9: 'killed', 15: 'stopped'};
 
 function latestAttempt(t) {
 	const as = t.attempts || [];
@@ -70,6 +71,7 @@ export function mount(root, {params, query}) {
 	const title = h('h1', null, titleFlow, ' ', h('span',
 	    {class: 'run-id mono', title: id}, shortId(id)));
 	const facts = h('dl', {class: 'facts'});
+	const durEl = h('span');
 	const actions = h('div', {class: 'actions'});
 	const cancelBtn = h('button', {type: 'button', class: 'btn danger',
 	    id: 'run-cancel', hidden: true}, 'Cancel');
@@ -242,7 +244,9 @@ export function mount(root, {params, query}) {
 			const a = latestAttempt(x) || x;
 			text(code, x.exit_code !== null &&
 			    x.exit_code !== undefined ? String(x.exit_code) :
-			    a.signal ? `signal ${a.signal}` : '—');
+			    a.signal ? `signal ${a.signal}` +
+			    (SIGNALS[a.signal] ? ` (${SIGNALS[a.signal]})` : '') :
+			    '—');
 		}};
 	};
 
@@ -261,35 +265,46 @@ export function mount(root, {params, query}) {
 		    !!run.cancel_requested;
 		retryBtn.hidden = !(run.state === 'FAILED' ||
 		    run.state === 'CRASHED' || run.state === 'CANCELLED');
+		text(retryBtn, run.state === 'CANCELLED' ?
+		    'Retry cancelled tasks' : 'Retry failed tasks');
 		rerunBtn.hidden = false;
 		const params = Object.entries(run.parameters || {});
 		let dur = run.duration_s;
 		if (dur === null || dur === undefined)
 			dur = run.started_at ? between(run.started_at,
 			    run.ended_at) : null;
-		clear(facts,
-		    fact('Flow', [flowLink(run.flow), ` version ${run.flow_version}`]),
-		    fact('Started by', origin(run)),
-		    run.trigger === 'schedule' ? fact('Scheduled for',
-			timeEl(run.scheduled_for)) : null,
-		    run.started_at ? fact('Started', timeEl(run.started_at)) :
-			fact('Waiting since', timeEl(run.created_at)),
-		    run.ended_at ? fact('Ended', timeEl(run.ended_at)) : null,
-		    fact('Duration', dur === null ? '—' : duration(dur) +
-			(terminal ? '' : '…')),
-		    fact('Parameters', params.length ? h('ul', {class: 'params'},
-			params.map(([k, val]) => h('li', null,
-			    h('span', {class: 'mono'}, k), ' = ',
-			    h('span', {class: 'mono'}, fmtValue(val))))) :
-			'none', params.length ? 'wide' : null),
-		    run.worker ? fact('Worker', run.worker) : null,
-		    run.retry_count ? fact('Retries', String(run.retry_count)) :
-			null,
-		    run.rerun_of ? fact('Rerun of', runLink(run.rerun_of)) :
-			null,
-		    run.reason ? fact('Reason', run.reason) : null,
-		    run.cancel_requested && !terminal ? fact('Cancel',
-			'requested') : null);
+		// Rebuilt only when something but the duration changed, so
+		// hovering a time keeps its tooltip while the run goes on.
+		text(durEl, dur === null ? '—' : duration(dur) +
+		    (terminal ? '' : '…'));
+		const key = JSON.stringify([run.state, run.started_at,
+		    run.ended_at, run.worker, run.retry_count, run.reason,
+		    run.cancel_requested]);
+		if (facts.dataset.key !== key) {
+			facts.dataset.key = key;
+			clear(facts,
+			    fact('Flow', [flowLink(run.flow), ` v${run.flow_version}`]),
+			    fact('Started by', origin(run)),
+			    run.trigger === 'schedule' ? fact('Scheduled for',
+				timeEl(run.scheduled_for)) : null,
+			    run.started_at ? fact('Started', timeEl(run.started_at)) :
+				fact('Waiting since', timeEl(run.created_at)),
+			    run.ended_at ? fact('Ended', timeEl(run.ended_at)) : null,
+			    fact('Duration', durEl),
+			    fact('Parameters', params.length ? h('ul', {class: 'params'},
+				params.map(([k, val]) => h('li', null,
+				    h('span', {class: 'mono'}, k), ' = ',
+				    h('span', {class: 'mono'}, fmtValue(val))))) :
+				'none', params.length ? 'wide' : null),
+			    run.worker ? fact('Worker', run.worker) : null,
+			    run.retry_count ? fact('Retries', String(run.retry_count)) :
+				null,
+			    run.rerun_of ? fact('Rerun of', runLink(run.rerun_of)) :
+				null,
+			    run.reason ? fact('Reason', run.reason) : null,
+			    run.cancel_requested && !terminal ? fact('Cancel',
+				'requested') : null);
+		}
 		syncList(tbody, run.tasks || [], (t) => t.name, buildTask);
 		timeline.replaceChildren(gantt(run, run.tasks || [],
 		    timeline.clientWidth || 700,
