@@ -3,7 +3,8 @@
  * connection settings and nothing about any resource:
  *   - base URL $SLUICE_URL, default https://127.0.0.1:${SLUICE_PORT:-8443};
  *   - Basic credentials $SLUICE_USER / $SLUICE_PASSWORD (never prompted,
- *     never printed);
+ *     never printed, and never sent in clear text to another machine:
+ *     http:// is refused unless the host is this one);
  *   - TLS is always verified, against <data>/tls/cert.pem when that file
  *     exists and the host is local (the self-signed certificate made on
  *     first start), else against the system CAs; --insecure turns
@@ -38,14 +39,18 @@ struct api {
 	char *cafile;		/* NULL: system CAs */
 };
 
-/* Returns 1 when url's host is this machine (127.0.0.1, ::1, localhost). */
+/*
+ * Returns 1 when url's host is this machine (127.0.0.1, ::1, localhost).
+ * Sets *plain when its scheme is http.
+ */
 static int
-url_is_local(const char *url)
+url_is_local(const char *url, int *plain)
 {
 	CURLU *u = curl_url();
-	char *host = NULL;
+	char *host = NULL, *scheme = NULL;
 	int local = 0;
 
+	*plain = 0;
 	if (u == NULL)
 		return 0;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
@@ -53,6 +58,9 @@ url_is_local(const char *url)
 		local = strcmp(host, "127.0.0.1") == 0 ||
 		    strcasecmp(host, "localhost") == 0 ||
 		    strcmp(host, "[::1]") == 0;
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
+		*plain = strcasecmp(scheme, "http") == 0;
+	curl_free(scheme);
 	curl_free(host);
 	curl_url_cleanup(u);
 	return local;
@@ -70,6 +78,7 @@ api_open(void)
 	const char *pw = getenv("SLUICE_PASSWORD");
 	struct api *a;
 	size_t n;
+	int local, plain;
 
 	if (user == NULL || *user == '\0' || pw == NULL || *pw == '\0') {
 		cli_err("set SLUICE_USER and SLUICE_PASSWORD to talk to the "
@@ -91,7 +100,14 @@ api_open(void)
 		a->base[--n] = '\0';
 	a->user = xstrdup(user);
 	a->password = xstrdup(pw);
-	if (url_is_local(a->base)) {
+	local = url_is_local(a->base, &plain);
+	if (plain && !local) {
+		cli_err("SLUICE_URL %s: use https:// (http would send the "
+		    "password in clear text)", a->base);
+		api_close(a);
+		return NULL;
+	}
+	if (local) {
 		a->cafile = paths_data("tls/cert.pem");
 		if (access(a->cafile, R_OK) == -1) {
 			free(a->cafile);
@@ -283,7 +299,8 @@ api_fail(const struct api_reply *r)
 	else if (r->status == 401)
 		cli_err("unauthorized: check SLUICE_USER and SLUICE_PASSWORD");
 	else
-		cli_err("HTTP %ld from the API", r->status);
+		cli_err("HTTP %ld, and the reply is not a Sluice API error: "
+		    "is SLUICE_URL right (https://HOST:PORT)?", r->status);
 	json_object_put(o);
 	return CLI_FAIL;
 }
