@@ -1,12 +1,15 @@
 /*
  * worker.c: the parts of the worker interface (worker.h) that do not
- * depend on where the state is stored: the rule that derives how a run
- * ends from its tasks, and releasing the structures operations fill.
+ * depend on where the state is stored: the rules that derive how an
+ * attempt ends from its process's exit and whether it is retried, and
+ * how a run ends from its tasks; and releasing the structures operations
+ * fill.
  * Every backend (worker_db.c today) uses these, so the rule exists once.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "worker.h"
 
 /*
@@ -45,6 +48,62 @@ worker_run_outcome(const struct worker_task_state *tasks, size_t n,
 		snprintf(reason, reasonsz, "cancelled");
 	}
 	return to;
+}
+
+/*
+ * Returns the state an attempt whose process ended is in, and why (into
+ * reason): stop_state with stop_reason when the worker stopped it (a
+ * timeout, a cancel, a shutdown; TASK_PENDING = it was not stopped);
+ * else COMPLETED when it exited 0 and its result was valid
+ * (result_error NULL); else FAILED: "invalid result: ...", "killed by
+ * signal N" (signal > 0) or "exit code N". A stop_state that is not a
+ * legal end of a RUNNING attempt is logged and becomes FAILED.
+ */
+enum task_state
+worker_attempt_outcome(enum task_state stop_state, const char *stop_reason,
+    int exit_code, int signal, const char *result_error, char *reason,
+    size_t reasonsz)
+{
+	enum task_state st;
+
+	reason[0] = '\0';
+	if (stop_state != TASK_PENDING) {
+		st = stop_state;
+		snprintf(reason, reasonsz, "%s", stop_reason ? stop_reason :
+		    "");
+	} else if (exit_code == 0 && signal <= 0) {
+		st = TASK_COMPLETED;
+		if (result_error != NULL) {
+			st = TASK_FAILED;
+			snprintf(reason, reasonsz, "invalid result: %s",
+			    result_error);
+		}
+	} else {
+		st = TASK_FAILED;
+		if (signal > 0)
+			snprintf(reason, reasonsz, "killed by signal %d",
+			    signal);
+		else
+			snprintf(reason, reasonsz, "exit code %d", exit_code);
+	}
+	if (!states_task_can(TASK_RUNNING, st)) {
+		log_warnx("worker: bad end state %s", states_task_name(st));
+		st = TASK_FAILED;
+	}
+	return st;
+}
+
+/*
+ * Returns 1 when an attempt that ended in state st gets another attempt:
+ * it FAILED, it was attempt number attempt of a task allowing retries
+ * retries, and nothing forbids it (no_retry: stopped for a reason a
+ * retry cannot fix, or its run is being cancelled or timed out).
+ */
+int
+worker_attempt_retries(enum task_state st, int attempt, int retries,
+    int no_retry)
+{
+	return st == TASK_FAILED && !no_retry && attempt <= retries;
 }
 
 /* Releases what a claim filled in c (NULL fields are fine). */

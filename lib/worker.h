@@ -7,7 +7,8 @@
  * own Basic-auth user (role worker), and a Slurm pool (sbatch, state from
  * scontrol/sacct, scancel). Each backend fills a struct worker_ops; the
  * rules for what state a run or attempt ends in live once, in lib/ (the
- * moves in states.c, the outcomes in worker.c), never in a backend.
+ * moves in states.c, the outcomes and the retry rule in worker.c), never
+ * in a backend or twice in a worker.
  *
  * Worker duties (behind this interface): registering and heartbeating
  * under a lease (incarnation), claiming due runs of the worker's pool,
@@ -239,6 +240,11 @@ struct worker {
 struct worker *worker_db_open(sqlite3 *db, const struct worker_ident *id);
 
 /* worker.c: backend-independent rules and helpers. */
+enum task_state worker_attempt_outcome(enum task_state stop_state,
+    const char *stop_reason, int exit_code, int signal,
+    const char *result_error, char *reason, size_t reasonsz);
+int worker_attempt_retries(enum task_state st, int attempt, int retries,
+    int no_retry);
 enum run_state worker_run_outcome(const struct worker_task_state *tasks,
     size_t n, int cancel_requested, int timed_out, int64_t timeout_s,
     char *reason, size_t reasonsz);

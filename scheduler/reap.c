@@ -203,6 +203,7 @@ finish_attempt(struct sched *s, struct attempt *a)
 	struct task *t = &r->tasks[a->task];
 	enum task_state st;
 	char reason[600] = "", why[512], *result = NULL;
+	const char *result_error = NULL;
 	int code = -1, sig = -1, retry = 0, ret = -1;
 	int64_t now = timefmt_now_ms(), nb = 0;
 	struct worker_task_end end;
@@ -213,39 +214,21 @@ finish_attempt(struct sched *s, struct attempt *a)
 		code = WEXITSTATUS(a->status);
 	else if (WIFSIGNALED(a->status))
 		sig = WTERMSIG(a->status);
-	if (a->stop_state != TASK_PENDING) {
-		st = a->stop_state;
-		snprintf(reason, sizeof(reason), "%s", a->stop_reason);
-	} else if (code == 0) {
-		st = TASK_COMPLETED;
-		if (read_result(a->result_path, &result, why, sizeof(why)) ==
-		    -1) {
-			st = TASK_FAILED;
-			snprintf(reason, sizeof(reason), "invalid result: %s",
-			    why);
-			logsink_note(&a->log, "sluice: task failed: invalid "
-			    "result: %s", why);
-		}
-	} else {
-		st = TASK_FAILED;
-		if (sig > 0)
-			snprintf(reason, sizeof(reason), "killed by signal %d",
-			    sig);
-		else
-			snprintf(reason, sizeof(reason), "exit code %d", code);
+	if (a->stop_state == TASK_PENDING && code == 0 &&
+	    read_result(a->result_path, &result, why, sizeof(why)) == -1) {
+		result_error = why;
+		logsink_note(&a->log, "sluice: task failed: invalid result: %s",
+		    why);
 	}
+	st = worker_attempt_outcome(a->stop_state, a->stop_reason, code, sig,
+	    result_error, reason, sizeof(reason));
 	/* Also while stopping: the next scheduler starts the retry. */
-	if (st == TASK_FAILED && !a->no_retry && a->attempt <= t->retries &&
-	    !r->cancelling && !r->timed_out) {
+	if (worker_attempt_retries(st, a->attempt, t->retries, a->no_retry ||
+	    r->cancelling || r->timed_out)) {
 		retry = 1;
 		nb = now + dag_retry_delay_ms(t, a->attempt);
 	}
 	logsink_flush(&a->log);
-	if (!states_task_can(TASK_RUNNING, st)) {
-		log_warnx("run %s: task %s: bad end state %s", r->id, t->name,
-		    states_task_name(st));
-		st = TASK_FAILED;
-	}
 	end.run_id = r->id;
 	end.task = t->name;
 	end.attempt = a->attempt;

@@ -1,6 +1,8 @@
 /*
  * test_worker_db.c: the SQLite worker backend (lib/worker_db.c) and the
- * shared outcome rule (lib/worker.c) on a temporary database migrated
+ * shared outcome rules (lib/worker.c): attempts end COMPLETED or FAILED
+ * by exit, signal and result, retries by the rule; runs end as their
+ * tasks say. The backend runs on a temporary database migrated
  * with the project's migrations: two workers on two connections claim
  * each run exactly once; a worker loads only its own runs; starting an
  * attempt happens once; finishing one adds the retry attempt with the
@@ -120,6 +122,32 @@ test_outcome(void)
 	t[1].state = TASK_SKIPPED;
 	check("outcome_completed", worker_run_outcome(t, 2, 0, 0, 0, reason,
 	    sizeof(reason)) == RUN_COMPLETED && reason[0] == '\0', reason);
+}
+
+static void
+test_attempt_outcome(void)
+{
+	char reason[100];
+
+	check("attempt_completed", worker_attempt_outcome(TASK_PENDING, NULL,
+	    0, 0, NULL, reason, sizeof(reason)) == TASK_COMPLETED &&
+	    reason[0] == '\0', reason);
+	check("attempt_bad_result", worker_attempt_outcome(TASK_PENDING, NULL,
+	    0, 0, "not JSON", reason, sizeof(reason)) == TASK_FAILED &&
+	    strcmp(reason, "invalid result: not JSON") == 0, reason);
+	check("attempt_exit_code", worker_attempt_outcome(TASK_PENDING, NULL,
+	    2, 0, NULL, reason, sizeof(reason)) == TASK_FAILED &&
+	    strcmp(reason, "exit code 2") == 0, reason);
+	check("attempt_signal", worker_attempt_outcome(TASK_PENDING, NULL,
+	    -1, 9, NULL, reason, sizeof(reason)) == TASK_FAILED &&
+	    strcmp(reason, "killed by signal 9") == 0, reason);
+	check("attempt_stopped", worker_attempt_outcome(TASK_CANCELLED,
+	    "cancelled", -1, 15, NULL, reason, sizeof(reason)) ==
+	    TASK_CANCELLED && strcmp(reason, "cancelled") == 0, reason);
+	check("attempt_retries", worker_attempt_retries(TASK_FAILED, 1, 1, 0)
+	    && !worker_attempt_retries(TASK_FAILED, 2, 1, 0) &&
+	    !worker_attempt_retries(TASK_FAILED, 1, 3, 1) &&
+	    !worker_attempt_retries(TASK_CRASHED, 1, 3, 0), "retry rule");
 }
 
 static void
@@ -355,6 +383,7 @@ main(void)
 		    flow_def);
 		exec_sql(db1, sql);
 		test_outcome();
+		test_attempt_outcome();
 		test_backend(db1, db2);
 	}
 	db_close(db1);
