@@ -30,6 +30,7 @@
 #include "flowdef.h"
 #include "json.h"
 #include "states.h"
+#include "timefmt.h"
 #include "tz.h"
 #include "xalloc.h"
 
@@ -367,6 +368,26 @@ validate_parameters(struct json_object *in, struct json_object *out,
 	return 0;
 }
 
+/*
+ * Returns 1 when c never fires in the five years cron_next looks ahead,
+ * in zone tz (NULL: UTC): such a schedule is a mistake ("0 0 31 2 *").
+ * When UTC cannot be loaded the check is skipped.
+ */
+static int
+never_fires(const struct cron *c, const struct tz *tz)
+{
+	struct tz *utc = NULL;
+	char err[128];
+	int never;
+
+	if (tz == NULL && (tz = utc = tz_load("UTC", err, sizeof(err))) ==
+	    NULL)
+		return 0;
+	never = cron_next(c, tz, timefmt_now_ms()) == -1;
+	tz_free(utc);
+	return never;
+}
+
 static struct json_object *
 validate_schedule(struct json_object *in, char *why, size_t whysz)
 {
@@ -401,6 +422,12 @@ validate_schedule(struct json_object *in, char *why, size_t whysz)
 			    err);
 			goto out;
 		}
+	}
+	if (never_fires(c, tz)) {
+		fail(why, whysz, "schedule.cron", "\"%s\" matches no date "
+		    "in the next five years (a day the month never has, such "
+		    "as 31 February?)", expr);
+		goto out;
 	}
 	if ((v = field(in, "catchup")) != NULL) {
 		if (!json_object_is_type(v, json_type_boolean)) {
