@@ -2,7 +2,10 @@
  * cmd_migrate.c: `sluicectl migrate` and cli_db_open, the one way
  * sluicectl's local commands open <data>/sluice.db: the data directory is
  * created if missing and every pending migration is applied first, so a
- * user can be added before the server ever started. Applying migrations
+ * user can be added before the server ever started. Only a directory
+ * named by SLUICE_DATA is created: without it, ./data must exist, so
+ * `sluicectl user add` run from the wrong folder cannot quietly make a
+ * second, unused user database there. Applying migrations
  * twice is a no-op (lib/migrate.c). The database files get no permissions
  * for others: when started as root, nginx's workers (www-data) may enter
  * the data directory to reach run/api.sock, and must not read flows, env
@@ -70,8 +73,19 @@ sqlite3 *
 cli_db_open(void)
 {
 	const char *data = paths_data_dir();
-	char *path = NULL, *dir = NULL, why[512];
+	const char *env = getenv("SLUICE_DATA");
+	char *path = NULL, *dir = NULL, why[512], cwd[512];
 	sqlite3 *db = NULL;
+	struct stat sb;
+
+	if ((env == NULL || *env == '\0') && stat(data, &sb) == -1) {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			strcpy(cwd, ".");
+		cli_err("no data directory %s in %s: run sluicectl where "
+		    "`make run` made it, or set SLUICE_DATA (it is created "
+		    "when named there)", data, cwd);
+		goto out;
+	}
 
 	if (mkdir(data, 0750) == -1 && errno != EEXIST) {
 		cli_err("cannot create data directory %s: %s", data,
