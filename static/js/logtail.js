@@ -239,10 +239,7 @@ export class LogTail {
 		p.appendChild(frag);
 		let extra = this.shown.length - this.max;
 		if (stick) {
-			while (extra-- > 0) {
-				p.firstChild.remove();
-				this.hold(this.shown.shift());
-			}
+			this.trim(extra);
 			p.scrollTop = p.scrollHeight;
 			return;
 		}
@@ -252,11 +249,18 @@ export class LogTail {
 		extra = this.shown.length - this.max * READING_FACTOR;
 		if (extra <= 0) return;
 		const h0 = p.scrollHeight;
-		while (extra-- > 0) {
-			p.firstChild.remove();
-			this.hold(this.shown.shift());
-		}
+		this.trim(extra);
 		if (p.scrollHeight !== h0) p.scrollTop -= h0 - p.scrollHeight;
+	}
+
+	// Removes the first n shown lines (in one go: there may be thousands).
+	trim(n) {
+		if (n <= 0) return;
+		const r = document.createRange();
+		r.setStartBefore(this.pre.firstChild);
+		r.setEndAfter(this.pre.children[n - 1]);
+		r.deleteContents();
+		for (const line of this.shown.splice(0, n)) this.hold(line);
 	}
 
 	updateInfo() {
