@@ -40,7 +40,8 @@ await test('run_params', async (t) => {
 	    .includes('who = Mars & <b>co</b>'), 'parameters in the header');
 
 	// Refused: the flows page Run button sends no parameters, and city is
-	// required. The server's message is shown; the page stays.
+	// required. The server's message is shown, and the flow's Run form
+	// opens with the missing parameter focused.
 	t.allowConsole(/status of 4\d\d/);
 	await open(page, t.url, '/flows');
 	await page.getByRole('button', {name: 'Run needs-city'}).click();
@@ -49,5 +50,11 @@ await test('run_params', async (t) => {
 	const msg = await notice.textContent();
 	t.log(`notice: ${msg}`);
 	check(/city/.test(msg), `notice names the parameter: ${msg}`);
-	check(page.url().includes('#/flows'), 'stayed on the flows page');
+	await page.waitForURL(/#\/flows\/needs-city/);
+	await t.waitFor(() => page.evaluate(() =>
+	    document.activeElement && document.activeElement.id ===
+	    'param-city'), 10, 'the city field to get the focus');
+	await page.locator('#param-city').fill('Delft');
+	await page.locator('#run-submit').click();
+	await page.waitForURL(/#\/runs\//);
 });

@@ -140,6 +140,21 @@ await test('screens', async (t) => {
 		    fullPage: true});
 	}
 	await ctx.close();
+	// A refused action: Run without the required parameter.
+	t.allowConsole(/400/);
+	await t.putFlow({name: 'needs-input', parameters: {path: {type:
+	    'string'}}, tasks: [{name: 'x', command: sh('echo $1')}]});
+	for (const [size, viewport] of Object.entries(SIZES)) {
+		const c = await t.browser.newContext({viewport,
+		    ignoreHTTPSErrors: true, httpCredentials: {username:
+			t.admin_user, password: t.admin_pass}});
+		const pg = await c.newPage();
+		await open(pg, t.url, '/flows');
+		await pg.getByRole('button', {name: 'Run needs-input'}).click();
+		await pg.locator('.notice.error').waitFor();
+		await pg.screenshot({path: join(OUT, `refused-${size}.png`)});
+		await c.close();
+	}
 	await t.api('POST', `/api/runs/${ids.running}/cancel`, {});
 	await t.waitRun(ids.running, 'CANCELLED', 30);
 });

@@ -135,6 +135,9 @@ export function mount(root, {params, query}) {
 		}
 		if (stopped) return;
 		render(body, f, query);
+		// Sent here to fill in parameters: go to the first one.
+		const first = query.run && body.querySelector('.run-form input');
+		if (first) first.focus();
 		const recent = recentRuns(name);
 		body.querySelector('#recent').append(recent.el);
 		p = poll(() => recent.refresh().catch((e) =>

@@ -6,8 +6,8 @@
 import * as api from '../api.js';
 import {h, text, syncList, table} from '../dom.js';
 import {timeEl, setTime} from '../time.js';
-import {can, act, poll, stateMark, scheduleWords, pauseSwitch, failBox}
-    from '../ui.js';
+import {can, act, poll, stateMark, scheduleWords, pauseSwitch, failBox,
+    notify} from '../ui.js';
 
 // Starts a run with default parameters and opens its page.
 export async function startRun(btn, name, parameters) {
@@ -15,6 +15,29 @@ export async function startRun(btn, name, parameters) {
 	    `flows/${api.seg(name)}/runs`, {parameters: parameters || {}}));
 	if (r && r.id) location.hash = '#/runs/' + encodeURIComponent(r.id);
 	return r;
+}
+
+// The Run button of the list: starts a run with the defaults; when the
+// flow needs a parameter that has none, opens its Run form instead, with
+// the server's reason.
+async function quickRun(btn, name) {
+	btn.disabled = true;
+	try {
+		const r = await api.post(`flows/${api.seg(name)}/runs`,
+		    {parameters: {}});
+		location.hash = '#/runs/' + encodeURIComponent(r.id);
+	} catch (e) {
+		if (e.status === 400 && /^param/.test(e.message)) {
+			location.hash = '#/flows/' + encodeURIComponent(name) +
+			    '?run=1';
+			notify(`${name} needs its parameters (${e.message}). ` +
+			    'Fill them in and press Run.', 'error');
+		} else {
+			notify(e.message, 'error');
+		}
+	} finally {
+		btn.disabled = false;
+	}
 }
 
 // Pauses or resumes flow name; returns the new paused value or undefined.
@@ -41,7 +64,7 @@ function buildRow(state) {
 			actions.appendChild(h('button', {type: 'button',
 			    class: 'btn primary run-btn',
 			    'aria-label': `Run ${name}`,
-			    onclick: (e) => startRun(e.currentTarget, name)},
+			    onclick: (e) => quickRun(e.currentTarget, name)},
 			    'Run'));
 		}
 		let sw = null;
