@@ -49,13 +49,16 @@ STATUS=$(curl -sk -I -o /dev/null -w '%{http_code}' \
 [ "$STATUS" = 200 ] || fail "HEAD /api/flows: $STATUS"
 
 # Rate limit: 1 request/s with a burst of 500; 650 at once must hit it.
+# Each reply's status and type follow its body in one file: the refused
+# ones are judged as they come (a later probe may already be let through).
 urls=()
 for _ in $(seq 650); do urls+=("$SLUICE_URL/api/health"); done
-curl -sk -o /dev/null -w '%{http_code}\n' "${urls[@]}" >"$STACK_TMP/codes"
-grep -q '^429$' "$STACK_TMP/codes" ||
-    fail "no 429: $(sort "$STACK_TMP/codes" | uniq -c)"
-STATUS=$(curl -sk -o "$STACK_TMP/body" -D "$HDRS" -w '%{http_code}' \
-    "$SLUICE_URL/api/health")
-BODY=$(cat "$STACK_TMP/body")
-json_error 429 too_many_requests "rate limited"
+curl -sk -w '\n=> %{http_code} %{content_type}\n' "${urls[@]}" \
+    >"$STACK_TMP/burst"
+grep -q '^=> 429 ' "$STACK_TMP/burst" ||
+    fail "no 429: $(grep '^=>' "$STACK_TMP/burst" | sort | uniq -c)"
+grep '^=> 429 ' "$STACK_TMP/burst" | grep -qv 'application/json' &&
+    fail "a 429 that is not JSON: $(grep '^=> 429' "$STACK_TMP/burst" | sort -u)"
+grep -q '^{"error":{"code":"too_many_requests","message":"[^"]' \
+    "$STACK_TMP/burst" || fail "no JSON 429 body: $(tail -n 4 "$STACK_TMP/burst")"
 echo ok
