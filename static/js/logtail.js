@@ -6,8 +6,11 @@
 // while the tab is hidden and ends when the server says the log is
 // complete (X-Log-Complete: true). Lines trimmed from the top are held in
 // memory (up to HOLD_BYTES) so "Load earlier" shows them without reading
-// them again; only older ranges are read from the server. Each line is "<RFC 3339 time> out|err
-// <text>"; the text goes through ansi.js, so it is only ever text.
+// them again; only older ranges are read from the server. While the
+// person has scrolled up to read, new lines wait below a "new lines"
+// button instead of moving the text; back at the bottom, the pane follows
+// again. Each line is "<RFC 3339 time> out|err <text>"; the text goes
+// through ansi.js, so it is only ever text.
 
 import * as api from './api.js';
 import {h, text} from './dom.js';
@@ -19,7 +22,7 @@ const PROBE_BYTES = 64 * 1024;   // first read, to learn the size
 const CHUNK_BYTES = 1024 * 1024; // one read while following
 const EARLIER_BYTES = 256 * 1024; // one "Load earlier" range
 const MAX_LINES = 2000;          // lines kept while following
-const READING_FACTOR = 5;        // times more while scrolled up to read
+const QUEUE_BYTES = 8 * 1024 * 1024; // lines held back while reading
 const EARLIER_LINES = 2000;      // lines one "Load earlier" shows
 const HOLD_BYTES = 8 * 1024 * 1024; // trimmed lines kept for "Load earlier"
 const POLL_MS = 1000;
@@ -88,10 +91,19 @@ export class LogTail {
 		this.pre = h('div', {class: 'log', role: 'log', tabindex: '0',
 		    'aria-label': `Log of ${task}, attempt ${attempt}`,
 		    'aria-live': 'off'});
+		this.queue = [];        // lines read while the person reads above
+		this.queueBytes = 0;
+		this.dropped = 0;       // bytes dropped from the queue's front
+		this.newBtn = h('button', {type: 'button', class: 'btn small log-new',
+		    hidden: true, onclick: () => this.flush()});
 		this.empty = h('div', {class: 'log-empty muted'}, 'No output yet.');
 		this.pre.appendChild(this.empty);
 		el.replaceChildren(h('div', {class: 'log-tools'},
-		    this.earlierBtn, this.info, this.status), this.pre);
+		    this.earlierBtn, this.info, this.status), this.pre,
+		    this.newBtn);
+		this.pre.addEventListener('scroll', () => {
+			if (this.queue.length && this.atBottom()) this.flush();
+		});
 		this.onVisible = () => {
 			if (!document.hidden) this.kick(0);
 		};
@@ -224,33 +236,70 @@ export class LogTail {
 			this.heldBytes -= this.held.shift().len;
 	}
 
-	append(lines) {
+	// Shows lines at the end. While the person has scrolled up to read,
+	// nothing moves: the lines wait in a queue (up to QUEUE_BYTES, the
+	// oldest dropped beyond) until they come back to the bottom.
+	append(lines, force) {
 		if (!lines.length) return;
-		const stick = this.atBottom();
+		if (!force && this.shown.length && !this.atBottom()) {
+			this.enqueue(lines);
+			return;
+		}
 		if (this.empty.isConnected) this.empty.remove();
-		const skip = Math.max(0, lines.length - this.max);
+		// Over the limit: the oldest shown lines go first, then the
+		// oldest of the new ones.
+		const extra = this.shown.length + lines.length - this.max;
+		const fromShown = Math.min(Math.max(0, extra), this.shown.length);
+		this.trim(fromShown);
+		const skip = Math.max(0, extra - fromShown);
 		for (let i = 0; i < skip; i++) this.hold(lines[i]);
 		const frag = document.createDocumentFragment();
 		for (let i = skip; i < lines.length; i++) {
 			frag.appendChild(this.lineEl(lines[i].text));
 			this.shown.push(lines[i]);
 		}
-		const p = this.pre;
-		p.appendChild(frag);
-		let extra = this.shown.length - this.max;
-		if (stick) {
-			this.trim(extra);
-			p.scrollTop = p.scrollHeight;
-			return;
+		this.pre.appendChild(frag);
+		this.pre.scrollTop = this.pre.scrollHeight;
+	}
+
+	enqueue(lines) {
+		for (const l of lines) {
+			this.queue.push(l);
+			this.queueBytes += l.len;
 		}
-		// The person scrolled up to read: keep more lines meanwhile, and
-		// when trimming from the top, keep the lines under their eyes
-		// where they are.
-		extra = this.shown.length - this.max * READING_FACTOR;
-		if (extra <= 0) return;
-		const h0 = p.scrollHeight;
-		this.trim(extra);
-		if (p.scrollHeight !== h0) p.scrollTop -= h0 - p.scrollHeight;
+		while (this.queueBytes > QUEUE_BYTES && this.queue.length) {
+			const l = this.queue.shift();
+			this.queueBytes -= l.len;
+			this.dropped += l.len;
+		}
+		const n = this.queue.length;
+		text(this.newBtn, `${n} new line${n === 1 ? '' : 's'} below — ` +
+		    'jump to the end');
+		this.newBtn.hidden = false;
+	}
+
+	// Shows the queued lines and follows the log again. When some were
+	// dropped, the shown lines are no longer followed by them: the pane
+	// starts afresh (earlier lines can still be loaded).
+	flush() {
+		const lines = this.queue;
+		this.queue = [];
+		this.queueBytes = 0;
+		this.newBtn.hidden = true;
+		if (this.dropped) {
+			let end = this.first;
+			for (const l of this.shown) end += l.len;
+			this.trim(this.shown.length);
+			this.held = [];
+			this.heldBytes = 0;
+			this.headBytes = new Uint8Array(0);
+			this.first = end + this.dropped;
+			this.dropped = 0;
+			this.max = MAX_LINES;
+		}
+		this.append(lines, true);
+		this.pre.scrollTop = this.pre.scrollHeight;
+		this.updateInfo();
 	}
 
 	// Removes the first n shown lines (in one go: there may be thousands).

@@ -19,15 +19,19 @@ function objectLink(type, id) {
 	return h('span', null, id);
 }
 
+// {"flow":"etl","flow_version":2} → "flow: etl, flow_version: 2".
 function detailText(d) {
 	if (d === null || d === undefined || d === '') return '';
 	if (typeof d === 'string') {
 		try {
-			return JSON.stringify(JSON.parse(d));
+			d = JSON.parse(d);
 		} catch (e) {
 			return d;
 		}
 	}
+	if (d && typeof d === 'object' && !Array.isArray(d))
+		return Object.entries(d).map(([k, v]) => `${k}: ` +
+		    (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
 	return JSON.stringify(d);
 }
 
