@@ -193,8 +193,9 @@ struct worker_ops {
 	enum sl_status (*run_load)(struct worker *w, const char *run_id,
 	    struct worker_run *out);
 	/* Applies n changes to run_id's attempts at once, checking each
-	 * move against states.c. SL_NOTFOUND (nothing written): an
-	 * END_WAITING found the run no longer ours. */
+	 * move against states.c (SL_INVALID: a forbidden one; nothing
+	 * written). SL_NOTFOUND (nothing written): an END_WAITING found
+	 * the run no longer ours. */
 	enum sl_status (*tasks_update)(struct worker *w, const char *run_id,
 	    struct worker_change *c, size_t n);
 	/* PENDING/AWAITING_RETRY -> RUNNING with the process's pid and

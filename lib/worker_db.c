@@ -203,7 +203,7 @@ fail_status(struct worker_db *d)
 }
 
 static enum sl_status
-db_settings(struct worker *w, struct worker_settings *out)
+wdb_settings(struct worker *w, struct worker_settings *out)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *st = db_prepare(d->db, sql_reread);
@@ -235,7 +235,7 @@ db_settings(struct worker *w, struct worker_settings *out)
 }
 
 static enum sl_status
-db_join(struct worker *w, struct worker_settings *out)
+wdb_join(struct worker *w, struct worker_settings *out)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *st = NULL;
@@ -262,7 +262,7 @@ db_join(struct worker *w, struct worker_settings *out)
 	st = NULL;
 	if ((ret = db_commit(d->db)) != SL_OK)
 		goto out;
-	ret = db_settings(w, out);
+	ret = wdb_settings(w, out);
 out:
 	sqlite3_finalize(st);
 	db_rollback(d->db);
@@ -270,7 +270,7 @@ out:
 }
 
 static enum sl_status
-db_heartbeat(struct worker *w, int running)
+wdb_heartbeat(struct worker *w, int running)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *st = NULL;
@@ -467,7 +467,7 @@ sweep_orphan_cancels(struct worker_db *d)
  * out->ended, valid only once the transaction committed.
  */
 static enum sl_status
-db_claim(struct worker *w, int budget, struct worker_claim *out)
+wdb_claim(struct worker *w, int budget, struct worker_claim *out)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *st = NULL, *up = NULL;
@@ -568,7 +568,7 @@ col_dup_or_null(sqlite3_stmt *st, int col)
 }
 
 static enum sl_status
-db_run_load(struct worker *w, const char *run_id, struct worker_run *out)
+wdb_run_load(struct worker *w, const char *run_id, struct worker_run *out)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *st = NULL;
@@ -732,7 +732,7 @@ apply_change(struct worker_db *d, const char *run_id,
 }
 
 static enum sl_status
-db_tasks_update(struct worker *w, const char *run_id,
+wdb_tasks_update(struct worker *w, const char *run_id,
     struct worker_change *c, size_t n)
 {
 	struct worker_db *d = impl(w);
@@ -753,7 +753,7 @@ out:
 }
 
 static enum sl_status
-db_task_start(struct worker *w, const char *run_id, const char *task,
+wdb_task_start(struct worker *w, const char *run_id, const char *task,
     int attempt, int64_t pid, int64_t proc_start)
 {
 	struct worker_db *d = impl(w);
@@ -791,7 +791,7 @@ out:
 }
 
 static enum sl_status
-db_task_finish(struct worker *w, const struct worker_task_end *e)
+wdb_task_finish(struct worker *w, const struct worker_task_end *e)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *q = NULL;
@@ -857,7 +857,7 @@ out:
 }
 
 static enum sl_status
-db_log_sizes(struct worker *w, struct worker_log_size *v, size_t n)
+wdb_log_sizes(struct worker *w, struct worker_log_size *v, size_t n)
 {
 	struct worker_db *d = impl(w);
 	int64_t now = timefmt_now_ms();
@@ -891,7 +891,7 @@ db_log_sizes(struct worker *w, struct worker_log_size *v, size_t n)
 }
 
 static enum sl_status
-db_poll_cancels(struct worker *w, char (*ids)[IDS_LEN], int max, int *n)
+wdb_poll_cancels(struct worker *w, char (*ids)[IDS_LEN], int max, int *n)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *st = db_prepare(d->db, sql_cancels);
@@ -908,7 +908,7 @@ db_poll_cancels(struct worker *w, char (*ids)[IDS_LEN], int max, int *n)
 }
 
 static enum sl_status
-db_run_cancelling(struct worker *w, const char *run_id)
+wdb_run_cancelling(struct worker *w, const char *run_id)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *st;
@@ -934,7 +934,7 @@ out:
 }
 
 static enum sl_status
-db_run_finish(struct worker *w, const char *run_id,
+wdb_run_finish(struct worker *w, const char *run_id,
     const struct worker_task_state *tasks, size_t n, int timed_out,
     int64_t timeout_s, enum run_state *to, char *reason, size_t reasonsz)
 {
@@ -994,7 +994,7 @@ out:
 }
 
 static enum sl_status
-db_run_fail(struct worker *w, const char *run_id, const char *why)
+wdb_run_fail(struct worker *w, const char *run_id, const char *why)
 {
 	struct worker_db *d = impl(w);
 	sqlite3_stmt *st = NULL;
@@ -1030,7 +1030,7 @@ out:
 }
 
 static void
-db_close_worker(struct worker *w)
+wdb_close_worker(struct worker *w)
 {
 	struct worker_db *d = impl(w);
 
@@ -1047,21 +1047,21 @@ db_close_worker(struct worker *w)
 	free(d);
 }
 
-static const struct worker_ops db_ops = {
-	.join = db_join,
-	.heartbeat = db_heartbeat,
-	.settings = db_settings,
-	.claim = db_claim,
-	.run_load = db_run_load,
-	.tasks_update = db_tasks_update,
-	.task_start = db_task_start,
-	.task_finish = db_task_finish,
-	.log_sizes = db_log_sizes,
-	.poll_cancels = db_poll_cancels,
-	.run_cancelling = db_run_cancelling,
-	.run_finish = db_run_finish,
-	.run_fail = db_run_fail,
-	.close = db_close_worker,
+static const struct worker_ops wdb_ops = {
+	.join = wdb_join,
+	.heartbeat = wdb_heartbeat,
+	.settings = wdb_settings,
+	.claim = wdb_claim,
+	.run_load = wdb_run_load,
+	.tasks_update = wdb_tasks_update,
+	.task_start = wdb_task_start,
+	.task_finish = wdb_task_finish,
+	.log_sizes = wdb_log_sizes,
+	.poll_cancels = wdb_poll_cancels,
+	.run_cancelling = wdb_run_cancelling,
+	.run_finish = wdb_run_finish,
+	.run_fail = wdb_run_fail,
+	.close = wdb_close_worker,
 };
 
 /*
@@ -1075,7 +1075,7 @@ worker_db_open(sqlite3 *db, const struct worker_ident *id)
 {
 	struct worker_db *d = xcalloc(1, sizeof(*d));
 
-	d->base.ops = &db_ops;
+	d->base.ops = &wdb_ops;
 	d->db = db;
 	d->name = xstrdup(id->name);
 	d->pool = xstrdup(id->pool ? id->pool : "default");
