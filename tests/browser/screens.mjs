@@ -139,6 +139,16 @@ await test('screens', async (t) => {
 		await page.screenshot({path: join(OUT, `viewer-${name}.png`),
 		    fullPage: true});
 	}
+	// The live log scrolled up: new lines wait under a button.
+	await open(page, t.url, `/runs/${ids.running}`);
+	await page.locator('.log .line').first().waitFor();
+	await sleep(1500);
+	await page.locator('.log').evaluate((p) => {
+		p.scrollTop = 0;
+	});
+	await sleep(2500);
+	await page.screenshot({path: join(OUT, 'viewer-log-reading.png'),
+	    fullPage: true});
 	await ctx.close();
 	// A refused action: Run without the required parameter.
 	t.allowConsole(/400/);
