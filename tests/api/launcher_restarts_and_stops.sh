@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The launcher (scripts/sluice-run, what `make run` starts) writes a pid
 # file per program, restarts sluice-api and sluice-scheduler when they die
-# (saying why), and on SIGTERM stops everything, exits 0 and leaves no
+# (saying why; also when both die at once), and on SIGTERM stops everything, exits 0 and leaves no
 # process behind (checked by stack_stop).
 source "$SLUICE_ROOT/tests/lib/stack.sh"
 stack_start
@@ -9,7 +9,7 @@ stack_start
 for prog in sluice-api sluice-scheduler nginx; do
 	wait_for 30 test -s "$SLUICE_DATA/run/$prog.pid" || fail "no run/$prog.pid"
 done
-grep -q "Sluice is running at $SLUICE_URL/" "$STACK_TMP/stack.log" ||
+wait_for 30 grep -q "Sluice is running at $SLUICE_URL/" "$STACK_TMP/stack.log" ||
     fail "launcher did not print the URL"
 
 api_pid() { cat "$SLUICE_DATA/run/sluice-api.pid"; }
@@ -26,6 +26,13 @@ kill -KILL "$old"
 sched_restarted() { local p; p=$(cat "$SLUICE_DATA/run/sluice-scheduler.pid");
     [ -n "$p" ] && [ "$p" != "$old" ] && kill -0 "$p" 2>/dev/null; }
 wait_for 30 sched_restarted || fail "sluice-scheduler was not restarted"
+
+# Both dying together: the second death happens while the launcher sleeps
+# the first one's backoff, and must not be missed.
+old_api=$(api_pid) old=$(cat "$SLUICE_DATA/run/sluice-scheduler.pid")
+kill -KILL "$old_api" "$old"
+both() { old=$old_api restarted && sched_restarted; }
+wait_for 60 both || fail "not both restarted after dying together"
 
 # The restarted pair still serves a run end to end.
 api PUT /api/flows/after-restart '{"tasks":[{"name":"t","command":["true"]}]}'
