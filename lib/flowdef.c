@@ -45,6 +45,12 @@
 #define FD_URL_MAX		2048
 #define FD_TIMEOUT_MAX		604800
 #define FD_LATENESS_MAX		(366 * 86400)
+/*
+ * Bound parameters reach every task as one environment string,
+ * SLUICE_PARAMS=<json>, and Linux refuses exec when one string exceeds
+ * MAX_ARG_STRLEN (128 KiB); keep a margin.
+ */
+#define FD_PARAMS_JSON_MAX	(128 * 1024 - 64)
 
 /* Field paths are short: "tasks[12].command[3]". */
 #define FD_FIELD_LEN		160
@@ -974,8 +980,10 @@ bad:
  * normalised definition def: unknown names and wrong types are refused
  * (an integer is fine for a number parameter, not the reverse); missing or
  * null ones take their default, and one without a default is required.
- * Returns 0 and a new object in *out (declared order) that the caller
- * puts, or -1 with why ("parameters.city: required (it has no default)").
+ * All of them as JSON must fit FD_PARAMS_JSON_MAX bytes (they become
+ * SLUICE_PARAMS). Returns 0 and a new object in *out (declared order)
+ * that the caller puts, or -1 with why ("parameters.city: required (it
+ * has no default)").
  */
 int
 flowdef_bind_params(struct json_object *def, struct json_object *given,
@@ -1025,6 +1033,14 @@ flowdef_bind_params(struct json_object *def, struct json_object *given,
 			}
 			json_object_object_add(res, name, copy_scalar(v));
 		}
+	}
+	if (strlen(jsonx_text(res)) > FD_PARAMS_JSON_MAX) {
+		fail(why, whysz, "parameters", "%zu bytes as JSON, more than "
+		    "the %d a task can receive (SLUICE_PARAMS is one "
+		    "environment variable)", strlen(jsonx_text(res)),
+		    FD_PARAMS_JSON_MAX);
+		json_object_put(res);
+		return -1;
 	}
 	*out = res;
 	return 0;
