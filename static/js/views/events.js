@@ -66,9 +66,11 @@ export function mount(root, {query}) {
 	    value: query.object_id || '', autocomplete: 'off',
 	    placeholder: 'name or id'});
 	const form = h('form', {class: 'filters', role: 'search'},
-	    h('label', {for: 'ev-actor'}, 'User'), actor,
-	    h('label', {for: 'ev-type'}, 'Object'), otype,
-	    h('label', {for: 'ev-id', class: 'sr'}, 'Object name or id'), oid,
+	    h('span', {class: 'pair'}, h('label', {for: 'ev-actor'}, 'User'),
+		actor),
+	    h('span', {class: 'pair'}, h('label', {for: 'ev-type'}, 'Object'),
+		otype, h('label', {for: 'ev-id', class: 'sr'},
+		    'Object name or id'), oid),
 	    h('button', {type: 'submit', class: 'btn'}, 'Filter'));
 	form.addEventListener('submit', (e) => {
 		e.preventDefault();

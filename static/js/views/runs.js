@@ -49,8 +49,10 @@ export function mount(root, {query}) {
 	    RUN_STATES.map((s) => h('option', {value: s,
 		selected: query.state === s}, s.toLowerCase())));
 	const form = h('form', {class: 'filters', role: 'search'},
-	    h('label', {for: 'runs-flow'}, 'Flow'), flowIn, names,
-	    h('label', {for: 'runs-state'}, 'State'), stateIn,
+	    h('span', {class: 'pair'}, h('label', {for: 'runs-flow'}, 'Flow'),
+		flowIn), names,
+	    h('span', {class: 'pair'}, h('label', {for: 'runs-state'},
+		'State'), stateIn),
 	    h('button', {type: 'submit', class: 'btn'}, 'Filter'));
 	const apply = (e) => {
 		if (e) e.preventDefault();
