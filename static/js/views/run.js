@@ -74,11 +74,16 @@ export function mount(root, {params, query}) {
 	const durEl = h('span');
 	const actions = h('div', {class: 'actions'});
 	const cancelBtn = h('button', {type: 'button', class: 'btn danger',
-	    id: 'run-cancel', hidden: true}, 'Cancel');
+	    id: 'run-cancel', hidden: true,
+	    title: 'Stop this run and its running tasks'}, 'Cancel');
 	const retryBtn = h('button', {type: 'button', class: 'btn',
-	    id: 'run-retry', hidden: true}, 'Retry failed tasks');
+	    id: 'run-retry', hidden: true,
+	    title: 'Run the tasks that did not finish again, in this run'},
+	    'Retry failed tasks');
 	const rerunBtn = h('button', {type: 'button', class: 'btn',
-	    id: 'run-rerun', hidden: true}, 'Rerun');
+	    id: 'run-rerun', hidden: true,
+	    title: 'Start a new run of the same flow version and parameters'},
+	    'Rerun');
 	if (can('run')) actions.append(cancelBtn, retryBtn, rerunBtn);
 	const tbody = h('tbody');
 	const timeline = h('div', {class: 'timeline'});
