@@ -335,8 +335,9 @@ api_flows_get(struct req *r)
 	char why[256];
 
 	if (!flowdef_name_valid(r->arg[0])) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found "
-		    "(not a valid flow name)", r->arg[0]);
+		reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found "
+		    "(not a valid flow name)", r->arg[0],
+		    strlen(r->arg[0]) > 64 ? "..." : "");
 		return;
 	}
 	if (req_query_int(r, "version", 0, 1, INT32_MAX, &version) == -1)
@@ -468,8 +469,9 @@ api_flows_put(struct req *r)
 	int64_t version = 0;
 
 	if (!flowdef_name_valid(name)) {
-		reply_fail(r, SL_INVALID, "name: \"%.64s\" is not a valid "
-		    "flow name ([a-z0-9][a-z0-9_.-]{0,63})", name);
+		reply_fail(r, SL_INVALID, "name: \"%.64s%s\" is not a valid "
+		    "flow name ([a-z0-9][a-z0-9_.-]{0,63})", name,
+		    strlen(name) > 64 ? "..." : "");
 		return;
 	}
 	if ((def = req_json_object(r, 0)) == NULL)

@@ -412,7 +412,8 @@ api_runs_create(struct req *r)
 	int64_t version = 0;
 
 	if (!flowdef_name_valid(flow)) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found", flow);
+		reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found (not "
+		    "a valid flow name)", flow, strlen(flow) > 64 ? "..." : "");
 		return;
 	}
 	if ((body = req_json_object(r, 1)) == NULL)
@@ -481,8 +482,8 @@ api_runs_list(struct req *r)
 	if (req_limit(r, &limit) == -1)
 		return;
 	if (flow != NULL && !flowdef_name_valid(flow)) {
-		reply_fail(r, SL_INVALID, "flow: \"%.64s\" is not a valid "
-		    "flow name", flow);
+		reply_fail(r, SL_INVALID, "flow: \"%.64s%s\" is not a valid "
+		    "flow name", flow, strlen(flow) > 64 ? "..." : "");
 		return;
 	}
 	if (state != NULL && states_run_parse(state, &rs) == -1) {

@@ -87,6 +87,13 @@ fail(char *why, size_t whysz, const char *path, const char *fmt, ...)
 	return -1;
 }
 
+/* Marks a name that messages cut at 64 bytes: "..." or "". */
+static const char *
+cut(const char *s)
+{
+	return strlen(s) > 64 ? "..." : "";
+}
+
 /* Builds "parent.key" (or "key" at the top) into out. */
 static void
 join(char *out, size_t outsz, const char *parent, const char *key)
@@ -679,8 +686,8 @@ validate_task(struct json_object *t, size_t i, struct json_object *params,
 	if ((name = get_str(v, path, 256, 0, why, whysz)) == NULL)
 		return NULL;
 	if (!flowdef_name_valid(name)) {
-		fail(why, whysz, path, "\"%.64s\" must match "
-		    "[a-z0-9][a-z0-9_.-]{0,63}", name);
+		fail(why, whysz, path, "\"%.64s%s\" must match "
+		    "[a-z0-9][a-z0-9_.-]{0,63}", name, cut(name));
 		return NULL;
 	}
 	if (jsonx_get(names, name) != NULL) {
@@ -918,8 +925,8 @@ flowdef_validate(struct json_object *def, char *why, size_t whysz)
 	if ((name = get_str(v, "name", 256, 0, why, whysz)) == NULL)
 		goto bad;
 	if (!flowdef_name_valid(name)) {
-		fail(why, whysz, "name", "\"%.64s\" must match "
-		    "[a-z0-9][a-z0-9_.-]{0,63}", name);
+		fail(why, whysz, "name", "\"%.64s%s\" must match "
+		    "[a-z0-9][a-z0-9_.-]{0,63}", name, cut(name));
 		goto bad;
 	}
 	if ((v = field(def, "description")) != NULL &&
@@ -943,8 +950,8 @@ flowdef_validate(struct json_object *def, char *why, size_t whysz)
 		if ((pool = get_str(v, "pool", 256, 0, why, whysz)) == NULL)
 			goto bad;
 		if (!flowdef_name_valid(pool)) {
-			fail(why, whysz, "pool", "\"%.64s\" must match "
-			    "[a-z0-9][a-z0-9_.-]{0,63}", pool);
+			fail(why, whysz, "pool", "\"%.64s%s\" must match "
+			    "[a-z0-9][a-z0-9_.-]{0,63}", pool, cut(pool));
 			goto bad;
 		}
 	}

@@ -2,8 +2,9 @@
 # Errors that nginx answers itself under /api/ carry the API's JSON error
 # body (they used to be nginx's HTML pages): 401 from the credential
 # verifier (still with WWW-Authenticate, and naming the reason), 413 for
-# a body over 1 MiB (also when sent chunked), and 429 from the per-address
-# rate limit. HEAD is answered like GET, without a body.
+# a body over 1 MiB (also when sent chunked), 414 for a URI over 8 KiB,
+# 400 for a header too large, and 429 from the per-address rate limit.
+# HEAD is answered like GET, without a body.
 STACK_NO_SCHEDULER=1
 export SLUICE_RATE_LIMIT=1
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -41,6 +42,15 @@ for te in "" "Transfer-Encoding: chunked"; do
 done
 api GET /api/flows/big
 expect_status 404 "nothing stored"
+
+long=$(printf 'a=1&%.0s' $(seq 3000))
+api GET "/api/flows?$long"
+json_error 414 too_large "URI over 8 KiB"
+STATUS=$(curl -sk -o "$STACK_TMP/body" -D "$HDRS" -w '%{http_code}' \
+    -u "$ADMIN_USER:$ADMIN_PASS" -H "X-Big: $(printf 'b%.0s' $(seq 10000))" \
+    "$SLUICE_URL/api/me")
+BODY=$(cat "$STACK_TMP/body")
+json_error 400 invalid "header over 8 KiB"
 
 STATUS=$(curl -sk -I -o /dev/null -w '%{http_code}' "$SLUICE_URL/api/health")
 [ "$STATUS" = 200 ] || fail "HEAD /api/health: $STATUS"
