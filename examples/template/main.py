@@ -2,7 +2,9 @@
 """A Sluice task: a plain Python script.
 
 Sluice runs it with the flow's parameters on the command line (see
-flow.json) and these environment variables: SLUICE_RUN_ID, SLUICE_FLOW,
+flow.json: "--name={{params.name}}" keeps the value one argument even when
+it starts with "-", where "--name", "{{params.name}}" would let a value
+such as "--repeat=9" pass for an option) and these environment variables: SLUICE_RUN_ID, SLUICE_FLOW,
 SLUICE_TASK, SLUICE_ATTEMPT, SLUICE_PARAMS (all parameters as JSON) and
 SLUICE_RESULT (a path: JSON written there becomes this task's result,
 handed to downstream tasks in SLUICE_UPSTREAM). Print to stdout/stderr for
