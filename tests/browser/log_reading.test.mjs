@@ -1,10 +1,10 @@
 // Reading above while a flood arrives: the person scrolls up, then about
-// 12 MB of log lines arrive (more than the page holds back). The text
+// 10 MB of log lines arrive (more than the page holds back). The text
 // they read does not move; "jump to the end" then shows the tail, every
 // line once and in order, and "Load earlier" still reads what came before.
 import {test, check, open, sh} from './lib.mjs';
 
-const N = 300000;
+const N = 260000;
 
 await test('log_reading', async (t) => {
 	await t.putFlow({name: 'flood', tasks: [{name: 'spew', command: sh(
