@@ -2,15 +2,17 @@
  * json.c: the strict JSON parser every input goes through (nesting capped
  * at JSONX_MAX_DEPTH, invalid UTF-8 refused, trailing bytes refused,
  * numbers json-c would silently saturate or make infinite refused, a bare
- * null and json-c's single-quoted keys refused) and small accessors. Getters borrow: the returned object or string lives as
+ * null, json-c's single-quoted keys and duplicate keys refused) and small accessors. Getters borrow: the returned object or string lives as
  * long as its parent. Adders take ownership of nothing the caller keeps.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "timefmt.h"
+#include "xalloc.h"
 
 /*
  * Refuses numbers that json-c could not represent: it turns 1e999 into an
@@ -83,6 +85,116 @@ stray_quote(const char *buf, size_t len)
 	return -1;
 }
 
+struct keycounts {
+	int *n;			/* keys of each object, in order of '{' */
+	size_t len, cap;
+	size_t next;		/* the next object to compare */
+};
+
+/*
+ * Counts the keys of every object in the valid JSON text buf, in the
+ * order the objects open. Strings are skipped whole, so braces and
+ * quotes inside them do not count.
+ */
+static void
+count_keys(const char *buf, size_t len, struct keycounts *kc)
+{
+	long stack[JSONX_MAX_DEPTH + 2];	/* object index, or -1: array */
+	int depth = 0, want_key = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		switch (buf[i]) {
+		case '{':
+			if (kc->len == kc->cap) {
+				kc->cap = kc->cap ? 2 * kc->cap : 16;
+				kc->n = xrealloc(kc->n, kc->cap * sizeof(int));
+			}
+			kc->n[kc->len] = 0;
+			if (depth < JSONX_MAX_DEPTH + 2)
+				stack[depth] = (long)kc->len;
+			depth++;
+			kc->len++;
+			want_key = 1;
+			break;
+		case '[':
+			if (depth < JSONX_MAX_DEPTH + 2)
+				stack[depth] = -1;
+			depth++;
+			want_key = 0;
+			break;
+		case '}':
+		case ']':
+			depth--;
+			want_key = 0;
+			break;
+		case ',':
+			want_key = depth > 0 && depth <= JSONX_MAX_DEPTH + 2 &&
+			    stack[depth - 1] >= 0;
+			break;
+		case '"':
+			if (want_key && depth > 0 && depth <= JSONX_MAX_DEPTH + 2)
+				kc->n[stack[depth - 1]]++;
+			want_key = 0;
+			for (i++; i < len && buf[i] != '"'; i++)
+				if (buf[i] == '\\')
+					i++;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * Walks v's objects in the order their '{' appear in the text and
+ * returns -1 at the first whose json-c key count is smaller than the
+ * text's: json-c keeps only the last of duplicate keys. Objects before
+ * the first duplicate line up exactly, so the first mismatch is it.
+ */
+static int
+keys_match(struct json_object *v, struct keycounts *kc)
+{
+	size_t len;
+
+	switch (json_object_get_type(v)) {
+	case json_type_object: {
+		if (kc->next >= kc->len || kc->n[kc->next++] !=
+		    json_object_object_length(v))
+			return -1;
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			if (keys_match(val, kc) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	case json_type_array:
+		len = json_object_array_length(v);
+		for (size_t i = 0; i < len; i++)
+			if (keys_match(json_object_array_get_idx(v, i), kc) ==
+			    -1)
+				return -1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Returns 1 when some object in the text buf names a key twice. */
+static int
+duplicate_keys(const char *buf, size_t len, struct json_object *root)
+{
+	struct keycounts kc = { 0 };
+	int dup;
+
+	if (memchr(buf, '{', len) == NULL)
+		return 0;
+	count_keys(buf, len, &kc);
+	dup = keys_match(root, &kc) == -1;
+	free(kc.n);
+	return dup;
+}
+
 /*
  * Parses len bytes of buf. Returns a new object the caller puts, or NULL
  * with the reason (and byte offset, when it helps) in why. A document
@@ -138,6 +250,10 @@ jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
 			snprintf(why, whysz, "invalid JSON at byte %ld: "
 			    "strings and keys need double quotes", q);
 			err = json_tokener_error_parse_unexpected;
+		} else if (obj != NULL && duplicate_keys(buf, len, obj)) {
+			snprintf(why, whysz, "invalid JSON: an object names the "
+			    "same key twice");
+			err = json_tokener_error_parse_object_key_name;
 		} else if (obj == NULL) {
 			snprintf(why, whysz, "null is not accepted here");
 			err = json_tokener_error_parse_null;

@@ -3,7 +3,8 @@
 # naming the problem while nothing is stored: a bare null (once answered
 # with an empty message), a top-level scalar (once "unexpected end of
 # input"), json-c's lenient single-quoted keys, integers beyond 64 bits
-# (json-c clamps them) and infinite numbers (1e999), NUL bytes, invalid
+# (json-c clamps them), infinite numbers (1e999), duplicate keys (json-c
+# silently kept the last; a proxy may read the first), NUL bytes, invalid
 # UTF-8, deep nesting, trailing data, and a chunked body without
 # Content-Length, which is read like any other.
 STACK_NO_SCHEDULER=1
@@ -54,6 +55,10 @@ api PUT /api/flows/j "$(printf '{"description":"\xff","tasks":[{"name":"t","comm
 refused "invalid UTF-8" "utf-8"
 api PUT /api/flows/j "$(printf '%0.s[' $(seq 40))$(printf '%0.s]' $(seq 40))"
 refused "deep nesting" "too deep"
+api PATCH /api/flows/j '{"paused":true,"paused":false}'
+refused "duplicate key" "same key twice"
+api PUT /api/flows/j '{"tasks":[{"name":"t","command":["true"],"name":"u"}]}'
+refused "duplicate key in a task" "same key twice"
 api PUT /api/flows/j "$flow x"
 refused "trailing data" "invalid JSON"
 api PUT /api/flows/j '{"tasks":[{"name":"t","command":["true"]}],}'

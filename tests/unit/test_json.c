@@ -54,6 +54,12 @@ refused(const char *name, const char *text, size_t len, const char *part)
 	json_object_put(o);
 }
 
+static void
+refused_text(const char *name, const char *text, const char *part)
+{
+	refused(name, text, strlen(text), part);
+}
+
 int
 main(void)
 {
@@ -99,5 +105,21 @@ main(void)
 	refused("integer_below_int64", "[-9223372036854775809]", 22,
 	    "integer out of the 64-bit range");
 	refused("nan_literal", "NaN", 3, "invalid JSON");
+
+	refused_text("duplicate_key", "{\"a\":1,\"a\":2}", "same key twice");
+	refused_text("duplicate_key_nested", "{\"x\":[{\"p\":true,\"q\":1,"
+	    "\"p\":false}]}", "same key twice");
+	refused_text("duplicate_key_escaped", "{\"paused\":true,"
+	    "\"\\u0070aused\":false}", "same key twice");
+	refused_text("duplicate_key_after_objects", "{\"a\":{\"b\":{}},"
+	    "\"c\":{},\"a\":{\"d\":1}}", "same key twice");
+	accepted("same_key_in_sibling_objects",
+	    "[{\"a\":1},{\"a\":2,\"b\":{\"a\":3}}]",
+	    "[{\"a\":1},{\"a\":2,\"b\":{\"a\":3}}]");
+	accepted("braces_and_quotes_inside_strings",
+	    "{\"k\":\"{\\\"a\\\":1,\\\"a\\\":2}\",\"l\":\"}]\"}",
+	    "{\"k\":\"{\\\"a\\\":1,\\\"a\\\":2}\",\"l\":\"}]\"}");
+	accepted("empty_objects", "{\"a\":{},\"b\":[{},{}]}",
+	    "{\"a\":{},\"b\":[{},{}]}");
 	return check_status();
 }
