@@ -6,10 +6,8 @@
  * named by SLUICE_DATA is created: without it, ./data must exist, so
  * `sluicectl user add` run from the wrong folder cannot quietly make a
  * second, unused user database there. Applying migrations
- * twice is a no-op (lib/migrate.c). The database files get no permissions
- * for others: when started as root, nginx's workers (www-data) may enter
- * the data directory to reach run/api.sock, and must not read flows, env
- * values or the audit trail from sluice.db.
+ * twice is a no-op (lib/migrate.c). db_open keeps the database files
+ * private to their owner.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,40 +27,6 @@ static const char usage[] =
     "usage: sluicectl migrate\n"
     "Creates $SLUICE_DATA/sluice.db if needed and applies every pending\n"
     "migration from the migrations directory.\n";
-
-/*
- * Creates the database file at path (mode 0640) when missing, so SQLite,
- * which gives the -wal and -shm files the database's mode, never makes
- * them readable by others; drops the "other" bits from files an older
- * version created (a warning when that fails: the owner may be another
- * user). Returns 0, or -1 after printing why the file cannot be created.
- */
-static int
-db_files_private(const char *path)
-{
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-	struct stat sb;
-	char *f;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd == -1) {
-		cli_err("cannot create %s: %s", path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		f = xasprintf("%s%s", path, suffix[i]);
-		if (lstat(f, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    (sb.st_mode & 0007) != 0 &&
-		    chmod(f, sb.st_mode & 0770) == -1) {
-			cli_err("warning: %s is readable by others and "
-			    "cannot be changed: %s", f, strerror(errno));
-		}
-		free(f);
-	}
-	return 0;
-}
 
 /*
  * Opens <data>/sluice.db with every migration applied, creating the data
@@ -93,8 +57,6 @@ cli_db_open(void)
 		goto out;
 	}
 	path = paths_data("sluice.db");
-	if (db_files_private(path) == -1)
-		goto out;
 	if ((db = db_open(path)) == NULL) {
 		cli_err("cannot open %s", path);
 		goto out;

@@ -4,13 +4,22 @@
  * acknowledged survives a power cut), foreign keys on and a busy timeout.
  * Writers call db_begin_write (BEGIN IMMEDIATE), keep the transaction
  * short, and never fork, sleep or touch the network inside it.
- * db_close checks that every statement was finalized.
+ * db_close checks that every statement was finalized. The database holds
+ * flow definitions, task env values and the audit trail, so its files are
+ * kept private to their owner (nginx's workers may enter the data
+ * directory to reach the API socket).
  */
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
+#include "xalloc.h"
 
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -20,7 +29,48 @@ static const char pragmas[] =
     "PRAGMA foreign_keys=ON;";
 
 /*
- * Opens (creating if needed) the database at path and sets the pragmas.
+ * Creates the database file at path (mode 0600) when missing, so SQLite,
+ * which gives the -wal and -shm files the database's mode, never makes
+ * them readable by others; drops group/other bits from files an older
+ * version created (a warning when that fails). Returns 0, or -1 (logged).
+ * It must never open and close an existing database file: closing any
+ * descriptor of a file drops every POSIX lock this process holds on it,
+ * including those of other connections (other threads of sluice-api),
+ * and SQLite would then lose writes. Only a file this call created (and so
+ * nobody here has locked) is closed; the rest is stat and chmod.
+ */
+static int
+db_files_private(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	struct stat sb;
+	char *f;
+	int fd;
+
+	if (lstat(path, &sb) == -1) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0600);
+		if (fd == -1 && errno != EEXIST) {
+			log_warn("db_open: cannot create %s", path);
+			return -1;
+		}
+		if (fd != -1)
+			close(fd);
+	}
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		f = xasprintf("%s%s", path, suffix[i]);
+		if (lstat(f, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (sb.st_mode & 0077) != 0 &&
+		    chmod(f, sb.st_mode & 0700) == -1)
+			log_warn("db_open: %s is readable by others", f);
+		free(f);
+	}
+	return 0;
+}
+
+/*
+ * Opens (creating if needed, private to its owner) the database at path
+ * and sets the pragmas.
  * Returns a connection the caller closes with db_close, or NULL after
  * logging why. SQLite opens its files with O_CLOEXEC, so task processes
  * never inherit them.
@@ -31,6 +81,8 @@ db_open(const char *path)
 	sqlite3 *db = NULL;
 	int rc;
 
+	if (db_files_private(path) == -1)
+		return NULL;
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
