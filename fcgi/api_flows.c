@@ -45,7 +45,7 @@ static const char sql_list[] =
     " ORDER BY f.name LIMIT :limit";
 static const char sql_recent[] =
     "SELECT id, state, created_at FROM runs WHERE flow = :flow"
-    " ORDER BY id DESC LIMIT :limit";
+    " AND state != 'SCHEDULED' ORDER BY id DESC LIMIT :limit";
 static const char sql_insert_flow[] =
     "INSERT INTO flows (name, version, paused, archived, created_at,"
     " updated_at) VALUES (:name, 1, 0, 0, :now, :now)";
@@ -208,7 +208,7 @@ out:
 	return s;
 }
 
-/* Adds last_run and recent_runs (newest first) of flow to item. */
+/* Adds last_run and recent_runs (newest first, not SCHEDULED) of flow. */
 static enum sl_status
 add_recent(sqlite3 *db, const char *flow, struct json_object *item)
 {
@@ -241,9 +241,10 @@ add_recent(sqlite3 *db, const char *flow, struct json_object *item)
 /*
  * GET /api/flows?archived=&limit=&cursor= (viewer)
  * Flows by name: name, description, version, paused, archived, schedule,
- * schedule_description, next_run, last_run {id,state,created_at}, recent_runs (states, newest
- * first). archived=true includes archived flows. cursor is the last name
- * of the previous page.
+ * schedule_description, next_run, last_run {id,state,created_at} and
+ * recent_runs (states, newest first), both leaving out runs still
+ * SCHEDULED. archived=true includes archived flows. cursor is the last
+ * name of the previous page.
  * 200 {"items":[...],"next_cursor":name|null}; 400 bad parameter.
  */
 void

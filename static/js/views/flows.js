@@ -101,9 +101,7 @@ function buildRow(state) {
 				// switch (unless paused, so it can be resumed).
 				sw.hidden = !fl.schedule && !fl.paused;
 			}
-			// Runs that happened: SCHEDULED ones are still to come.
-			const states = (fl.recent_runs || []).filter((s) =>
-			    s !== 'SCHEDULED').slice(0, 10);
+			const states = fl.recent_runs || [];
 			const key = states.join(',');
 			if (marks.dataset.key !== key) {
 				marks.dataset.key = key;
