@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "cron.h"
 #include "db.h"
 #include "flowdef.h"
@@ -350,22 +349,6 @@ api_flows_get(struct req *r)
 		reply_ok(r, obj);
 }
 
-static enum sl_status
-audit(struct req *r, const char *action, const char *name,
-    struct json_object *detail)
-{
-	struct audit_event ev = {
-		.actor = r->user,
-		.action = action,
-		.object_type = "flow",
-		.object_id = name,
-		.address = r->addr,
-		.detail = detail ? jsonx_text(detail) : NULL,
-	};
-
-	return audit_record(r->db, &ev);
-}
-
 /*
  * Stores def (normalised) as flow name's next version inside the open
  * transaction. *created is set when the flow is new; *version gets the
@@ -444,7 +427,7 @@ store(struct req *r, const char *name, const char *text, int *created,
 	if (archived)
 		json_object_object_add(detail, "unarchived",
 		    json_object_new_boolean(1));
-	s = audit(r, "flow.put", name, detail);
+	s = req_audit(r, "flow.put", "flow", name, detail);
 out:
 	sqlite3_finalize(st);
 	json_object_put(detail);
@@ -568,7 +551,7 @@ update(struct req *r, const char *sql, const char *action, int paused,
 		json_object_object_add(detail, "paused",
 		    json_object_new_boolean(paused));
 	}
-	if ((s = audit(r, action, name, detail)) != SL_OK)
+	if ((s = req_audit(r, action, "flow", name, detail)) != SL_OK)
 		goto out;
 	s = db_commit(r->db);
 out:

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "db.h"
 #include "flowdef.h"
 #include "ids.h"
@@ -293,22 +292,6 @@ reply_run(struct req *r, const char *id, int how)
 		reply_ok(r, o);
 }
 
-static enum sl_status
-audit(struct req *r, const char *action, const char *id,
-    struct json_object *detail)
-{
-	struct audit_event ev = {
-		.actor = r->user,
-		.action = action,
-		.object_type = "run",
-		.object_id = id,
-		.address = r->addr,
-		.detail = detail ? jsonx_text(detail) : NULL,
-	};
-
-	return audit_record(r->db, &ev);
-}
-
 /*
  * Inside the open transaction, inserts a PENDING run of flow's version
  * (definition def) with the bound parameters (JSON text) and a PENDING
@@ -359,7 +342,8 @@ insert_run(struct req *r, const char *flow, int64_t version,
 	jsonx_add_int(detail, "flow_version", version);
 	if (rerun_of != NULL)
 		jsonx_add_str(detail, "rerun_of", rerun_of);
-	s = audit(r, rerun_of ? "run.rerun" : "run.create", id, detail);
+	s = req_audit(r, rerun_of ? "run.rerun" : "run.create", "run", id,
+	    detail);
 	json_object_put(detail);
 	return s;
 }
@@ -676,7 +660,7 @@ api_runs_cancel(struct req *r)
 	detail = json_object_new_object();
 	jsonx_add_str(detail, "from", states_run_name(state));
 	if (s == SL_OK)
-		s = audit(r, "run.cancel", id, detail);
+		s = req_audit(r, "run.cancel", "run", id, detail);
 	if (s == SL_OK)
 		s = db_commit(r->db);
 	if (s != SL_OK) {
@@ -767,7 +751,7 @@ api_runs_retry(struct req *r)
 	detail = json_object_new_object();
 	jsonx_add_str(detail, "from", states_run_name(state));
 	jsonx_add_int(detail, "tasks", count);
-	if ((s = audit(r, "run.retry", id, detail)) != SL_OK ||
+	if ((s = req_audit(r, "run.retry", "run", id, detail)) != SL_OK ||
 	    (s = db_commit(r->db)) != SL_OK)
 		goto fail;
 	wake_schedulers();

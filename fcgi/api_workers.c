@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
 #include "db.h"
 #include "json.h"
 #include "reply.h"
@@ -108,7 +107,6 @@ api_workers_patch(struct req *r)
 	const char *name = r->arg[0];
 	struct json_object *body, *paused, *limit, *o = NULL;
 	sqlite3_stmt *st = NULL;
-	struct audit_event ev;
 	enum sl_status s;
 	int rc;
 
@@ -163,12 +161,7 @@ api_workers_patch(struct req *r)
 		reply_fail(r, SL_NOTFOUND, "worker \"%s\" not found", name);
 		goto out;
 	}
-	ev = (struct audit_event){
-		.actor = r->user, .action = "worker.patch",
-		.object_type = "worker", .object_id = name,
-		.address = r->addr, .detail = jsonx_text(body),
-	};
-	if ((s = audit_record(r->db, &ev)) != SL_OK ||
+	if ((s = req_audit(r, "worker.patch", "worker", name, body)) != SL_OK ||
 	    (s = db_commit(r->db)) != SL_OK)
 		goto fail;
 	wake_schedulers();

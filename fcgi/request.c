@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -473,4 +474,26 @@ req_type_name(struct json_object *v)
 	case json_type_string: return "string";
 	}
 	return "unknown";
+}
+
+/*
+ * Records the caller's change of object type/id as action in the audit
+ * trail (who from REMOTE_USER, from which address), inside the caller's
+ * open write transaction. detail (may be NULL) is borrowed. Returns the
+ * database status.
+ */
+enum sl_status
+req_audit(struct req *r, const char *action, const char *type,
+    const char *id, struct json_object *detail)
+{
+	struct audit_event ev = {
+		.actor = r->user,
+		.action = action,
+		.object_type = type,
+		.object_id = id,
+		.address = r->addr,
+		.detail = detail ? jsonx_text(detail) : NULL,
+	};
+
+	return audit_record(r->db, &ev);
 }

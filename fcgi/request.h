@@ -25,6 +25,8 @@ int req_query_int(struct req *r, const char *key, int64_t def, int64_t min,
     int64_t max, int64_t *out);
 int req_query_bool(struct req *r, const char *key, int *out);
 int req_limit(struct req *r, int64_t *limit);
+enum sl_status req_audit(struct req *r, const char *action, const char *type,
+    const char *id, struct json_object *detail);
 int req_read_body(struct req *r);
 int req_load_role(struct req *r);
 struct json_object *req_json_object(struct req *r, int optional);
