@@ -34,5 +34,7 @@ int cli_write_new_file(const char *path, const char *buf, size_t len,
     int mode);
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *usage);
+void cli_sleep_ms(long ms);
+int cli_run_state_ended(const char *state);
 
 #endif

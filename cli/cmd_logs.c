@@ -40,19 +40,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char *const terminal[] = {
-	"COMPLETED", "FAILED", "CANCELLED", "CRASHED", NULL
-};
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* What the run says about the followed task. */
 struct task_view {
 	int run_ended;		/* the run is in a terminal state */
@@ -95,9 +82,8 @@ look(struct api *a, const char *run_path, const char *id, const char *task,
 		}
 	}
 	state = jsonx_get_str(run, "state");
-	for (int i = 0; state != NULL && terminal[i] != NULL; i++)
-		if (strcmp(state, terminal[i]) == 0)
-			tv->run_ended = 1;
+	if (cli_run_state_ended(state))
+		tv->run_ended = 1;
 	rc = 0;
 out:
 	json_object_put(run);
@@ -180,7 +166,7 @@ follow_log(struct api *a, const char *id, const char *task,
 				continue;
 			}
 		}
-		sleep_ms(LOGS_POLL_MS);
+		cli_sleep_ms(LOGS_POLL_MS);
 	}
 	rc = CLI_OK;
 out:

@@ -35,19 +35,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char *const terminal[] = {
-	"COMPLETED", "FAILED", "CANCELLED", "CRASHED", NULL
-};
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* Returns the declared type of parameter key in a GET /api/flows reply. */
 static const char *
 param_type(struct json_object *flow, const char *key)
@@ -132,15 +119,6 @@ add_param(struct json_object *params, struct json_object *flow,
 	return 0;
 }
 
-static int
-is_terminal(const char *state)
-{
-	for (int i = 0; terminal[i] != NULL; i++)
-		if (strcmp(state, terminal[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Polls the run until it ends; prints the state. CLI_OK if COMPLETED. */
 static int
 wait_run(struct api *a, const char *id)
@@ -164,7 +142,7 @@ wait_run(struct api *a, const char *id)
 			free(last);
 			last = xstrdup(state);
 		}
-		if (is_terminal(state)) {
+		if (cli_run_state_ended(state)) {
 			printf("%s\n", state);
 			rc = strcmp(state, "COMPLETED") == 0 ? CLI_OK :
 			    CLI_FAIL;
@@ -172,7 +150,7 @@ wait_run(struct api *a, const char *id)
 		}
 		json_object_put(run);
 		run = NULL;
-		sleep_ms(RUN_POLL_MS);
+		cli_sleep_ms(RUN_POLL_MS);
 	}
 out:
 	json_object_put(run);
