@@ -56,24 +56,6 @@ sched_stop_all() {
 		wait "$p" 2>/dev/null
 	done
 	SCHED_PIDS=()
-
-# stack.sh's api() (at the time of writing) expands "$method" inside the
-# same `local` that declares it, which fails under set -u; this is the
-# same function with the declarations split.
-api() {
-	local method=$1 path=$2
-	local args=(-sk -o "$STACK_TMP/body" -D "$HDRS" -w '%{http_code}'
-	    -X "$method")
-	local cred=${AS:-$ADMIN_USER:$ADMIN_PASS}
-	[ "$cred" != none ] && args+=(-u "$cred")
-	case $method in
-	POST|PUT|PATCH|DELETE)
-		args+=(-H "Content-Type: ${CT:-application/json}") ;;
-	esac
-	[ $# -ge 3 ] && args+=(--data-binary "$3")
-	STATUS=$(curl "${args[@]}" "$SLUICE_URL$path")
-	BODY=$(cat "$STACK_TMP/body")
-}
 }
 
 # Replaces stack.sh's EXIT trap so our schedulers stop first; on failure
