@@ -2,13 +2,25 @@
  * spawn.c: starts one attempt of a task as a child process. The child
  * gets its own process group, stdin from /dev/null, stdout and stderr on
  * pipes read by logsink.c, no descriptor above 2 (close_range), the
- * scheduler's environment with the definition's env on top plus
- * SLUICE_RUN_ID, SLUICE_FLOW, SLUICE_TASK, SLUICE_ATTEMPT, SLUICE_PARAMS,
- * SLUICE_RESULT and SLUICE_UPSTREAM, and argv with {{params.X}} rendered
- * (never through a shell). The child waits on a pipe until the parent has
- * recorded the attempt as RUNNING (with pid and /proc start time) through
- * the worker interface (task_start), so no task ever runs without a row
- * saying so; if that fails the child is killed before it execs.
+ * scheduler's environment (minus the passwords the launcher may have
+ * left in it) with the definition's env on top plus SLUICE_RUN_ID,
+ * SLUICE_FLOW, SLUICE_TASK, SLUICE_ATTEMPT, SLUICE_PARAMS, SLUICE_RESULT,
+ * SLUICE_UPSTREAM_FILE and SLUICE_UPSTREAM, and argv with {{params.X}}
+ * rendered (never through a shell).
+ *
+ * The upstream results (a JSON object keyed by upstream task name) are
+ * always written to <data>/logs/<run-id>/<task>.<attempt>.upstream.json
+ * (mode 0600) before the attempt starts, and its path is passed in
+ * SLUICE_UPSTREAM_FILE. SLUICE_UPSTREAM carries the same JSON only when
+ * exec can take it: Linux refuses one environment string of more than
+ * 128 KiB (MAX_ARG_STRLEN) and argv plus environment of more than a
+ * quarter of the stack rlimit, both with E2BIG. When it cannot, it is
+ * left unset and a "sluice: " line in the task's log says so.
+ *
+ * The child waits on a pipe until the parent has recorded the attempt as
+ * RUNNING (with pid and /proc start time) through the worker interface
+ * (task_start), so no task ever runs without a row saying so; if that
+ * fails the child is killed before it execs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +41,14 @@
 #include "xalloc.h"
 
 extern char **environ;
+
+/* Longest single argv or environment string exec takes, with its NUL. */
+#define EXEC_STRING_MAX (32 * 4096)
+/* exec's floor and cap for argv plus environment (ARG_MAX, 3/4 _STK_LIM). */
+#define EXEC_TOTAL_MIN (32 * 4096)
+#define EXEC_TOTAL_CAP (6 * 1024 * 1024)
+/* Room kept for what exec copies besides argv and envp (the file name). */
+#define EXEC_SLACK 8192
 
 struct strv {
 	char **v;
@@ -92,26 +113,52 @@ spawn_proc_start(pid_t pid)
 	return v;
 }
 
-/* Adds the scheduler's environment without the names def_env overrides. */
+/*
+ * Variables of the scheduler's own environment that no task may see.
+ * The scheduler inherits its environment from the launcher
+ * (scripts/sluice-run), which may be started with the admin's first
+ * password or a sluicectl password exported. The launcher removes them
+ * too, but the scheduler drops them itself here (defense in depth): a
+ * different launcher, a service file or a shell profile must not be able
+ * to hand a password to every task and so to every log and flow author.
+ */
+static const char *const secret_vars[] = { "SLUICE_ADMIN_PASSWORD=",
+    "SLUICE_PASSWORD=", NULL };
+
+/* Variables the scheduler sets itself; inherited values are dropped. */
+static const char *const our_vars[] = { "SLUICE_RUN_ID=", "SLUICE_FLOW=",
+    "SLUICE_TASK=", "SLUICE_ATTEMPT=", "SLUICE_PARAMS=", "SLUICE_RESULT=",
+    "SLUICE_UPSTREAM=", "SLUICE_UPSTREAM_FILE=", NULL };
+
+/* Returns 1 when "NAME=value" e starts with one of the "NAME=" in list. */
+static int
+env_listed(const char *e, const char *const *list)
+{
+	for (int i = 0; list[i] != NULL; i++)
+		if (strncmp(e, list[i], strlen(list[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Adds the scheduler's environment without the names def_env overrides,
+ * our own variables and the passwords, then the definition's env, then
+ * our variables except SLUICE_UPSTREAM, which spawn_attempt adds when it
+ * fits.
+ */
 static void
 build_env(struct strv *env, struct run *r, struct task *t, int attempt,
-    const char *result_path)
+    const char *result_path, const char *upstream_path)
 {
 	struct json_object *def_env = jsonx_get(t->def, "env");
-	struct json_object *up = json_object_new_object();
-	static const char *const ours[] = { "SLUICE_RUN_ID=", "SLUICE_FLOW=",
-	    "SLUICE_TASK=", "SLUICE_ATTEMPT=", "SLUICE_PARAMS=",
-	    "SLUICE_RESULT=", "SLUICE_UPSTREAM=", NULL };
 
 	for (char **e = environ; *e != NULL; e++) {
 		const char *eq = strchr(*e, '=');
-		int skip = 0;
+		int skip;
 
 		if (eq == NULL)
 			continue;
-		for (int i = 0; ours[i] != NULL; i++)
-			if (strncmp(*e, ours[i], strlen(ours[i])) == 0)
-				skip = 1;
+		skip = env_listed(*e, our_vars) || env_listed(*e, secret_vars);
 		if (!skip && json_object_is_type(def_env, json_type_object)) {
 			char *name = xstrndup(*e, (size_t)(eq - *e));
 
@@ -123,11 +170,38 @@ build_env(struct strv *env, struct run *r, struct task *t, int attempt,
 	}
 	if (json_object_is_type(def_env, json_type_object)) {
 		json_object_object_foreach(def_env, k, v) {
-			strv_add(env, xasprintf("%s=%s", k,
+			char *kv = xasprintf("%s=%s", k,
 			    json_object_is_type(v, json_type_string) ?
-			    json_object_get_string(v) : jsonx_text(v)));
+			    json_object_get_string(v) : jsonx_text(v));
+
+			/* flowdef.c refuses SLUICE_* names; still. */
+			if (env_listed(kv, secret_vars)) {
+				free(kv);
+				continue;
+			}
+			strv_add(env, kv);
 		}
 	}
+	strv_add(env, xasprintf("SLUICE_RUN_ID=%s", r->id));
+	strv_add(env, xasprintf("SLUICE_FLOW=%s", r->flow));
+	strv_add(env, xasprintf("SLUICE_TASK=%s", t->name));
+	strv_add(env, xasprintf("SLUICE_ATTEMPT=%d", attempt));
+	strv_add(env, xasprintf("SLUICE_PARAMS=%s", jsonx_text(r->params)));
+	strv_add(env, xasprintf("SLUICE_RESULT=%s", result_path));
+	strv_add(env, xasprintf("SLUICE_UPSTREAM_FILE=%s", upstream_path));
+}
+
+/*
+ * Returns the upstream results of t as JSON text, an object keyed by
+ * upstream task name (null for a task that left no result); the caller
+ * frees it.
+ */
+static char *
+upstream_json(struct run *r, struct task *t)
+{
+	struct json_object *up = json_object_new_object();
+	char *text;
+
 	for (int j = 0; j < t->ndeps; j++) {
 		struct task *d = &r->tasks[t->deps[j]];
 		struct json_object *res = NULL;
@@ -138,14 +212,115 @@ build_env(struct strv *env, struct run *r, struct task *t, int attempt,
 			    sizeof(why));
 		json_object_object_add(up, d->name, res);
 	}
-	strv_add(env, xasprintf("SLUICE_RUN_ID=%s", r->id));
-	strv_add(env, xasprintf("SLUICE_FLOW=%s", r->flow));
-	strv_add(env, xasprintf("SLUICE_TASK=%s", t->name));
-	strv_add(env, xasprintf("SLUICE_ATTEMPT=%d", attempt));
-	strv_add(env, xasprintf("SLUICE_PARAMS=%s", jsonx_text(r->params)));
-	strv_add(env, xasprintf("SLUICE_RESULT=%s", result_path));
-	strv_add(env, xasprintf("SLUICE_UPSTREAM=%s", jsonx_text(up)));
+	text = xstrdup(jsonx_text(up));
 	json_object_put(up);
+	return text;
+}
+
+/*
+ * Writes text to a new file path readable by the scheduler's user only
+ * (an old file of that name is replaced). Returns 0, or -1 with why.
+ */
+static int
+write_private(const char *path, const char *text, char *why, size_t whysz)
+{
+	size_t n = strlen(text), off = 0;
+	int fd;
+
+	if (unlink(path) == -1 && errno != ENOENT)
+		goto fail;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		goto fail;
+	if (fchmod(fd, 0600) == -1)	/* whatever the umask */
+		goto fail_fd;
+	while (off < n) {
+		ssize_t w = write(fd, text + off, n - off);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail_fd;
+		off += (size_t)w;
+	}
+	if (close(fd) == -1)
+		goto fail;
+	return 0;
+fail_fd:
+	close(fd);
+fail:
+	snprintf(why, whysz, "cannot write %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* Bytes exec needs for the strings of v and their pointers. */
+static size_t
+exec_size(const struct strv *v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		n += strlen(v->v[i]) + 1 + sizeof(char *);
+	return n;
+}
+
+/*
+ * Bytes exec accepts for argv plus environment (strings and pointers):
+ * a quarter of the stack rlimit, at least 128 KiB and at most 6 MiB, as
+ * in the kernel's bprm_stack_limits(). The child inherits our rlimit.
+ */
+static size_t
+exec_limit(void)
+{
+	struct rlimit rl;
+	size_t lim = EXEC_TOTAL_CAP;
+
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < lim)
+		lim = (size_t)(rl.rlim_cur / 4);
+	if (lim < EXEC_TOTAL_MIN)
+		lim = EXEC_TOTAL_MIN;
+	return lim - EXEC_SLACK;
+}
+
+/*
+ * Checks that exec will take argv and env: no string longer than exec
+ * allows and not too much in all. Returns 0, or -1 with why.
+ */
+static int
+exec_check(const struct strv *argv, const struct strv *env, char *why,
+    size_t whysz)
+{
+	const struct strv *both[] = { argv, env };
+	size_t total = exec_size(argv) + exec_size(env), lim = exec_limit();
+
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < both[k]->n; i++) {
+			const char *str = both[k]->v[i];
+			size_t len = strlen(str) + 1;
+
+			if (len <= EXEC_STRING_MAX)
+				continue;
+			if (k == 0)
+				snprintf(why, whysz, "argument %zu is %zu "
+				    "bytes, more than the %d exec accepts",
+				    i, len, EXEC_STRING_MAX);
+			else
+				snprintf(why, whysz, "environment variable "
+				    "%.*s is %zu bytes, more than the %d "
+				    "exec accepts", (int)strcspn(str, "="),
+				    str, len, EXEC_STRING_MAX);
+			return -1;
+		}
+	}
+	if (total > lim) {
+		snprintf(why, whysz, "arguments and environment are %zu bytes, "
+		    "more than the %zu exec accepts (a quarter of the stack "
+		    "limit)", total, lim);
+		return -1;
+	}
+	return 0;
 }
 
 /* Renders argv; returns 0, or -1 with why. */
@@ -243,6 +418,7 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	struct strv argv = { 0 }, env = { 0 };
 	struct attempt *a = NULL;
 	char why[512], *dir = NULL, *logpath = NULL, *respath = NULL;
+	char *uppath = NULL, *uptext = NULL, *upvar = NULL;
 	const char *workdir = jsonx_get_str(t->def, "workdir");
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, go[2] = { -1, -1 };
 	int logfile_ok = 0, ret = -1;
@@ -268,7 +444,14 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	logpath = xasprintf("%s/%s.%d.log", dir, t->name, t->attempt);
 	respath = xasprintf("%s/%s.%d.result", dir, t->name, t->attempt);
 	unlink(respath);
-	build_env(&env, r, t, t->attempt, respath);
+	uppath = xasprintf("%s/%s.%d.upstream.json", dir, t->name,
+	    t->attempt);
+	uptext = upstream_json(r, t);
+	if (write_private(uppath, uptext, why, sizeof(why)) == -1) {
+		fail_unstarted(s, r, ti, why);
+		goto out;
+	}
+	build_env(&env, r, t, t->attempt, respath, uppath);
 	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
 	    pipe2(go, O_CLOEXEC) == -1) {
 		log_warn("spawn_attempt: pipe");
@@ -283,6 +466,30 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	}
 	out[0] = err[0] = -1;	/* owned by log now */
 	logfile_ok = 1;
+	/*
+	 * SLUICE_UPSTREAM only when exec takes it: one string of at most
+	 * 128 KiB, and room left in the total. The file is always there.
+	 */
+	upvar = xasprintf("SLUICE_UPSTREAM=%s", uptext);
+	if (strlen(upvar) + 1 <= EXEC_STRING_MAX &&
+	    exec_size(&argv) + exec_size(&env) + strlen(upvar) + 1 +
+	    sizeof(char *) <= exec_limit()) {
+		strv_add(&env, upvar);
+		upvar = NULL;
+	} else {
+		logsink_note(&log, "sluice: upstream results are %zu bytes, "
+		    "too large for the environment: SLUICE_UPSTREAM is not "
+		    "set; read the file named in SLUICE_UPSTREAM_FILE (%s)",
+		    strlen(uptext), uppath);
+		log_info("run %s: task %s attempt %d: upstream results are "
+		    "%zu bytes, passed in SLUICE_UPSTREAM_FILE only", r->id,
+		    t->name, t->attempt, strlen(uptext));
+	}
+	if (exec_check(&argv, &env, why, sizeof(why)) == -1) {
+		logsink_note(&log, "sluice: cannot start: %s", why);
+		fail_unstarted(s, r, ti, why);
+		goto out;
+	}
 	pid = fork();
 	if (pid == -1) {
 		log_warn("spawn_attempt: fork");
@@ -347,5 +554,8 @@ out:
 	free(dir);
 	free(logpath);
 	free(respath);
+	free(uppath);
+	free(uptext);
+	free(upvar);
 	return ret;
 }
