@@ -74,7 +74,7 @@ static const char sql_cancelling[] =
 static const char sql_retry[] =
     "UPDATE runs SET state = 'PENDING', retry_count = retry_count + 1,"
     " ended_at = NULL, cancel_requested = 0, reason = NULL, worker = NULL,"
-    " updated_at = :now WHERE id = :id";
+    " notified = 0, updated_at = :now WHERE id = :id";
 
 /* The columns of RUN_COLS, in order. */
 enum { C_ID, C_FLOW, C_VERSION, C_STATE, C_PARAMS, C_TRIGGER, C_BY,

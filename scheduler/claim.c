@@ -4,9 +4,9 @@
  * lateness, catchup -- are documented in lib/worker_db.c, which owns the
  * SQL). The caller passes the budget left by the worker's concurrency
  * limit and does not call this while the worker is paused or stopping.
- * Scheduled runs the claim ended unstarted (too late, or superseded
- * without catchup) are notified here, after the claim was written; each
- * claimed run is then loaded (dag_load).
+ * Each claimed run is then loaded (dag_load). Scheduled runs the claim
+ * ended unstarted (too late, or superseded without catchup) are not
+ * notified here: notify.c notifies every ended run, however it ended.
  */
 #include "log.h"
 #include "sched.h"
@@ -22,10 +22,6 @@ claim_runs(struct sched *s, int budget)
 
 	if (s->w->ops->claim(s->w, budget, &c) != SL_OK)
 		return -1;
-	/* Only now are the cancellations real: notify. */
-	for (int i = 0; i < c.nended; i++)
-		notify_run_unstarted(c.ended[i].def, c.ended[i].flow,
-		    c.ended[i].id, RUN_CANCELLED);
 	for (int i = 0; i < c.nids; i++) {
 		log_info("run %s: claimed", c.ids[i]);
 		dag_load(s, c.ids[i], 0, NULL, NULL);

@@ -488,7 +488,6 @@ finish_run(struct sched *s, struct run *r)
 		return 0;
 	log_info("run %s: %s%s%s", r->id, states_run_name(to),
 	    reason[0] ? ": " : "", reason);
-	notify_run_ended(s, r, to);
 	return 1;
 }
 

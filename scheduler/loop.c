@@ -3,10 +3,10 @@
  * signalfd (SIGCHLD, SIGTERM, SIGINT), the wake socket, every task's
  * output pipes and the webhook sockets, with a timeout of at most one
  * second, so a lost wake-up only delays work. Database work (lease check,
- * cancels, claims) runs when woken, when a child exits, and at least
- * every half second; heartbeats every 2 s; recovery of dead schedulers'
- * runs every 5 s; schedules every 2 s; retention a second after start, then
- * every 10 minutes.
+ * cancels, claims; ended runs' webhooks, also while paused) runs when
+ * woken, when a child exits, and at least every half second; heartbeats
+ * every 2 s; recovery of dead schedulers' runs every 5 s; schedules every
+ * 2 s; retention a second after start, then every 10 minutes.
  * SIGTERM stops claiming, stops every task (SIGTERM, then SIGKILL after
  * the grace period), marks the interrupted attempts CRASHED with reason
  * "scheduler stopped" and returns 0; their runs stay RUNNING and the next
@@ -161,6 +161,9 @@ loop_run(struct sched *s)
 			if (budget > 0 && claim_runs(s, budget) > 0)
 				dag_advance(s);
 		}
+		/* Webhooks of runs ended here, by the API or elsewhere. */
+		if ((dbwork || mono >= next_db) && !s->stopping)
+			notify_tick(s);
 		if (dbwork || mono >= next_db)
 			next_db = mono + DB_TICK_MS;
 		dbwork = 0;

@@ -1,18 +1,29 @@
 /*
- * notify.c: webhook notifications. When a run ends in a state listed in
- * its definition's notify.on, a JSON document
+ * notify.c: webhook notifications. Every run that reaches a terminal
+ * state (COMPLETED, FAILED, CANCELLED, CRASHED) -- ended by a scheduler,
+ * by a claim (too late, superseded) or by sluice-api (cancel) -- is
+ * picked up here from the database (runs.notified = 0, migration 002).
+ * notify_tick claims such runs in one short BEGIN IMMEDIATE transaction
+ * ("UPDATE ... SET notified = 1 WHERE notified = 0", checked by
+ * changes()), so with several schedulers each run is notified by exactly
+ * one; after the commit, outside any transaction, a run whose flow
+ * version's definition lists its state in notify.on gets the JSON
+ * document
  *
  *     {"flow": "...", "run_id": "...", "state": "FAILED",
  *      "duration_s": 12.3, "failed_tasks": ["load"], "url": "..."}
  *
- * is POSTed to notify.webhook through libcurl's multi interface: the
- * loop polls curl's sockets with its own (notify_fds) and calls
- * notify_perform, so a slow receiver never blocks the scheduler. A
- * delivery that fails (no connection, timeout, or a status other than
- * 2xx) is tried again after 1 s and 4 s, three tries in all, then
- * dropped with a log line. "url" links the run in the dashboard when
- * SLUICE_PUBLIC_URL (or SLUICE_URL) is set, else it is null. Pending
- * deliveries are lost when the scheduler stops.
+ * POSTed to notify.webhook; runs without a webhook are only marked. The
+ * API's retry sets notified back to 0, so a retried run notifies again.
+ * Delivery uses libcurl's multi interface: the loop polls curl's sockets
+ * with its own (notify_fds) and calls notify_perform, so a slow receiver
+ * never blocks the scheduler. A delivery that fails (no connection,
+ * timeout, or a status other than 2xx) is tried again after 1 s and 4 s,
+ * three tries in all, then dropped with a log line. "url" links the run
+ * in the dashboard when SLUICE_PUBLIC_URL (or SLUICE_URL) is set, else
+ * it is null. Pending deliveries are lost when the scheduler stops.
+ * This is a server duty: the SQL is here, on the scheduler's own
+ * connection (s->db), not behind lib/worker.h.
  */
 #include <curl/curl.h>
 #include <poll.h>
@@ -20,6 +31,7 @@
 #include <string.h>
 #include <sys/select.h>
 
+#include "db.h"
 #include "json.h"
 #include "log.h"
 #include "sched.h"
@@ -29,6 +41,34 @@
 #define NOTIFY_TRIES 3
 #define NOTIFY_TIMEOUT_S 10
 #define NOTIFY_QUEUE_MAX 1000
+#define NOTIFY_BATCH 100
+#define NOTIFY_MAX_BATCHES 10
+
+/*
+ * The unary + keeps SQLite from choosing runs_by_state (every ended run)
+ * over runs_to_notify (only the un-notified ones, migration 002).
+ */
+#define TERMINAL " ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')"
+
+/* Cheap test, outside any transaction, whether there is work at all. */
+static const char sql_any[] =
+    "SELECT 1 FROM runs WHERE notified = 0 AND ended_at IS NOT NULL"
+    " AND +state IN" TERMINAL " LIMIT 1";
+static const char sql_ended[] =
+    "SELECT r.id, r.flow, r.state, r.started_at, r.ended_at, fv.definition"
+    " FROM runs r JOIN flow_versions fv"
+    "  ON fv.flow = r.flow AND fv.version = r.flow_version"
+    " WHERE r.notified = 0 AND r.ended_at IS NOT NULL"
+    " AND +r.state IN" TERMINAL
+    " ORDER BY r.ended_at LIMIT :batch";
+static const char sql_mark[] =
+    "UPDATE runs SET notified = 1 WHERE id = :id AND notified = 0";
+/* Tasks whose latest attempt failed or crashed. */
+static const char sql_failed[] =
+    "SELECT t.task FROM task_runs t WHERE t.run_id = :id"
+    " AND t.state IN ('FAILED', 'CRASHED') AND t.attempt ="
+    " (SELECT max(u.attempt) FROM task_runs u"
+    "  WHERE u.run_id = t.run_id AND u.task = t.task)";
 
 struct delivery {
 	struct delivery *next;
@@ -141,34 +181,185 @@ queue_webhook(struct json_object *def, const char *flow, const char *run_id,
 	json_object_put(doc);
 }
 
-/*
- * Queues the webhook of run r, which just ended in state st, when its
- * definition asks for it. Takes nothing from r.
- */
-void
-notify_run_ended(struct sched *s, struct run *r, enum run_state st)
-{
-	struct json_object *failed = json_object_new_array();
+/* A run claimed for notification, copied out of the transaction. */
+struct ended {
+	char id[IDS_LEN];
+	char *flow, *def;
+	enum run_state st;
+	int64_t started_at;	/* 0 when it never started */
+	int64_t ended_at;
+};
 
-	(void)s;
-	for (int i = 0; i < r->ntasks; i++)
-		if (r->tasks[i].state == TASK_FAILED ||
-		    r->tasks[i].state == TASK_CRASHED)
-			json_object_array_add(failed,
-			    json_object_new_string(r->tasks[i].name));
-	queue_webhook(r->def, r->flow, r->id, st,
-	    (double)(timefmt_now_ms() - r->started_at) / 1000.0, failed);
+/*
+ * Returns a new array of the failed or crashed tasks of run id, in the
+ * order of def's tasks (names the definition lacks come last).
+ */
+static struct json_object *
+failed_tasks(struct sched *s, const char *id, struct json_object *def)
+{
+	struct json_object *found = json_object_new_array(), *out, *tasks;
+	sqlite3_stmt *st;
+	size_t n;
+
+	if ((st = db_prepare(s->db, sql_failed)) != NULL) {
+		db_bind_text(st, ":id", id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_object_array_add(found,
+			    json_object_new_string(db_col_text(st, 0)));
+		sqlite3_finalize(st);
+	}
+	tasks = jsonx_get(def, "tasks");
+	n = json_object_is_type(tasks, json_type_array) ?
+	    json_object_array_length(tasks) : 0;
+	out = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const char *name = jsonx_get_str(
+		    json_object_array_get_idx(tasks, i), "name");
+
+		if (name != NULL && listed(found, name)) {
+			json_object_array_add(out,
+			    json_object_new_string(name));
+		}
+	}
+	for (size_t i = 0; i < json_object_array_length(found); i++) {
+		const char *name = json_object_get_string(
+		    json_object_array_get_idx(found, i));
+
+		if (!listed(out, name))
+			json_object_array_add(out,
+			    json_object_new_string(name));
+	}
+	json_object_put(found);
+	return out;
 }
 
 /*
- * Queues the webhook of a run of flow (definition def, borrowed) that
- * ended in state st without starting (e.g. CANCELLED as too late).
+ * Claims up to NOTIFY_BATCH un-notified ended runs into e[] in one
+ * transaction. Returns how many were claimed (by us), 0 when none, -1
+ * when the store was busy or failed; *seen is the number of candidates.
+ */
+static int
+claim_batch(struct sched *s, struct ended *e, int *seen)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0, got = 0, ret = -1;
+
+	*seen = 0;
+	if (db_begin_write(s->db) != SL_OK)
+		return -1;
+	if ((st = db_prepare(s->db, sql_ended)) == NULL)
+		goto out;
+	db_bind_int64(st, ":batch", NOTIFY_BATCH);
+	while (n < NOTIFY_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+		struct ended *x = &e[n];
+
+		if (states_run_parse(db_col_text(st, 2), &x->st) != 0)
+			continue;
+		snprintf(x->id, sizeof(x->id), "%s", db_col_text(st, 0));
+		x->flow = xstrdup(db_col_text(st, 1));
+		x->started_at = sqlite3_column_int64(st, 3);
+		x->ended_at = sqlite3_column_int64(st, 4);
+		x->def = xstrdup(db_col_text(st, 5));
+		n++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	*seen = n;
+	for (int i = 0; i < n; i++) {
+		if ((st = db_prepare(s->db, sql_mark)) == NULL)
+			goto out;
+		db_bind_text(st, ":id", e[i].id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_changes(s->db) == 1) {
+			e[got] = e[i];	/* keep the claimed ones first */
+			if (got != i)
+				e[i].flow = e[i].def = NULL;
+			got++;
+		} else {
+			free(e[i].flow);
+			free(e[i].def);
+			e[i].flow = e[i].def = NULL;
+		}
+	}
+	if (db_commit(s->db) != SL_OK)
+		goto out;
+	ret = got;
+out:
+	sqlite3_finalize(st);
+	db_rollback(s->db);
+	if (ret == -1)
+		for (int i = 0; i < n; i++) {
+			free(e[i].flow);
+			free(e[i].def);
+			e[i].flow = e[i].def = NULL;
+		}
+	return ret;
+}
+
+/* Queues the webhook of claimed run x if its definition asks for it. */
+static void
+notify_one(struct sched *s, struct ended *x)
+{
+	struct json_object *def, *nt;
+	char why[200];
+	double duration_s = 0;
+
+	def = jsonx_parse(x->def, strlen(x->def), why, sizeof(why));
+	if (def == NULL) {
+		log_warnx("notify: run %s: definition: %s", x->id, why);
+		return;
+	}
+	nt = jsonx_get(def, "notify");
+	if (jsonx_get_str(nt, "webhook") != NULL &&
+	    listed(jsonx_get(nt, "on"), states_run_name(x->st))) {
+		if (x->started_at > 0 && x->ended_at > x->started_at)
+			duration_s = (double)(x->ended_at - x->started_at) /
+			    1000.0;
+		queue_webhook(def, x->flow, x->id, x->st, duration_s,
+		    failed_tasks(s, x->id, def));
+	}
+	json_object_put(def);
+}
+
+/*
+ * Claims the runs that ended and were not notified yet (by any
+ * scheduler) and queues their webhooks; see the top of this file.
+ * Called from the loop's database tick; does nothing while libcurl is
+ * unavailable, so that a scheduler that can deliver claims them.
  */
 void
-notify_run_unstarted(struct json_object *def, const char *flow,
-    const char *run_id, enum run_state st)
+notify_tick(struct sched *s)
 {
-	queue_webhook(def, flow, run_id, st, 0, json_object_new_array());
+	struct ended *e;
+	sqlite3_stmt *st;
+	int any = 0, n, seen;
+
+	if (multi == NULL || (st = db_prepare(s->db, sql_any)) == NULL)
+		return;
+	any = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!any)
+		return;
+	e = xcalloc(NOTIFY_BATCH, sizeof(*e));
+	for (int b = 0; b < NOTIFY_MAX_BATCHES; b++) {
+		if ((n = claim_batch(s, e, &seen)) == -1) {
+			log_warnx("notify: could not claim ended runs; "
+			    "trying again later");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			notify_one(s, &e[i]);
+			free(e[i].flow);
+			free(e[i].def);
+			e[i].flow = e[i].def = NULL;
+		}
+		if (seen < NOTIFY_BATCH)
+			break;
+	}
+	free(e);
 }
 
 static size_t

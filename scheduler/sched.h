@@ -192,9 +192,7 @@ void cron_tick(struct sched *s);
 int loop_run(struct sched *s);
 
 /* notify.c */
-void notify_run_ended(struct sched *s, struct run *r, enum run_state st);
-void notify_run_unstarted(struct json_object *def, const char *flow,
-    const char *run_id, enum run_state st);
+void notify_tick(struct sched *s);
 void notify_init(void);
 void notify_fini(void);
 void notify_fds(struct sched *s, void *pfds, int *n, int max, int *timeout);
