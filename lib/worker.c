@@ -112,15 +112,9 @@ worker_claim_fini(struct worker_claim *c)
 {
 	if (c == NULL)
 		return;
-	for (int i = 0; i < c->nended; i++) {
-		free(c->ended[i].flow);
-		json_object_put(c->ended[i].def);
-	}
-	free(c->ended);
 	free(c->ids);
-	c->ended = NULL;
 	c->ids = NULL;
-	c->nended = c->nids = 0;
+	c->nids = 0;
 }
 
 /* Releases what run_load filled in r. */

@@ -25,9 +25,8 @@
  * worker died (recover.c: finding and adopting them needs a view of all
  * workers, which a remote worker must not have; once adopted, a run is
  * loaded and its crashed attempts are written through this interface).
- * Webhook notification stays in the scheduler (notify.c): the claim
- * operation hands back the runs it ended unstarted so the caller can
- * notify after the write. The claim operation also ends runs cancelled
+ * Webhook notification is a server duty too (notify.c notifies every run
+ * that ended, however it ended). The claim operation also ends runs cancelled
  * before any worker claimed them (they belong to nobody); over HTTP the
  * server would do that on its side of the claim request.
  *
@@ -76,19 +75,10 @@ struct worker_settings {
 	int limit;		/* concurrency limit, >= 0 */
 };
 
-/* A run the claim ended without starting it (too late, or superseded). */
-struct worker_unstarted {
-	char id[IDS_LEN];
-	char *flow;
-	struct json_object *def;	/* its definition; a reference we own */
-};
-
 /* The result of one claim. */
 struct worker_claim {
 	char (*ids)[IDS_LEN];	/* runs now RUNNING and this worker's */
 	int nids;
-	struct worker_unstarted *ended;	/* ended CANCELLED: notify these */
-	int nended;
 };
 
 /* One attempt of a task as stored. */

@@ -403,20 +403,6 @@ cancel_unstarted(struct worker_db *d, const char *id, const char *from,
 	return 0;
 }
 
-static void
-ended_add(struct worker_claim *c, const char *id, const char *flow,
-    struct json_object *def)
-{
-	struct worker_unstarted *u;
-
-	c->ended = xrealloc(c->ended, (size_t)(c->nended + 1) *
-	    sizeof(*c->ended));
-	u = &c->ended[c->nended++];
-	snprintf(u->id, IDS_LEN, "%s", id);
-	u->flow = xstrdup(flow);
-	u->def = json_object_get(def);
-}
-
 /* Returns 1 when some run may be due: only then take the write lock. */
 static int
 any_due(struct worker_db *d, int64_t now)
@@ -513,18 +499,15 @@ wdb_claim(struct worker *w, int budget, struct worker_claim *out)
 			    json_object_get_int64(v) * 1000) {
 				snprintf(reason, sizeof(reason), "late by "
 				    "%lld s", (long long)((now - due) / 1000));
-				if (cancel_unstarted(d, id, state, reason,
-				    now) == 0)
-					ended_add(out, id, flow, def);
+				cancel_unstarted(d, id, state, reason, now);
 				continue;
 			}
 			v = jsonx_get(sched_obj, "catchup");
 			if (!json_object_get_boolean(v) &&
 			    later_due(d, flow, due, now)) {
-				if (cancel_unstarted(d, id, state, "skipped: "
+				cancel_unstarted(d, id, state, "skipped: "
 				    "a later scheduled run is due and catchup "
-				    "is off", now) == 0)
-					ended_add(out, id, flow, def);
+				    "is off", now);
 				continue;
 			}
 		}
