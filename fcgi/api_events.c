@@ -33,7 +33,7 @@ static const char sql_list[] =
 void
 api_events_list(struct req *r)
 {
-	struct json_object *items = NULL, *obj;
+	struct json_object *items = NULL;
 	sqlite3_stmt *st;
 	int64_t limit, cursor, n = 0, last = 0;
 	char buf[32];
@@ -75,12 +75,9 @@ api_events_list(struct req *r)
 		reply_fail(r, db_status(r->db, rc), "cannot list events");
 		goto out;
 	}
-	obj = json_object_new_object();
-	json_object_object_add(obj, "items", items);
-	items = NULL;
 	snprintf(buf, sizeof(buf), "%lld", (long long)last);
-	jsonx_add_str(obj, "next_cursor", n > limit ? buf : NULL);
-	reply_ok(r, obj);
+	reply_page(r, items, n > limit ? buf : NULL);
+	items = NULL;
 out:
 	sqlite3_finalize(st);
 	json_object_put(items);

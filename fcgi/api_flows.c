@@ -249,7 +249,7 @@ add_recent(sqlite3 *db, const char *flow, struct json_object *item)
 void
 api_flows_list(struct req *r)
 {
-	struct json_object *items = NULL, *obj;
+	struct json_object *items = NULL;
 	sqlite3_stmt *st = NULL;
 	enum sl_status s = SL_DB;
 	int64_t limit, n = 0, now = timefmt_now_ms();
@@ -304,11 +304,8 @@ api_flows_list(struct req *r)
 	}
 	if (rc != SQLITE_ROW && (s = db_status(r->db, rc)) != SL_OK)
 		goto out;
-	obj = json_object_new_object();
-	json_object_object_add(obj, "items", items);
+	reply_page(r, items, n > limit ? last : NULL);
 	items = NULL;
-	jsonx_add_str(obj, "next_cursor", n > limit ? last : NULL);
-	reply_ok(r, obj);
 	s = SL_OK;
 out:
 	if (s != SL_OK)

@@ -456,7 +456,7 @@ api_runs_list(struct req *r)
 {
 	const char *flow = req_query(r, "flow"), *state = req_query(r, "state");
 	const char *cursor = req_query(r, "cursor"), *sql;
-	struct json_object *items = NULL, *obj;
+	struct json_object *items = NULL;
 	sqlite3_stmt *st = NULL;
 	enum run_state rs;
 	int64_t limit, n = 0, now = timefmt_now_ms();
@@ -503,11 +503,8 @@ api_runs_list(struct req *r)
 		reply_fail(r, db_status(r->db, rc), "cannot list runs");
 		goto out;
 	}
-	obj = json_object_new_object();
-	json_object_object_add(obj, "items", items);
+	reply_page(r, items, n > limit ? last : NULL);
 	items = NULL;
-	jsonx_add_str(obj, "next_cursor", n > limit ? last : NULL);
-	reply_ok(r, obj);
 out:
 	sqlite3_finalize(st);
 	json_object_put(items);

@@ -60,7 +60,7 @@ worker_json(sqlite3_stmt *st, int64_t now)
 void
 api_workers_list(struct req *r)
 {
-	struct json_object *items = NULL, *obj;
+	struct json_object *items = NULL;
 	sqlite3_stmt *st;
 	int64_t limit, n = 0, now = timefmt_now_ms();
 	char last[WORKER_NAME_MAX + 1] = "";
@@ -85,11 +85,8 @@ api_workers_list(struct req *r)
 		reply_fail(r, db_status(r->db, rc), "cannot list workers");
 		goto out;
 	}
-	obj = json_object_new_object();
-	json_object_object_add(obj, "items", items);
+	reply_page(r, items, n > limit ? last : NULL);
 	items = NULL;
-	jsonx_add_str(obj, "next_cursor", n > limit ? last : NULL);
-	reply_ok(r, obj);
 out:
 	sqlite3_finalize(st);
 	json_object_put(items);

@@ -84,6 +84,21 @@ reply_ok(struct req *r, struct json_object *obj)
 	json_reply(r, 200, obj);
 }
 
+/*
+ * Replies 200 with one page of a list, {"items": items, "next_cursor":
+ * cursor} (null when cursor is NULL: the last page); takes items'
+ * reference.
+ */
+void
+reply_page(struct req *r, struct json_object *items, const char *cursor)
+{
+	struct json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "items", items);
+	jsonx_add_str(obj, "next_cursor", cursor);
+	json_reply(r, 200, obj);
+}
+
 /* Replies 201 Created with obj as JSON; takes obj's reference. */
 void
 reply_created(struct req *r, struct json_object *obj)

@@ -30,6 +30,7 @@ enum reply_err {
 void reply_header(struct req *r, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void reply_ok(struct req *r, struct json_object *obj);
+void reply_page(struct req *r, struct json_object *items, const char *cursor);
 void reply_created(struct req *r, struct json_object *obj);
 void reply_accepted(struct req *r, struct json_object *obj);
 void reply_no_content(struct req *r);
