@@ -16,17 +16,22 @@ enum cli_exit {
 	CLI_USAGE = 2	/* the command line was wrong */
 };
 
-/* Set by --insecure (global or per command): skip TLS verification. */
-extern int cli_insecure;
+/*
+ * What the global options say, handed to every command (a command's own
+ * options may add to it): sluicectl's only shared state.
+ */
+struct cli {
+	int insecure;	/* --insecure: skip TLS verification */
+};
 
-int cmd_migrate(int argc, char **argv);
-int cmd_user(int argc, char **argv);
-int cmd_apply(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_runs(int argc, char **argv);
-int cmd_flows(int argc, char **argv);
-int cmd_logs(int argc, char **argv);
-int cmd_init(int argc, char **argv);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_user(struct cli *cli, int argc, char **argv);
+int cmd_apply(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_runs(struct cli *cli, int argc, char **argv);
+int cmd_flows(struct cli *cli, int argc, char **argv);
+int cmd_logs(struct cli *cli, int argc, char **argv);
+int cmd_init(struct cli *cli, int argc, char **argv);
 
 sqlite3 *cli_db_open(void);
 char *cli_read_file(const char *path, size_t *len);

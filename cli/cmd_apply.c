@@ -67,7 +67,7 @@ out:
 
 /* `sluicectl apply FILE...`: CLI_OK, CLI_FAIL or CLI_USAGE. */
 int
-cmd_apply(int argc, char **argv)
+cmd_apply(struct cli *cli, int argc, char **argv)
 {
 	struct api *a;
 	int rc = CLI_OK, first = 1;
@@ -81,7 +81,7 @@ cmd_apply(int argc, char **argv)
 		}
 		if (strcmp(argv[first], "--insecure") == 0 ||
 		    strcmp(argv[first], "-k") == 0) {
-			cli_insecure = 1;
+			cli->insecure = 1;
 			continue;
 		}
 		if (strcmp(argv[first], "--") == 0) {
@@ -93,7 +93,7 @@ cmd_apply(int argc, char **argv)
 	}
 	if (first == argc)
 		return cli_usage(usage);
-	if ((a = api_open()) == NULL)
+	if ((a = api_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	for (int i = first; i < argc; i++)
 		if (apply_one(a, argv[i]) != CLI_OK)

@@ -227,10 +227,11 @@ out:
 
 /* `sluicectl init DIR [--name FLOW]`: CLI_OK, CLI_FAIL or CLI_USAGE. */
 int
-cmd_init(int argc, char **argv)
+cmd_init(struct cli *cli, int argc, char **argv)
 {
 	const char *dir = NULL, *name = NULL;
 
+	(void)cli;	/* a local command: no API connection */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {

@@ -102,7 +102,7 @@ struct list_opts {
 
 /* Parses the options; returns -1 to go on, else the exit code. */
 static int
-parse(int argc, char **argv, const char *usage, int runs,
+parse(struct cli *cli, int argc, char **argv, const char *usage, int runs,
     struct list_opts *o)
 {
 	int c;
@@ -125,7 +125,7 @@ parse(int argc, char **argv, const char *usage, int runs,
 			o->json = 1;
 			break;
 		case 'k':
-			cli_insecure = 1;
+			cli->insecure = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -177,16 +177,16 @@ list(const char *path, int json, void (*pr)(struct json_object *),
 
 /* `sluicectl runs ...`: CLI_OK, CLI_FAIL or CLI_USAGE. */
 int
-cmd_runs(int argc, char **argv)
+cmd_runs(struct cli *cli, int argc, char **argv)
 {
 	struct list_opts o;
 	struct api *a;
 	char *path;
 	int rc;
 
-	if ((rc = parse(argc, argv, runs_usage, 1, &o)) != -1)
+	if ((rc = parse(cli, argc, argv, runs_usage, 1, &o)) != -1)
 		return rc;
-	if ((a = api_open()) == NULL)
+	if ((a = api_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	path = xstrdup("/api/runs");
 	add_query(a, &path, "flow", o.flow);
@@ -200,15 +200,15 @@ cmd_runs(int argc, char **argv)
 
 /* `sluicectl flows [--json]`: CLI_OK, CLI_FAIL or CLI_USAGE. */
 int
-cmd_flows(int argc, char **argv)
+cmd_flows(struct cli *cli, int argc, char **argv)
 {
 	struct list_opts o;
 	struct api *a;
 	int rc;
 
-	if ((rc = parse(argc, argv, flows_usage, 0, &o)) != -1)
+	if ((rc = parse(cli, argc, argv, flows_usage, 0, &o)) != -1)
 		return rc;
-	if ((a = api_open()) == NULL)
+	if ((a = api_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	rc = list("/api/flows", o.json, print_flow, a);
 	api_close(a);

@@ -180,7 +180,7 @@ out:
 
 /* `sluicectl logs RUN_ID TASK ...`: CLI_OK, CLI_FAIL or CLI_USAGE. */
 int
-cmd_logs(int argc, char **argv)
+cmd_logs(struct cli *cli, int argc, char **argv)
 {
 	struct api *a;
 	char *end;
@@ -203,7 +203,7 @@ cmd_logs(int argc, char **argv)
 			follow = 1;
 			break;
 		case 'k':
-			cli_insecure = 1;
+			cli->insecure = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -214,7 +214,7 @@ cmd_logs(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage(usage);
-	if ((a = api_open()) == NULL)
+	if ((a = api_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	rc = follow_log(a, argv[optind], argv[optind + 1], attempt, follow);
 	api_close(a);

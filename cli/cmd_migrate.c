@@ -75,10 +75,11 @@ out:
 
 /* `sluicectl migrate`: returns CLI_OK, CLI_FAIL or CLI_USAGE. */
 int
-cmd_migrate(int argc, char **argv)
+cmd_migrate(struct cli *cli, int argc, char **argv)
 {
 	sqlite3 *db;
 
+	(void)cli;	/* a local command: no API connection */
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {
 		fputs(usage, stdout);

@@ -162,7 +162,7 @@ out:
 
 /* `sluicectl run FLOW ...`: CLI_OK, CLI_FAIL or CLI_USAGE. */
 int
-cmd_run(int argc, char **argv)
+cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct json_object *flow = NULL, *params = NULL, *body = NULL;
 	struct json_object *run = NULL;
@@ -182,7 +182,7 @@ cmd_run(int argc, char **argv)
 			wait = 1;
 			break;
 		case 'k':
-			cli_insecure = 1;
+			cli->insecure = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -198,7 +198,7 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	name = argv[optind];
-	if ((a = api_open()) == NULL)
+	if ((a = api_open(cli->insecure)) == NULL)
 		goto out;
 	ename = api_escape(a, name);
 	params = json_object_new_object();

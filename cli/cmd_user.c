@@ -400,7 +400,7 @@ user_list(sqlite3 *db, const char *file)
  * CLI_FAIL (printed) or CLI_USAGE.
  */
 int
-cmd_user(int argc, char **argv)
+cmd_user(struct cli *cli, int argc, char **argv)
 {
 	const char *sub, *name = NULL, *role = NULL;
 	char *file = NULL;
@@ -408,6 +408,7 @@ cmd_user(int argc, char **argv)
 	int rc = CLI_USAGE, nargs = 0;
 	char *args[3];
 
+	(void)cli;	/* a local command: no API connection */
 	if (argc < 2)
 		return cli_usage(usage);
 	sub = argv[1];

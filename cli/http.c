@@ -37,6 +37,7 @@ struct api {
 	char *user;
 	char *password;
 	char *cafile;		/* NULL: system CAs */
+	int insecure;		/* skip TLS verification */
 };
 
 /*
@@ -67,11 +68,12 @@ url_is_local(const char *url, int *plain)
 }
 
 /*
- * Reads the environment and makes a client. Returns it (api_close
- * releases it) or NULL after printing what is missing.
+ * Reads the environment and makes a client; insecure skips TLS
+ * verification. Returns it (api_close releases it) or NULL after printing
+ * what is missing.
  */
 struct api *
-api_open(void)
+api_open(int insecure)
 {
 	const char *url = getenv("SLUICE_URL"), *port = getenv("SLUICE_PORT");
 	const char *user = getenv("SLUICE_USER");
@@ -90,6 +92,7 @@ api_open(void)
 		return NULL;
 	}
 	a = xcalloc(1, sizeof(*a));
+	a->insecure = insecure;
 	if (url != NULL && *url != '\0')
 		a->base = xstrdup(url);
 	else
@@ -232,7 +235,7 @@ api_call(struct api *a, const char *method, const char *path,
 	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(a->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(a->curl, CURLOPT_HEADERDATA, r);
-	if (cli_insecure) {
+	if (a->insecure) {
 		curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (a->cafile != NULL)

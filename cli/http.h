@@ -18,7 +18,7 @@ struct api_reply {
 	int complete;		/* X-Log-Complete: true */
 };
 
-struct api *api_open(void);
+struct api *api_open(int insecure);
 void api_close(struct api *a);
 int api_call(struct api *a, const char *method, const char *path,
     const char *body, struct api_reply *r);

@@ -13,8 +13,6 @@
 
 #define SLUICE_VERSION "0.1.0"
 
-int cli_insecure;
-
 static const char usage_text[] =
     "usage: sluicectl [--insecure] COMMAND [ARGS]\n"
     "\n"
@@ -39,7 +37,7 @@ static const char usage_text[] =
 
 static const struct {
 	const char *name;
-	int (*fn)(int, char **);
+	int (*fn)(struct cli *, int, char **);
 } commands[] = {
 	{ "migrate", cmd_migrate },
 	{ "user", cmd_user },
@@ -76,6 +74,7 @@ cli_usage(const char *usage)
 int
 main(int argc, char **argv)
 {
+	struct cli cli = { 0 };
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -90,7 +89,7 @@ main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--insecure") == 0 ||
 		    strcmp(argv[i], "-k") == 0) {
-			cli_insecure = 1;
+			cli.insecure = 1;
 			continue;
 		}
 		cli_err("unknown option %s", argv[i]);
@@ -104,7 +103,7 @@ main(int argc, char **argv)
 	}
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (strcmp(argv[i], commands[c].name) == 0)
-			return commands[c].fn(argc - i, argv + i);
+			return commands[c].fn(&cli, argc - i, argv + i);
 	cli_err("unknown command %s", argv[i]);
 	return cli_usage(usage_text);
 }
