@@ -202,13 +202,13 @@ main(void)
 	s.wake_fd = wake_listen(s.cfg.worker, &s.wake_path);
 	if (s.wake_fd == -1)
 		log_warnx("main: no wake socket; polling every second");
-	notify_init();
+	notify_init(&s);
 	log_info("main: worker %s (pool %s, incarnation %s, limit %d) "
 	    "started on %s, data %s", s.cfg.worker, s.cfg.pool,
 	    s.incarnation, s.limit, s.cfg.host, s.cfg.data_dir);
 
 	rc = loop_run(&s);
-	notify_fini();
+	notify_fini(&s);
 
 	if (s.wake_path != NULL)
 		unlink(s.wake_path);

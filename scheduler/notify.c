@@ -79,40 +79,50 @@ struct delivery {
 	struct curl_slist *hdrs;
 };
 
-static CURLM *multi;
-static void release(struct delivery *d);
-static struct delivery *queue;
-static int queued;
+/* The scheduler's deliveries in flight or waiting (struct sched owns it). */
+struct notifier {
+	CURLM *multi;		/* NULL: libcurl unavailable, webhooks off */
+	struct delivery *queue;
+	int queued;
+};
+
+static void release(struct notifier *nf, struct delivery *d);
 
 /* Prepares libcurl; notifications are off if it fails (logged). */
 void
-notify_init(void)
+notify_init(struct sched *s)
 {
+	s->notifier = xcalloc(1, sizeof(*s->notifier));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (multi = curl_multi_init()) == NULL)
+	    (s->notifier->multi = curl_multi_init()) == NULL)
 		log_warnx("notify_init: libcurl unavailable; webhooks off");
 }
 
 /* Drops pending deliveries (logged) and releases libcurl. */
 void
-notify_fini(void)
+notify_fini(struct sched *s)
 {
-	while (queue != NULL) {
-		struct delivery *d = queue;
+	struct notifier *nf = s->notifier;
+
+	if (nf == NULL)
+		return;
+	while (nf->queue != NULL) {
+		struct delivery *d = nf->queue;
 
 		log_warnx("notify: run %s: webhook not delivered before stop",
 		    d->run_id);
 		if (d->easy != NULL) {
-			curl_multi_remove_handle(multi, d->easy);
+			curl_multi_remove_handle(nf->multi, d->easy);
 			curl_easy_cleanup(d->easy);
 		}
 		curl_slist_free_all(d->hdrs);
 		d->easy = NULL;
-		release(d);
+		release(nf, d);
 	}
-	if (multi != NULL)
-		curl_multi_cleanup(multi);
-	multi = NULL;
+	if (nf->multi != NULL)
+		curl_multi_cleanup(nf->multi);
+	free(nf);
+	s->notifier = NULL;
 	curl_global_cleanup();
 }
 
@@ -134,20 +144,21 @@ listed(struct json_object *on, const char *state)
 
 /* Queues one delivery of the document for a run of def's flow. */
 static void
-queue_webhook(struct json_object *def, const char *flow, const char *run_id,
-    enum run_state st, double duration_s, struct json_object *failed)
+queue_webhook(struct notifier *nf, struct json_object *def, const char *flow,
+    const char *run_id, enum run_state st, double duration_s,
+    struct json_object *failed)
 {
 	struct json_object *nt = jsonx_get(def, "notify"), *doc;
 	const char *hook = jsonx_get_str(nt, "webhook");
 	const char *base = getenv("SLUICE_PUBLIC_URL");
 	struct delivery *d;
 
-	if (multi == NULL || hook == NULL ||
+	if (nf->multi == NULL || hook == NULL ||
 	    !listed(jsonx_get(nt, "on"), states_run_name(st))) {
 		json_object_put(failed);
 		return;
 	}
-	if (queued >= NOTIFY_QUEUE_MAX) {
+	if (nf->queued >= NOTIFY_QUEUE_MAX) {
 		log_warnx("notify: run %s: queue full; webhook dropped",
 		    run_id);
 		json_object_put(failed);
@@ -175,9 +186,9 @@ queue_webhook(struct json_object *def, const char *flow, const char *run_id,
 	d->body = xstrdup(jsonx_text(doc));
 	snprintf(d->run_id, sizeof(d->run_id), "%s", run_id);
 	d->due_mono = timefmt_mono_ms();
-	d->next = queue;
-	queue = d;
-	queued++;
+	d->next = nf->queue;
+	nf->queue = d;
+	nf->queued++;
 	json_object_put(doc);
 }
 
@@ -318,8 +329,8 @@ notify_one(struct sched *s, struct ended *x)
 		if (x->started_at > 0 && x->ended_at > x->started_at)
 			duration_s = (double)(x->ended_at - x->started_at) /
 			    1000.0;
-		queue_webhook(def, x->flow, x->id, x->st, duration_s,
-		    failed_tasks(s, x->id, def));
+		queue_webhook(s->notifier, def, x->flow, x->id, x->st,
+		    duration_s, failed_tasks(s, x->id, def));
 	}
 	json_object_put(def);
 }
@@ -337,7 +348,8 @@ notify_tick(struct sched *s)
 	sqlite3_stmt *st;
 	int any = 0, n, seen;
 
-	if (multi == NULL || (st = db_prepare(s->db, sql_any)) == NULL)
+	if (s->notifier->multi == NULL ||
+	    (st = db_prepare(s->db, sql_any)) == NULL)
 		return;
 	any = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
@@ -371,7 +383,7 @@ discard(char *p, size_t size, size_t n, void *u)
 }
 
 static void
-start(struct delivery *d)
+start(struct notifier *nf, struct delivery *d)
 {
 	d->easy = curl_easy_init();
 	if (d->easy == NULL)
@@ -387,32 +399,32 @@ start(struct delivery *d)
 	curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
 	curl_easy_setopt(d->easy, CURLOPT_USERAGENT, "sluice-scheduler");
 	d->tries++;
-	curl_multi_add_handle(multi, d->easy);
+	curl_multi_add_handle(nf->multi, d->easy);
 }
 
 static void
-release(struct delivery *d)
+release(struct notifier *nf, struct delivery *d)
 {
 	struct delivery **pp;
 
-	for (pp = &queue; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &nf->queue; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == d) {
 			*pp = d->next;
 			break;
 		}
-	queued--;
+	nf->queued--;
 	free(d->url);
 	free(d->body);
 	free(d);
 }
 
 static void
-finished(struct delivery *d, CURLcode rc)
+finished(struct notifier *nf, struct delivery *d, CURLcode rc)
 {
 	long status = 0;
 
 	curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_multi_remove_handle(multi, d->easy);
+	curl_multi_remove_handle(nf->multi, d->easy);
 	curl_easy_cleanup(d->easy);
 	curl_slist_free_all(d->hdrs);
 	d->easy = NULL;
@@ -420,14 +432,14 @@ finished(struct delivery *d, CURLcode rc)
 	if (rc == CURLE_OK && status >= 200 && status < 300) {
 		log_info("notify: run %s: webhook delivered (HTTP %ld)",
 		    d->run_id, status);
-		release(d);
+		release(nf, d);
 		return;
 	}
 	if (d->tries >= NOTIFY_TRIES) {
 		log_warnx("notify: run %s: webhook failed after %d tries: %s",
 		    d->run_id, d->tries, rc != CURLE_OK ?
 		    curl_easy_strerror(rc) : "HTTP error status");
-		release(d);
+		release(nf, d);
 		return;
 	}
 	/* 1 s after the first try, 4 s after the second. */
@@ -440,25 +452,25 @@ finished(struct delivery *d, CURLcode rc)
 void
 notify_perform(struct sched *s)
 {
+	struct notifier *nf = s->notifier;
 	int64_t mono = timefmt_mono_ms();
 	int running, left;
 	CURLMsg *m;
 
-	(void)s;
-	if (multi == NULL || queue == NULL)
+	if (nf->multi == NULL || nf->queue == NULL)
 		return;
-	for (struct delivery *d = queue; d != NULL; d = d->next)
+	for (struct delivery *d = nf->queue; d != NULL; d = d->next)
 		if (d->easy == NULL && d->due_mono <= mono)
-			start(d);
-	curl_multi_perform(multi, &running);
-	while ((m = curl_multi_info_read(multi, &left)) != NULL) {
+			start(nf, d);
+	curl_multi_perform(nf->multi, &running);
+	while ((m = curl_multi_info_read(nf->multi, &left)) != NULL) {
 		struct delivery *d = NULL;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &d);
 		if (d != NULL)
-			finished(d, m->data.result);
+			finished(nf, d, m->data.result);
 	}
 }
 
@@ -469,16 +481,16 @@ notify_perform(struct sched *s)
 void
 notify_fds(struct sched *s, void *pfdv, int *n, int max, int *timeout)
 {
+	struct notifier *nf = s->notifier;
 	struct pollfd *pfd = pfdv;
 	fd_set r, w, e;
 	int maxfd = -1;
 	long ct = -1;
 	int64_t mono = timefmt_mono_ms();
 
-	(void)s;
-	if (multi == NULL || queue == NULL)
+	if (nf->multi == NULL || nf->queue == NULL)
 		return;
-	for (struct delivery *d = queue; d != NULL; d = d->next)
+	for (struct delivery *d = nf->queue; d != NULL; d = d->next)
 		if (d->easy == NULL) {
 			int64_t wait = d->due_mono - mono;
 
@@ -488,7 +500,7 @@ notify_fds(struct sched *s, void *pfdv, int *n, int max, int *timeout)
 	FD_ZERO(&r);
 	FD_ZERO(&w);
 	FD_ZERO(&e);
-	if (curl_multi_fdset(multi, &r, &w, &e, &maxfd) != CURLM_OK)
+	if (curl_multi_fdset(nf->multi, &r, &w, &e, &maxfd) != CURLM_OK)
 		return;
 	for (int fd = 0; fd <= maxfd && *n < max; fd++) {
 		short ev = 0;
@@ -502,7 +514,7 @@ notify_fds(struct sched *s, void *pfdv, int *n, int max, int *timeout)
 		if (ev)
 			pfd[(*n)++] = (struct pollfd){ .fd = fd, .events = ev };
 	}
-	curl_multi_timeout(multi, &ct);
+	curl_multi_timeout(nf->multi, &ct);
 	if (ct >= 0 && ct < *timeout)
 		*timeout = (int)ct;
 	if (maxfd == -1 && ct < 0 && *timeout > 100)

@@ -131,6 +131,7 @@ struct sched {
 	int limit;		/* workers.concurrency_limit */
 	int stopping;		/* SIGTERM seen: claim nothing, stop tasks */
 	struct run *runs;	/* claimed, unfinished runs */
+	struct notifier *notifier;	/* webhook deliveries (notify.c) */
 	int nprocs;		/* running task processes */
 	int blocked;		/* ready tasks waiting for a free slot */
 	int64_t next_heartbeat, next_recover, next_cron, next_retention;
@@ -193,8 +194,8 @@ int loop_run(struct sched *s);
 
 /* notify.c */
 void notify_tick(struct sched *s);
-void notify_init(void);
-void notify_fini(void);
+void notify_init(struct sched *s);
+void notify_fini(struct sched *s);
 void notify_fds(struct sched *s, void *pfds, int *n, int max, int *timeout);
 void notify_perform(struct sched *s);
 
