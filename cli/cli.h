@@ -7,7 +7,7 @@
 #ifndef SLUICE_CLI_H
 #define SLUICE_CLI_H
 
-#include <sqlite3.h>
+#include "dbraw.h"
 #include <stddef.h>
 
 enum cli_exit {
@@ -33,7 +33,7 @@ int cmd_flows(struct cli *cli, int argc, char **argv);
 int cmd_logs(struct cli *cli, int argc, char **argv);
 int cmd_init(struct cli *cli, int argc, char **argv);
 
-sqlite3 *cli_db_open(void);
+struct db *cli_db_open(void);
 char *cli_read_file(const char *path, size_t *len);
 int cli_write_new_file(const char *path, const char *buf, size_t len,
     int mode);

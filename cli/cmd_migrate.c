@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "db.h"
+#include "dbraw.h"
 #include "migrate.h"
 #include "paths.h"
 #include "xalloc.h"
@@ -33,13 +33,13 @@ static const char usage[] =
  * directory (mode 0750) when it does not exist. Returns a connection the
  * caller closes with db_close, or NULL after printing why.
  */
-sqlite3 *
+struct db *
 cli_db_open(void)
 {
 	const char *data = paths_data_dir();
 	const char *env = getenv("SLUICE_DATA");
 	char *path = NULL, *dir = NULL, why[512], cwd[512];
-	sqlite3 *db = NULL;
+	struct db *db = NULL;
 	struct stat sb;
 
 	if ((env == NULL || *env == '\0') && stat(data, &sb) == -1) {
@@ -77,7 +77,7 @@ out:
 int
 cmd_migrate(struct cli *cli, int argc, char **argv)
 {
-	sqlite3 *db;
+	struct db *db;
 
 	(void)cli;	/* a local command: no API connection */
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||

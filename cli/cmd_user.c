@@ -22,7 +22,7 @@
 
 #include "audit.h"
 #include "cli.h"
-#include "db.h"
+#include "dbraw.h"
 #include "htpasswd.h"
 #include "json.h"
 #include "paths.h"
@@ -156,36 +156,36 @@ read_hash(void)
 
 /* Returns name's role (caller frees) or NULL when there is no row. */
 static char *
-get_role(sqlite3 *db, const char *name)
+get_role(struct db *db, const char *name)
 {
-	sqlite3_stmt *st = db_prepare(db, sql_get_role);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_get_role);
 	char *role = NULL;
 
 	if (st == NULL)
 		return NULL;
-	db_bind_text(st, ":name", name);
+	dbraw_bind_text(st, ":name", name);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		role = xstrdup(db_col_text(st, 0));
+		role = xstrdup(dbraw_col_text(st, 0));
 	sqlite3_finalize(st);
 	return role;
 }
 
 /* Runs one write statement binding :name and, when given, :role. */
 static enum sl_status
-write_user(sqlite3 *db, const char *sql, const char *name, const char *role)
+write_user(struct db *db, const char *sql, const char *name, const char *role)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = dbraw_prepare(db, sql);
 	enum sl_status s;
 
 	if (st == NULL)
 		return SL_DB;
-	db_bind_text(st, ":name", name);
+	dbraw_bind_text(st, ":name", name);
 	if (role != NULL)
-		db_bind_text(st, ":role", role);
+		dbraw_bind_text(st, ":role", role);
 	if (sqlite3_bind_parameter_index(st, ":now") != 0)
-		db_bind_int64(st, ":now", timefmt_now_ms());
-	s = db_status(db, sqlite3_step(st));
-	if (s == SL_OK && sqlite3_changes(db) == 0)
+		dbraw_bind_int64(st, ":now", timefmt_now_ms());
+	s = dbraw_status(db, sqlite3_step(st));
+	if (s == SL_OK && sqlite3_changes(db_raw(db)) == 0)
 		s = SL_NOTFOUND;
 	sqlite3_finalize(st);
 	return s;
@@ -196,7 +196,7 @@ write_user(sqlite3 *db, const char *sql, const char *name, const char *role)
  * detail may be NULL. Returns SL_OK or the failure (printed).
  */
 static enum sl_status
-commit_change(sqlite3 *db, const char *sql, const char *name,
+commit_change(struct db *db, const char *sql, const char *name,
     const char *role, const char *action, const char *detail)
 {
 	struct audit_event ev = {
@@ -214,7 +214,7 @@ commit_change(sqlite3 *db, const char *sql, const char *name,
 		goto out;
 	s = db_commit(db);
 out:
-	db_rollback(db);
+	dbraw_rollback(db);
 	if (s == SL_NOTFOUND)
 		cli_err("no such user %s", name);
 	else if (s == SL_BUSY)
@@ -251,7 +251,7 @@ role_detail(const char *role, const char *previous)
 }
 
 static int
-user_add(sqlite3 *db, const char *file, const char *name, const char *role)
+user_add(struct db *db, const char *file, const char *name, const char *role)
 {
 	char *old_role = NULL, *old_hash = NULL, *hash = NULL, *detail = NULL;
 	int rc = CLI_FAIL;
@@ -290,7 +290,7 @@ out:
  * is removed from it too; there is no row, so no event.
  */
 static int
-user_del(sqlite3 *db, const char *file, const char *name)
+user_del(struct db *db, const char *file, const char *name)
 {
 	char *old_role = get_role(db, name), *old_hash;
 	int rc = CLI_FAIL;
@@ -318,7 +318,7 @@ out:
 }
 
 static int
-user_passwd(sqlite3 *db, const char *file, const char *name)
+user_passwd(struct db *db, const char *file, const char *name)
 {
 	char *role = get_role(db, name), *old_hash = NULL, *hash = NULL;
 	int rc = CLI_FAIL;
@@ -349,7 +349,7 @@ out:
 }
 
 static int
-user_role(sqlite3 *db, const char *name, const char *role)
+user_role(struct db *db, const char *name, const char *role)
 {
 	char *old_role = get_role(db, name), *detail = NULL;
 	int rc = CLI_FAIL;
@@ -371,19 +371,19 @@ out:
 }
 
 static int
-user_list(sqlite3 *db, const char *file)
+user_list(struct db *db, const char *file)
 {
-	sqlite3_stmt *st = db_prepare(db, sql_list);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_list);
 	char *hash;
 	int step;
 
 	if (st == NULL)
 		return CLI_FAIL;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = db_col_text(st, 0);
+		const char *name = dbraw_col_text(st, 0);
 
 		hash = htpasswd_lookup(file, name);
-		printf("%s\t%s%s\n", name, db_col_text(st, 1),
+		printf("%s\t%s%s\n", name, dbraw_col_text(st, 1),
 		    hash ? "" : "\t(no password)");
 		free(hash);
 	}
@@ -404,7 +404,7 @@ cmd_user(struct cli *cli, int argc, char **argv)
 {
 	const char *sub, *name = NULL, *role = NULL;
 	char *file = NULL;
-	sqlite3 *db = NULL;
+	struct db *db = NULL;
 	int rc = CLI_USAGE, nargs = 0;
 	char *args[3];
 

@@ -11,7 +11,7 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 #include <pthread.h>
-#include <sqlite3.h>
+#include "dbraw.h"
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,7 +60,7 @@ struct qparam {
 /* One request; everything here is freed by req_free. */
 struct req {
 	struct ctx *ctx;
-	sqlite3 *db;			/* this thread's connection */
+	struct db *db;			/* this thread's connection */
 	FCGX_Request *fr;
 	const char *method;		/* borrowed from the FastCGI params */
 	const char *user;		/* REMOTE_USER; NULL if absent/empty */

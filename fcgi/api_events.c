@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "json.h"
 #include "reply.h"
 #include "request.h"
@@ -42,17 +42,17 @@ api_events_list(struct req *r)
 	if (req_limit(r, &limit) == -1 ||
 	    req_query_int(r, "cursor", 0, 1, INT64_MAX, &cursor) == -1)
 		return;
-	if ((st = db_prepare(r->db, sql_list)) == NULL) {
+	if ((st = dbraw_prepare(r->db, sql_list)) == NULL) {
 		reply_fail(r, SL_DB, "cannot list events");
 		return;
 	}
-	db_bind_text(st, ":actor", req_query(r, "actor"));
-	db_bind_text(st, ":type", req_query(r, "object_type"));
-	db_bind_text(st, ":object", req_query(r, "object_id"));
-	db_bind_text(st, ":action", req_query(r, "action"));
+	dbraw_bind_text(st, ":actor", req_query(r, "actor"));
+	dbraw_bind_text(st, ":type", req_query(r, "object_type"));
+	dbraw_bind_text(st, ":object", req_query(r, "object_id"));
+	dbraw_bind_text(st, ":action", req_query(r, "action"));
 	if (cursor > 0)
-		db_bind_int64(st, ":cursor", cursor);
-	db_bind_int64(st, ":limit", limit + 1);
+		dbraw_bind_int64(st, ":cursor", cursor);
+	dbraw_bind_int64(st, ":limit", limit + 1);
 	items = json_object_new_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct json_object *e;
@@ -71,8 +71,8 @@ api_events_list(struct req *r)
 		json_object_object_add(e, "detail", sqlx_json(st, 7));
 		json_object_array_add(items, e);
 	}
-	if (rc != SQLITE_ROW && db_status(r->db, rc) != SL_OK) {
-		reply_fail(r, db_status(r->db, rc), "cannot list events");
+	if (rc != SQLITE_ROW && dbraw_status(r->db, rc) != SL_OK) {
+		reply_fail(r, dbraw_status(r->db, rc), "cannot list events");
 		goto out;
 	}
 	snprintf(buf, sizeof(buf), "%lld", (long long)last);

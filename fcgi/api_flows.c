@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cron.h"
-#include "db.h"
+#include "dbraw.h"
 #include "flowdef.h"
 #include "json.h"
 #include "reply.h"
@@ -122,7 +122,7 @@ not_found(const char *name, char *why, size_t whysz)
  * current). Returns SL_OK and a new object in *out, or a status with why.
  */
 static enum sl_status
-flow_detail(sqlite3 *db, const char *name, int64_t version,
+flow_detail(struct db *db, const char *name, int64_t version,
     struct json_object **out, char *why, size_t whysz)
 {
 	sqlite3_stmt *st = NULL;
@@ -134,12 +134,12 @@ flow_detail(sqlite3 *db, const char *name, int64_t version,
 
 	*out = NULL;
 	snprintf(why, whysz, "cannot read flow \"%s\"", name);
-	if ((st = db_prepare(db, sql_flow)) == NULL)
+	if ((st = dbraw_prepare(db, sql_flow)) == NULL)
 		goto out;
-	db_bind_text(st, ":name", name);
+	dbraw_bind_text(st, ":name", name);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		s = rc == SQLITE_DONE ? not_found(name, why, whysz) :
-		    db_status(db, rc);
+		    dbraw_status(db, rc);
 		goto out;
 	}
 	obj = json_object_new_object();
@@ -155,17 +155,17 @@ flow_detail(sqlite3 *db, const char *name, int64_t version,
 	sqlx_add_time(obj, "updated_at", st, 4);
 	sqlite3_finalize(st);
 
-	if ((st = db_prepare(db, sql_def)) == NULL)
+	if ((st = dbraw_prepare(db, sql_def)) == NULL)
 		goto out;
-	db_bind_text(st, ":name", name);
-	db_bind_int64(st, ":version", version ? version : current);
+	dbraw_bind_text(st, ":name", name);
+	dbraw_bind_int64(st, ":version", version ? version : current);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		if (rc == SQLITE_DONE) {
 			snprintf(why, whysz, "flow \"%s\" has no version "
 			    "%lld", name, (long long)version);
 			s = SL_NOTFOUND;
 		} else
-			s = db_status(db, rc);
+			s = dbraw_status(db, rc);
 		goto out;
 	}
 	def = sqlx_json(st, 0);
@@ -181,9 +181,9 @@ flow_detail(sqlite3 *db, const char *name, int64_t version,
 	jsonx_add_str(obj, "schedule_description", desc);
 	json_object_object_add(obj, "definition", json_object_get(def));
 
-	if ((st = db_prepare(db, sql_versions)) == NULL)
+	if ((st = dbraw_prepare(db, sql_versions)) == NULL)
 		goto out;
-	db_bind_text(st, ":name", name);
+	dbraw_bind_text(st, ":name", name);
 	arr = json_object_new_array();
 	json_object_object_add(obj, "versions", arr);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -194,7 +194,7 @@ flow_detail(sqlite3 *db, const char *name, int64_t version,
 		sqlx_add_time(v, "created_at", st, 2);
 		json_object_array_add(arr, v);
 	}
-	if ((s = db_status(db, rc)) != SL_OK)
+	if ((s = dbraw_status(db, rc)) != SL_OK)
 		goto out;
 	*out = obj;
 	obj = NULL;
@@ -209,9 +209,9 @@ out:
 
 /* Adds last_run and recent_runs (newest first, not SCHEDULED) of flow. */
 static enum sl_status
-add_recent(sqlite3 *db, const char *flow, struct json_object *item)
+add_recent(struct db *db, const char *flow, struct json_object *item)
 {
-	sqlite3_stmt *st = db_prepare(db, sql_recent);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_recent);
 	struct json_object *states = json_object_new_array(), *last = NULL;
 	int rc;
 
@@ -220,8 +220,8 @@ add_recent(sqlite3 *db, const char *flow, struct json_object *item)
 		json_object_object_add(item, "last_run", NULL);
 		return SL_DB;
 	}
-	db_bind_text(st, ":flow", flow);
-	db_bind_int64(st, ":limit", RECENT_RUNS);
+	dbraw_bind_text(st, ":flow", flow);
+	dbraw_bind_int64(st, ":limit", RECENT_RUNS);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (last == NULL) {
 			last = json_object_new_object();
@@ -230,11 +230,11 @@ add_recent(sqlite3 *db, const char *flow, struct json_object *item)
 			sqlx_add_time(last, "created_at", st, 2);
 		}
 		json_object_array_add(states,
-		    json_object_new_string(db_col_text(st, 1)));
+		    json_object_new_string(dbraw_col_text(st, 1)));
 	}
 	json_object_object_add(item, "last_run", last);
 	sqlite3_finalize(st);
-	return db_status(db, rc);
+	return dbraw_status(db, rc);
 }
 
 /*
@@ -259,15 +259,15 @@ api_flows_list(struct req *r)
 	if (req_limit(r, &limit) == -1 ||
 	    req_query_bool(r, "archived", &archived) == -1)
 		return;
-	if ((st = db_prepare(r->db, sql_list)) == NULL)
+	if ((st = dbraw_prepare(r->db, sql_list)) == NULL)
 		goto out;
-	db_bind_int64(st, ":archived", archived);
-	db_bind_text(st, ":cursor", req_query(r, "cursor"));
-	db_bind_int64(st, ":limit", limit + 1);
+	dbraw_bind_int64(st, ":archived", archived);
+	dbraw_bind_text(st, ":cursor", req_query(r, "cursor"));
+	dbraw_bind_int64(st, ":limit", limit + 1);
 	items = json_object_new_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct json_object *item, *def;
-		const char *name = db_col_text(st, 0);
+		const char *name = dbraw_col_text(st, 0);
 		int64_t next = -1;
 		char *desc = NULL;
 
@@ -302,7 +302,7 @@ api_flows_list(struct req *r)
 		}
 		json_object_array_add(items, item);
 	}
-	if (rc != SQLITE_ROW && (s = db_status(r->db, rc)) != SL_OK)
+	if (rc != SQLITE_ROW && (s = dbraw_status(r->db, rc)) != SL_OK)
 		goto out;
 	reply_page(r, items, n > limit ? last : NULL);
 	items = NULL;
@@ -363,33 +363,33 @@ store(struct req *r, const char *name, const char *text, int *created,
 	int archived = 0, rc, same = 0;
 
 	*created = 0;
-	if ((st = db_prepare(r->db, sql_flow)) == NULL)
+	if ((st = dbraw_prepare(r->db, sql_flow)) == NULL)
 		goto out;
-	db_bind_text(st, ":name", name);
+	dbraw_bind_text(st, ":name", name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		current = sqlite3_column_int64(st, 0);
 		archived = sqlite3_column_int(st, 2);
-	} else if ((s = db_status(r->db, rc)) != SL_OK)
+	} else if ((s = dbraw_status(r->db, rc)) != SL_OK)
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
 	if (current > 0) {
-		if ((st = db_prepare(r->db, sql_def)) == NULL)
+		if ((st = dbraw_prepare(r->db, sql_def)) == NULL)
 			goto out;
-		db_bind_text(st, ":name", name);
-		db_bind_int64(st, ":version", current);
+		dbraw_bind_text(st, ":name", name);
+		dbraw_bind_int64(st, ":version", current);
 		if (sqlite3_step(st) == SQLITE_ROW &&
-		    strcmp(db_col_text(st, 0), text) == 0)
+		    strcmp(dbraw_col_text(st, 0), text) == 0)
 			same = 1;
 		sqlite3_finalize(st);
 		st = NULL;
 	} else {
 		*created = 1;
-		st = db_prepare(r->db, sql_insert_flow);
+		st = dbraw_prepare(r->db, sql_insert_flow);
 		if (st != NULL) {
-			db_bind_text(st, ":name", name);
-			db_bind_int64(st, ":now", now);
+			dbraw_bind_text(st, ":name", name);
+			dbraw_bind_int64(st, ":now", now);
 		}
 		if ((s = sqlx_done(r->db, st)) != SL_OK)
 			goto out;
@@ -400,22 +400,22 @@ store(struct req *r, const char *name, const char *text, int *created,
 		goto out;
 	}
 	if (!same) {
-		st = db_prepare(r->db, sql_insert_version);
+		st = dbraw_prepare(r->db, sql_insert_version);
 		if (st != NULL) {
-			db_bind_text(st, ":name", name);
-			db_bind_int64(st, ":version", *version);
-			db_bind_text(st, ":definition", text);
-			db_bind_text(st, ":by", r->user);
-			db_bind_int64(st, ":now", now);
+			dbraw_bind_text(st, ":name", name);
+			dbraw_bind_int64(st, ":version", *version);
+			dbraw_bind_text(st, ":definition", text);
+			dbraw_bind_text(st, ":by", r->user);
+			dbraw_bind_int64(st, ":now", now);
 		}
 		if ((s = sqlx_done(r->db, st)) != SL_OK)
 			goto out;
 	}
-	st = db_prepare(r->db, sql_set_version);
+	st = dbraw_prepare(r->db, sql_set_version);
 	if (st != NULL) {
-		db_bind_text(st, ":name", name);
-		db_bind_int64(st, ":version", *version);
-		db_bind_int64(st, ":now", now);
+		dbraw_bind_text(st, ":name", name);
+		dbraw_bind_int64(st, ":version", *version);
+		dbraw_bind_int64(st, ":now", now);
 	}
 	if ((s = sqlx_done(r->db, st)) != SL_OK)
 		goto out;
@@ -475,7 +475,7 @@ api_flows_put(struct req *r)
 	    SL_OK)
 		s = db_commit(r->db);
 	if (s != SL_OK) {
-		db_rollback(r->db);
+		dbraw_rollback(r->db);
 		reply_fail(r, s, "cannot store flow \"%s\"", name);
 		goto out;
 	}
@@ -512,12 +512,12 @@ update(struct req *r, const char *sql, const char *action, int paused,
 	if ((s = db_begin_write(r->db)) != SL_OK)
 		goto out;
 	s = SL_DB;
-	if ((st = db_prepare(r->db, sql_flow)) == NULL)
+	if ((st = dbraw_prepare(r->db, sql_flow)) == NULL)
 		goto out;
-	db_bind_text(st, ":name", name);
+	dbraw_bind_text(st, ":name", name);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		s = rc == SQLITE_DONE ? not_found(name, why, whysz) :
-		    db_status(r->db, rc);
+		    dbraw_status(r->db, rc);
 		goto out;
 	}
 	if (sqlite3_column_int(st, 2) && refuse_archived) {
@@ -533,11 +533,11 @@ update(struct req *r, const char *sql, const char *action, int paused,
 		goto out;
 	}
 	sqlite3_finalize(st);
-	if ((st = db_prepare(r->db, sql)) != NULL) {
-		db_bind_text(st, ":name", name);
-		db_bind_int64(st, ":now", timefmt_now_ms());
+	if ((st = dbraw_prepare(r->db, sql)) != NULL) {
+		dbraw_bind_text(st, ":name", name);
+		dbraw_bind_int64(st, ":now", timefmt_now_ms());
 		if (paused >= 0)
-			db_bind_int64(st, ":paused", paused);
+			dbraw_bind_int64(st, ":paused", paused);
 	}
 	s = sqlx_done(r->db, st);
 	st = NULL;
@@ -554,7 +554,7 @@ update(struct req *r, const char *sql, const char *action, int paused,
 out:
 	sqlite3_finalize(st);
 	json_object_put(detail);
-	db_rollback(r->db);
+	dbraw_rollback(r->db);
 	if (s != SL_OK && s != SL_NOTFOUND && s != SL_CONFLICT)
 		snprintf(why, whysz, "cannot change flow \"%s\"", name);
 	return s;

@@ -3,7 +3,7 @@
  * by the launcher, tests and load balancers. It reads the database (so a
  * broken database answers 503) but changes nothing.
  */
-#include "db.h"
+#include "dbraw.h"
 #include "json.h"
 #include "reply.h"
 #include "timefmt.h"
@@ -21,12 +21,12 @@ static const char sql_online[] =
 void
 api_health(struct req *r)
 {
-	sqlite3_stmt *st = db_prepare(r->db, sql_online);
+	sqlite3_stmt *st = dbraw_prepare(r->db, sql_online);
 	struct json_object *obj, *sched;
 	int64_t online = -1;
 
 	if (st != NULL) {
-		db_bind_int64(st, ":since", timefmt_now_ms() - API_ONLINE_MS);
+		dbraw_bind_int64(st, ":since", timefmt_now_ms() - API_ONLINE_MS);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			online = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "ids.h"
 #include "log.h"
 #include "reply.h"
@@ -71,13 +71,13 @@ api_logs_get(struct req *r)
 	    req_query_int(r, "limit", LOG_CHUNK_MAX, 1, LOG_CHUNK_MAX,
 	    &limit) == -1 || req_query_bool(r, "download", &download) == -1)
 		return;
-	if ((st = db_prepare(r->db, sql_attempt)) == NULL) {
+	if ((st = dbraw_prepare(r->db, sql_attempt)) == NULL) {
 		reply_fail(r, SL_DB, "cannot read task runs");
 		return;
 	}
-	db_bind_text(st, ":id", id);
-	db_bind_text(st, ":task", task);
-	db_bind_int64(st, ":attempt", attempt);
+	dbraw_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":task", task);
+	dbraw_bind_int64(st, ":attempt", attempt);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		if (rc == SQLITE_DONE && attempt)
@@ -87,12 +87,12 @@ api_logs_get(struct req *r)
 			reply_fail(r, SL_NOTFOUND, "run %s has no task "
 			    "\"%s\"", id, task);
 		else
-			reply_fail(r, db_status(r->db, rc), "cannot read "
+			reply_fail(r, dbraw_status(r->db, rc), "cannot read "
 			    "task runs");
 		goto out;
 	}
 	attempt = sqlite3_column_int64(st, 0);
-	states_task_parse(db_col_text(st, 1), &ts);
+	states_task_parse(dbraw_col_text(st, 1), &ts);
 	terminal = states_task_terminal(ts);
 	sqlite3_finalize(st);
 	st = NULL;

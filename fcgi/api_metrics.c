@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "db.h"
+#include "dbraw.h"
 #include "reply.h"
 #include "states.h"
 #include "timefmt.h"
@@ -24,15 +24,15 @@ static const char sql_flows[] =
 
 /* Fills counts[] (indexed by state) from a "state, count" query. */
 static int
-by_state(sqlite3 *db, const char *sql, int run, int64_t *counts)
+by_state(struct db *db, const char *sql, int run, int64_t *counts)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = dbraw_prepare(db, sql);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = db_col_text(st, 0);
+		const char *name = dbraw_col_text(st, 0);
 		enum run_state rs;
 		enum task_state ts;
 
@@ -60,15 +60,15 @@ api_metrics(struct req *r)
 	if (by_state(r->db, sql_runs, 1, runs) == -1 ||
 	    by_state(r->db, sql_tasks, 0, tasks) == -1)
 		goto fail;
-	if ((st = db_prepare(r->db, sql_workers)) == NULL)
+	if ((st = dbraw_prepare(r->db, sql_workers)) == NULL)
 		goto fail;
-	db_bind_int64(st, ":since", timefmt_now_ms() - API_ONLINE_MS);
+	dbraw_bind_int64(st, ":since", timefmt_now_ms() - API_ONLINE_MS);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto fail;
 	workers = sqlite3_column_int64(st, 0);
 	online = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
-	if ((st = db_prepare(r->db, sql_flows)) == NULL ||
+	if ((st = dbraw_prepare(r->db, sql_flows)) == NULL ||
 	    sqlite3_step(st) != SQLITE_ROW)
 		goto fail;
 	flows = sqlite3_column_int64(st, 0);

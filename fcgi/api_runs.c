@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "flowdef.h"
 #include "ids.h"
 #include "json.h"
@@ -120,24 +120,24 @@ run_json(sqlite3_stmt *st, int64_t now)
 
 /* Loads version's normalised definition of flow; NULL if missing. */
 static struct json_object *
-load_def(sqlite3 *db, const char *flow, int64_t version, enum sl_status *s)
+load_def(struct db *db, const char *flow, int64_t version, enum sl_status *s)
 {
-	sqlite3_stmt *st = db_prepare(db, sql_def);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_def);
 	struct json_object *def = NULL;
 	int rc;
 
 	*s = SL_DB;
 	if (st == NULL)
 		return NULL;
-	db_bind_text(st, ":name", flow);
-	db_bind_int64(st, ":version", version);
+	dbraw_bind_text(st, ":name", flow);
+	dbraw_bind_int64(st, ":version", version);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && (def = sqlx_json(st, 0)) != NULL)
 		*s = SL_OK;
 	else if (rc == SQLITE_DONE)
 		*s = SL_NOTFOUND;
 	else if (rc != SQLITE_ROW)
-		*s = db_status(db, rc);
+		*s = dbraw_status(db, rc);
 	sqlite3_finalize(st);
 	return def;
 }
@@ -147,12 +147,12 @@ load_def(sqlite3 *db, const char *flow, int64_t version, enum sl_status *s)
  * each with its latest attempt's state and times and every attempt.
  */
 static enum sl_status
-add_tasks(sqlite3 *db, const char *id, struct json_object *def,
+add_tasks(struct db *db, const char *id, struct json_object *def,
     struct json_object *o)
 {
 	struct json_object *tasks = json_object_new_array(), *all;
 	struct json_object *defs = jsonx_get(def, "tasks");
-	sqlite3_stmt *st = db_prepare(db, sql_tasks);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_tasks);
 	enum sl_status s = SL_DB;
 	size_t n = json_object_is_type(defs, json_type_array) ?
 	    json_object_array_length(defs) : 0;
@@ -163,7 +163,7 @@ add_tasks(sqlite3 *db, const char *id, struct json_object *def,
 		return SL_DB;
 	/* Every attempt, grouped by task afterwards. */
 	all = json_object_new_array();
-	db_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":id", id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct json_object *a = json_object_new_object();
 
@@ -178,7 +178,7 @@ add_tasks(sqlite3 *db, const char *id, struct json_object *def,
 		sqlx_add_text(a, "reason", st, 8);
 		json_object_array_add(all, a);
 	}
-	if ((s = db_status(db, rc)) != SL_OK)
+	if ((s = dbraw_status(db, rc)) != SL_OK)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *td = json_object_array_get_idx(defs, i);
@@ -233,10 +233,10 @@ out:
  * in *out, or a status with why.
  */
 static enum sl_status
-run_detail(sqlite3 *db, const char *id, struct json_object **out,
+run_detail(struct db *db, const char *id, struct json_object **out,
     char *why, size_t whysz)
 {
-	sqlite3_stmt *st = db_prepare(db, sql_run);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_run);
 	struct json_object *o = NULL, *def = NULL;
 	enum sl_status s = SL_DB;
 	char *flow = NULL;
@@ -247,17 +247,17 @@ run_detail(sqlite3 *db, const char *id, struct json_object **out,
 	snprintf(why, whysz, "cannot read run %s", id);
 	if (st == NULL)
 		goto out;
-	db_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":id", id);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		if (rc == SQLITE_DONE) {
 			snprintf(why, whysz, "run %s not found", id);
 			s = SL_NOTFOUND;
 		} else
-			s = db_status(db, rc);
+			s = dbraw_status(db, rc);
 		goto out;
 	}
 	o = run_json(st, timefmt_now_ms());
-	flow = xstrdup(db_col_text(st, C_FLOW));
+	flow = xstrdup(dbraw_col_text(st, C_FLOW));
 	version = sqlite3_column_int64(st, C_VERSION);
 	def = load_def(db, flow, version, &s);
 	if (s != SL_OK)
@@ -310,15 +310,15 @@ insert_run(struct req *r, const char *flow, int64_t version,
 	size_t n;
 
 	ids_new(now, id);
-	if ((st = db_prepare(r->db, sql_insert_run)) != NULL) {
-		db_bind_text(st, ":id", id);
-		db_bind_text(st, ":flow", flow);
-		db_bind_int64(st, ":version", version);
-		db_bind_text(st, ":params", params);
-		db_bind_text(st, ":trigger", trigger);
-		db_bind_text(st, ":by", r->user);
-		db_bind_int64(st, ":now", now);
-		db_bind_text(st, ":rerun_of", rerun_of);
+	if ((st = dbraw_prepare(r->db, sql_insert_run)) != NULL) {
+		dbraw_bind_text(st, ":id", id);
+		dbraw_bind_text(st, ":flow", flow);
+		dbraw_bind_int64(st, ":version", version);
+		dbraw_bind_text(st, ":params", params);
+		dbraw_bind_text(st, ":trigger", trigger);
+		dbraw_bind_text(st, ":by", r->user);
+		dbraw_bind_int64(st, ":now", now);
+		dbraw_bind_text(st, ":rerun_of", rerun_of);
 	}
 	if ((s = sqlx_done(r->db, st)) != SL_OK)
 		return s;
@@ -328,11 +328,11 @@ insert_run(struct req *r, const char *flow, int64_t version,
 		const char *task = jsonx_get_str(
 		    json_object_array_get_idx(tasks, i), "name");
 
-		if ((st = db_prepare(r->db, sql_insert_attempt)) != NULL) {
-			db_bind_text(st, ":id", id);
-			db_bind_text(st, ":task", task);
-			db_bind_int64(st, ":attempt", 1);
-			db_bind_int64(st, ":now", now);
+		if ((st = dbraw_prepare(r->db, sql_insert_attempt)) != NULL) {
+			dbraw_bind_text(st, ":id", id);
+			dbraw_bind_text(st, ":task", task);
+			dbraw_bind_int64(st, ":attempt", 1);
+			dbraw_bind_int64(st, ":now", now);
 		}
 		if ((s = sqlx_done(r->db, st)) != SL_OK)
 			return s;
@@ -356,14 +356,14 @@ static enum sl_status
 live_flow(struct req *r, const char *flow, int64_t *version, char *why,
     size_t whysz)
 {
-	sqlite3_stmt *st = db_prepare(r->db, sql_flow);
+	sqlite3_stmt *st = dbraw_prepare(r->db, sql_flow);
 	enum sl_status s = SL_DB;
 	int rc;
 
 	snprintf(why, whysz, "cannot read flow \"%s\"", flow);
 	if (st == NULL)
 		return SL_DB;
-	db_bind_text(st, ":name", flow);
+	dbraw_bind_text(st, ":name", flow);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_int(st, 1)) {
 		snprintf(why, whysz, "flow \"%s\" is archived", flow);
@@ -375,7 +375,7 @@ live_flow(struct req *r, const char *flow, int64_t *version, char *why,
 		snprintf(why, whysz, "flow \"%s\" not found", flow);
 		s = SL_NOTFOUND;
 	} else
-		s = db_status(r->db, rc);
+		s = dbraw_status(r->db, rc);
 	sqlite3_finalize(st);
 	return s;
 }
@@ -437,7 +437,7 @@ api_runs_create(struct req *r)
 	reply_run(r, id, 201);
 	goto out;
 fail:
-	db_rollback(r->db);
+	dbraw_rollback(r->db);
 	reply_fail(r, s, "%s", why);
 out:
 	json_object_put(body);
@@ -482,25 +482,25 @@ api_runs_list(struct req *r)
 	}
 	sql = flow && state ? sql_list_both : flow ? sql_list_flow :
 	    state ? sql_list_state : sql_list_all;
-	if ((st = db_prepare(r->db, sql)) == NULL) {
+	if ((st = dbraw_prepare(r->db, sql)) == NULL) {
 		reply_fail(r, SL_DB, "cannot list runs");
 		return;
 	}
 	if (flow != NULL)
-		db_bind_text(st, ":flow", flow);
+		dbraw_bind_text(st, ":flow", flow);
 	if (state != NULL)
-		db_bind_text(st, ":state", state);
-	db_bind_text(st, ":cursor", cursor);
-	db_bind_int64(st, ":limit", limit + 1);
+		dbraw_bind_text(st, ":state", state);
+	dbraw_bind_text(st, ":cursor", cursor);
+	dbraw_bind_int64(st, ":limit", limit + 1);
 	items = json_object_new_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (++n > limit)
 			break;
-		snprintf(last, sizeof(last), "%s", db_col_text(st, C_ID));
+		snprintf(last, sizeof(last), "%s", dbraw_col_text(st, C_ID));
 		json_object_array_add(items, run_json(st, now));
 	}
-	if (rc != SQLITE_ROW && db_status(r->db, rc) != SL_OK) {
-		reply_fail(r, db_status(r->db, rc), "cannot list runs");
+	if (rc != SQLITE_ROW && dbraw_status(r->db, rc) != SL_OK) {
+		reply_fail(r, dbraw_status(r->db, rc), "cannot list runs");
 		goto out;
 	}
 	reply_page(r, items, n > limit ? last : NULL);
@@ -543,19 +543,19 @@ static enum sl_status
 read_run(struct req *r, const char *id, enum run_state *state,
     struct json_object **row, char *why, size_t whysz)
 {
-	sqlite3_stmt *st = db_prepare(r->db, sql_run);
+	sqlite3_stmt *st = dbraw_prepare(r->db, sql_run);
 	enum sl_status s = SL_DB;
 	int rc;
 
 	snprintf(why, whysz, "cannot read run %s", id);
 	if (st == NULL)
 		return SL_DB;
-	db_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":id", id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if (states_run_parse(db_col_text(st, C_STATE), state) == -1) {
+		if (states_run_parse(dbraw_col_text(st, C_STATE), state) == -1) {
 			snprintf(why, whysz, "run %s has unknown state %s", id,
-			    db_col_text(st, C_STATE));
+			    dbraw_col_text(st, C_STATE));
 			s = SL_DB;
 		} else
 			s = SL_OK;
@@ -565,7 +565,7 @@ read_run(struct req *r, const char *id, enum run_state *state,
 		snprintf(why, whysz, "run %s not found", id);
 		s = SL_NOTFOUND;
 	} else
-		s = db_status(r->db, rc);
+		s = dbraw_status(r->db, rc);
 	sqlite3_finalize(st);
 	return s;
 }
@@ -590,13 +590,13 @@ static enum sl_status
 run_update(struct req *r, const char *sql, const char *id,
     const char *reason, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(r->db, sql);
+	sqlite3_stmt *st = dbraw_prepare(r->db, sql);
 
 	if (st != NULL) {
-		db_bind_text(st, ":id", id);
-		db_bind_int64(st, ":now", now);
+		dbraw_bind_text(st, ":id", id);
+		dbraw_bind_int64(st, ":now", now);
 		if (reason != NULL)
-			db_bind_text(st, ":reason", reason);
+			dbraw_bind_text(st, ":reason", reason);
 	}
 	return sqlx_done(r->db, st);
 }
@@ -629,7 +629,7 @@ api_runs_cancel(struct req *r)
 	if ((s = read_run(r, id, &state, NULL, why, sizeof(why))) != SL_OK)
 		goto fail;
 	if (state == RUN_CANCELLING) {
-		db_rollback(r->db);
+		dbraw_rollback(r->db);
 		reply_run(r, id, 202);
 		return;
 	}
@@ -668,7 +668,7 @@ api_runs_cancel(struct req *r)
 	reply_run(r, id, how);
 	goto out;
 fail:
-	db_rollback(r->db);
+	dbraw_rollback(r->db);
 	reply_fail(r, s, "%s", why);
 out:
 	json_object_put(detail);
@@ -717,25 +717,25 @@ api_runs_retry(struct req *r)
 		goto fail;
 	s = SL_DB;
 	snprintf(why, sizeof(why), "cannot retry run %s", id);
-	if ((st = db_prepare(r->db, sql_latest)) == NULL)
+	if ((st = dbraw_prepare(r->db, sql_latest)) == NULL)
 		goto fail;
-	db_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":id", id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (states_task_parse(db_col_text(st, 2), &ts) == -1 ||
+		if (states_task_parse(dbraw_col_text(st, 2), &ts) == -1 ||
 		    !states_task_needs_retry(ts))
 			continue;
-		if ((ins = db_prepare(r->db, sql_insert_attempt)) != NULL) {
-			db_bind_text(ins, ":id", id);
-			db_bind_text(ins, ":task", db_col_text(st, 0));
-			db_bind_int64(ins, ":attempt",
+		if ((ins = dbraw_prepare(r->db, sql_insert_attempt)) != NULL) {
+			dbraw_bind_text(ins, ":id", id);
+			dbraw_bind_text(ins, ":task", dbraw_col_text(st, 0));
+			dbraw_bind_int64(ins, ":attempt",
 			    sqlite3_column_int64(st, 1) + 1);
-			db_bind_int64(ins, ":now", now);
+			dbraw_bind_int64(ins, ":now", now);
 		}
 		if ((s = sqlx_done(r->db, ins)) != SL_OK)
 			goto fail;
 		count++;
 	}
-	if ((s = db_status(r->db, rc)) != SL_OK)
+	if ((s = dbraw_status(r->db, rc)) != SL_OK)
 		goto fail;
 	if (count == 0) {
 		snprintf(why, sizeof(why), "run %s has no failed, cancelled, "
@@ -755,7 +755,7 @@ api_runs_retry(struct req *r)
 	reply_run(r, id, 200);
 	goto out;
 fail:
-	db_rollback(r->db);
+	dbraw_rollback(r->db);
 	reply_fail(r, s, "%s", why);
 out:
 	sqlite3_finalize(st);
@@ -815,7 +815,7 @@ api_runs_rerun(struct req *r)
 	reply_run(r, nid, 201);
 	goto out;
 fail:
-	db_rollback(r->db);
+	dbraw_rollback(r->db);
 	reply_fail(r, s, "%s", why);
 out:
 	json_object_put(row);

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "json.h"
 #include "reply.h"
 #include "request.h"
@@ -68,21 +68,21 @@ api_workers_list(struct req *r)
 
 	if (req_limit(r, &limit) == -1)
 		return;
-	if ((st = db_prepare(r->db, sql_list)) == NULL) {
+	if ((st = dbraw_prepare(r->db, sql_list)) == NULL) {
 		reply_fail(r, SL_DB, "cannot list workers");
 		return;
 	}
-	db_bind_text(st, ":cursor", req_query(r, "cursor"));
-	db_bind_int64(st, ":limit", limit + 1);
+	dbraw_bind_text(st, ":cursor", req_query(r, "cursor"));
+	dbraw_bind_int64(st, ":limit", limit + 1);
 	items = json_object_new_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (++n > limit)
 			break;
-		snprintf(last, sizeof(last), "%s", db_col_text(st, 0));
+		snprintf(last, sizeof(last), "%s", dbraw_col_text(st, 0));
 		json_object_array_add(items, worker_json(st, now));
 	}
-	if (rc != SQLITE_ROW && db_status(r->db, rc) != SL_OK) {
-		reply_fail(r, db_status(r->db, rc), "cannot list workers");
+	if (rc != SQLITE_ROW && dbraw_status(r->db, rc) != SL_OK) {
+		reply_fail(r, dbraw_status(r->db, rc), "cannot list workers");
 		goto out;
 	}
 	reply_page(r, items, n > limit ? last : NULL);
@@ -139,22 +139,22 @@ api_workers_patch(struct req *r)
 	if ((s = db_begin_write(r->db)) != SL_OK)
 		goto fail;
 	s = SL_DB;
-	if ((st = db_prepare(r->db, sql_update)) == NULL)
+	if ((st = dbraw_prepare(r->db, sql_update)) == NULL)
 		goto fail;
-	db_bind_text(st, ":name", name);
+	dbraw_bind_text(st, ":name", name);
 	if (paused != NULL)
-		db_bind_int64(st, ":paused", json_object_get_boolean(paused));
+		dbraw_bind_int64(st, ":paused", json_object_get_boolean(paused));
 	else
-		db_bind_null(st, ":paused");
+		dbraw_bind_null(st, ":paused");
 	if (limit != NULL)
-		db_bind_int64(st, ":limit", json_object_get_int64(limit));
+		dbraw_bind_int64(st, ":limit", json_object_get_int64(limit));
 	else
-		db_bind_null(st, ":limit");
+		dbraw_bind_null(st, ":limit");
 	rc = sqlite3_step(st);
-	if ((s = db_status(r->db, rc)) != SL_OK)
+	if ((s = dbraw_status(r->db, rc)) != SL_OK)
 		goto fail;
-	if (sqlite3_changes(r->db) == 0) {
-		db_rollback(r->db);
+	if (sqlite3_changes(db_raw(r->db)) == 0) {
+		dbraw_rollback(r->db);
 		reply_fail(r, SL_NOTFOUND, "worker \"%s\" not found", name);
 		goto out;
 	}
@@ -163,11 +163,11 @@ api_workers_patch(struct req *r)
 		goto fail;
 	wake_schedulers();
 	sqlite3_finalize(st);
-	if ((st = db_prepare(r->db, sql_get)) == NULL) {
+	if ((st = dbraw_prepare(r->db, sql_get)) == NULL) {
 		s = SL_DB;
 		goto fail;
 	}
-	db_bind_text(st, ":name", name);
+	dbraw_bind_text(st, ":name", name);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		s = SL_DB;
 		goto fail;
@@ -176,7 +176,7 @@ api_workers_patch(struct req *r)
 	reply_ok(r, o);
 	goto out;
 fail:
-	db_rollback(r->db);
+	dbraw_rollback(r->db);
 	reply_fail(r, s, "cannot change worker \"%s\"", name);
 out:
 	sqlite3_finalize(st);

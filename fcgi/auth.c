@@ -18,7 +18,7 @@
 
 #include "auth.h"
 #include "authcache.h"
-#include "db.h"
+#include "dbraw.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "reply.h"
@@ -75,12 +75,12 @@ b64_decode(const char *in, size_t n, unsigned char *out)
 static int
 user_exists(struct req *r, const char *user)
 {
-	sqlite3_stmt *st = db_prepare(r->db, sql_user);
+	sqlite3_stmt *st = dbraw_prepare(r->db, sql_user);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	db_bind_text(st, ":name", user);
+	dbraw_bind_text(st, ":name", user);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)

@@ -27,7 +27,7 @@
 #include "api.h"
 #include "auth.h"
 #include "authcache.h"
-#include "db.h"
+#include "dbraw.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "migrate.h"
@@ -46,7 +46,7 @@
 struct worker {
 	pthread_t tid;
 	struct ctx *ctx;
-	sqlite3 *db;
+	struct db *db;
 };
 
 extern const char openapi_json[];
@@ -71,7 +71,7 @@ env_long(const char *name, long def, long min, long max)
 
 /* Serves one accepted request on db. */
 static void
-serve(struct ctx *ctx, sqlite3 *db, FCGX_Request *fr)
+serve(struct ctx *ctx, struct db *db, FCGX_Request *fr)
 {
 	struct req r;
 	const char *auth;
@@ -84,7 +84,7 @@ serve(struct ctx *ctx, sqlite3 *db, FCGX_Request *fr)
 	else
 		router_dispatch(&r);
 	/* Whatever the handler did, never leave a transaction open. */
-	db_rollback(db);
+	dbraw_rollback(db);
 	reply_send(&r);
 	req_free(&r);
 }
@@ -189,7 +189,7 @@ static void
 migrate(const char *db_path)
 {
 	char why[512], *dir = paths_migrations_dir();
-	sqlite3 *db = db_open(db_path);
+	struct db *db = db_open(db_path);
 
 	if (db == NULL)
 		fatalx("migrate: cannot open %s", db_path);

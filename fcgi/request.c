@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "db.h"
+#include "dbraw.h"
 #include "json.h"
 #include "log.h"
 #include "reply.h"
@@ -50,7 +50,7 @@ req_param(struct req *r, const char *name)
  * FCGX_Finish_r; owned ones are released by req_free.
  */
 void
-req_init(struct req *r, struct ctx *ctx, sqlite3 *db, FCGX_Request *fr)
+req_init(struct req *r, struct ctx *ctx, struct db *db, FCGX_Request *fr)
 {
 	memset(r, 0, sizeof(*r));
 	r->ctx = ctx;
@@ -389,20 +389,20 @@ req_load_role(struct req *r)
 	r->role = ROLE_NONE;
 	if (r->user == NULL)
 		return 0;
-	if ((st = db_prepare(r->db, sql_role)) == NULL) {
+	if ((st = dbraw_prepare(r->db, sql_role)) == NULL) {
 		reply_fail(r, SL_DB, "cannot read users");
 		return -1;
 	}
-	db_bind_text(st, ":name", r->user);
+	dbraw_bind_text(st, ":name", r->user);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const char *name = db_col_text(st, 0);
+		const char *name = dbraw_col_text(st, 0);
 
 		for (int i = ROLE_WORKER; i < ROLE_MAX; i++)
 			if (strcmp(name, role_names[i]) == 0)
 				r->role = (enum role)i;
 	} else if (rc != SQLITE_DONE) {
-		reply_fail(r, db_status(r->db, rc), "cannot read users");
+		reply_fail(r, dbraw_status(r->db, rc), "cannot read users");
 		ret = -1;
 	}
 	sqlite3_finalize(st);

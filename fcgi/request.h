@@ -14,7 +14,7 @@
 
 #define REQ_MAX_SEGS 8
 
-void req_init(struct req *r, struct ctx *ctx, sqlite3 *db,
+void req_init(struct req *r, struct ctx *ctx, struct db *db,
     FCGX_Request *fr);
 void req_free(struct req *r);
 const char *req_param(struct req *r, const char *name);

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "json.h"
 #include "sqlx.h"
 
@@ -15,7 +15,7 @@
  * and finalizes it. Returns SL_OK or the database status.
  */
 enum sl_status
-sqlx_done(sqlite3 *db, sqlite3_stmt *st)
+sqlx_done(struct db *db, sqlite3_stmt *st)
 {
 	enum sl_status s;
 	int rc;
@@ -24,7 +24,7 @@ sqlx_done(sqlite3 *db, sqlite3_stmt *st)
 		return SL_DB;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
-	s = db_status(db, rc);
+	s = dbraw_status(db, rc);
 	sqlite3_finalize(st);
 	return s;
 }
@@ -49,7 +49,7 @@ sqlx_add_text(struct json_object *obj, const char *key, sqlite3_stmt *st,
 		json_object_object_add(obj, key, NULL);
 	else
 		json_object_object_add(obj, key, json_object_new_string_len(
-		    db_col_text(st, col), sqlite3_column_bytes(st, col)));
+		    dbraw_col_text(st, col), sqlite3_column_bytes(st, col)));
 }
 
 /* Sets obj[key] to the ms-time column col as RFC 3339, or null. */
@@ -83,6 +83,6 @@ sqlx_json(sqlite3_stmt *st, int col)
 
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		return NULL;
-	return jsonx_parse(db_col_text(st, col),
+	return jsonx_parse(dbraw_col_text(st, col),
 	    (size_t)sqlite3_column_bytes(st, col), why, sizeof(why));
 }

@@ -3,11 +3,11 @@
 #define SLUICE_FCGI_SQLX_H
 
 #include <json-c/json.h>
-#include <sqlite3.h>
+#include "dbraw.h"
 
 #include "status.h"
 
-enum sl_status sqlx_done(sqlite3 *db, sqlite3_stmt *st);
+enum sl_status sqlx_done(struct db *db, sqlite3_stmt *st);
 void sqlx_add_int(struct json_object *obj, const char *key,
     sqlite3_stmt *st, int col);
 void sqlx_add_text(struct json_object *obj, const char *key,

@@ -4,7 +4,7 @@
  * committed together or not at all.
  */
 #include "audit.h"
-#include "db.h"
+#include "dbraw.h"
 #include "timefmt.h"
 
 static const char sql_insert[] =
@@ -14,21 +14,21 @@ static const char sql_insert[] =
 
 /* Inserts ev. Returns SL_OK or the database status. */
 enum sl_status
-audit_record(sqlite3 *db, const struct audit_event *ev)
+audit_record(struct db *db, const struct audit_event *ev)
 {
-	sqlite3_stmt *st = db_prepare(db, sql_insert);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_insert);
 	enum sl_status s;
 
 	if (st == NULL)
 		return SL_DB;
-	db_bind_int64(st, ":at", timefmt_now_ms());
-	db_bind_text(st, ":actor", ev->actor ? ev->actor : "unknown");
-	db_bind_text(st, ":action", ev->action);
-	db_bind_text(st, ":type", ev->object_type);
-	db_bind_text(st, ":id", ev->object_id);
-	db_bind_text(st, ":address", ev->address);
-	db_bind_text(st, ":detail", ev->detail);
-	s = db_status(db, sqlite3_step(st));
+	dbraw_bind_int64(st, ":at", timefmt_now_ms());
+	dbraw_bind_text(st, ":actor", ev->actor ? ev->actor : "unknown");
+	dbraw_bind_text(st, ":action", ev->action);
+	dbraw_bind_text(st, ":type", ev->object_type);
+	dbraw_bind_text(st, ":id", ev->object_id);
+	dbraw_bind_text(st, ":address", ev->address);
+	dbraw_bind_text(st, ":detail", ev->detail);
+	s = dbraw_status(db, sqlite3_step(st));
 	sqlite3_finalize(st);
 	return s;
 }

@@ -2,7 +2,7 @@
 #ifndef SLUICE_AUDIT_H
 #define SLUICE_AUDIT_H
 
-#include <sqlite3.h>
+#include "dbraw.h"
 
 #include "status.h"
 
@@ -15,6 +15,6 @@ struct audit_event {
 	const char *detail;	/* JSON text or NULL */
 };
 
-enum sl_status audit_record(sqlite3 *db, const struct audit_event *ev);
+enum sl_status audit_record(struct db *db, const struct audit_event *ev);
 
 #endif

@@ -1,17 +1,31 @@
 /*
- * db.c: opening the Sluice database and the few helpers every query uses.
- * Every connection runs in WAL mode with synchronous=FULL (a write the API
- * acknowledged survives a power cut), foreign keys on and a busy timeout.
- * Writers call db_begin_write (BEGIN IMMEDIATE), keep the transaction
- * short, and never fork, sleep or touch the network inside it.
- * db_close checks that every statement was finalized. The database holds
- * flow definitions, task env values and the audit trail, so its files are
- * kept private to their owner (nginx's workers may enter the data
- * directory to reach the API socket).
+ * db.c: the one file that calls SQLite. It owns the connection (struct
+ * db), the statement type (struct db_stmt) and transactions.
+ *
+ * Layering (who may call whom; see README "Layout"):
+ *   scheduler/, fcgi/, cli/  ->  lib/   (never the other way round)
+ *   lib/worker_db.c, lib/migrate.c, lib/audit.c, ...  ->  lib/db.c
+ *   lib/db.c                 ->  SQLite
+ * No other file includes <sqlite3.h> or calls sqlite3_*; within lib/,
+ * worker.c holds the run and task rules every worker backend shares,
+ * states.c the legal states, and neither touches the database.
+ *
+ * Rules a reader must know:
+ * - Every connection runs in WAL mode with synchronous=FULL (a write the
+ *   API acknowledged survives a power cut), foreign keys on and a busy
+ *   timeout. The database holds flow definitions, task env values and
+ *   the audit trail, so its files are kept private to their owner.
+ * - A statement remembers its first error: prepare, bind, step and column
+ *   reads after a failure do nothing, and db_finish returns that error.
+ *   A failed step is logged here with its SQL, once.
+ * - Writes run inside db_write (BEGIN IMMEDIATE ... COMMIT, rolled back on
+ *   any failure), are short, and never fork, sleep or touch the network.
+ * - db_close checks that every statement was finalized.
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,22 +37,14 @@
 
 #define DB_BUSY_TIMEOUT_MS 5000
 
+struct db {
+	sqlite3 *h;
+};
+
 static const char pragmas[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "PRAGMA foreign_keys=ON;";
-
-/*
- * Creates the database file at path (mode 0600) when missing, so SQLite,
- * which gives the -wal and -shm files the database's mode, never makes
- * them readable by others; drops group/other bits from files an older
- * version created (a warning when that fails). Returns 0, or -1 (logged).
- * It must never open and close an existing database file: closing any
- * descriptor of a file drops every POSIX lock this process holds on it,
- * including those of other connections (other threads of sluice-api),
- * and SQLite would then lose writes. Only a file this call created (and so
- * nobody here has locked) is closed; the rest is stat and chmod.
- */
 static int
 db_files_private(const char *path)
 {
@@ -75,25 +81,28 @@ db_files_private(const char *path)
  * logging why. SQLite opens its files with O_CLOEXEC, so task processes
  * never inherit them.
  */
-sqlite3 *
+struct db *
 db_open(const char *path)
 {
-	sqlite3 *db = NULL;
+	struct db *db;
+	sqlite3 *h = NULL;
 	int rc;
 
 	if (db_files_private(path) == -1)
 		return NULL;
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		log_warnx("db_open: %s: %s", path,
-		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
+		    h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		sqlite3_close(h);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
-	if (db_exec(db, pragmas) == -1) {
-		sqlite3_close(db);
+	sqlite3_busy_timeout(h, DB_BUSY_TIMEOUT_MS);
+	db = xcalloc(1, sizeof(*db));
+	db->h = h;
+	if (db_exec(db, pragmas) != SL_OK) {
+		db_close(db);
 		return NULL;
 	}
 	return db;
@@ -101,22 +110,27 @@ db_open(const char *path)
 
 /* Closes db (NULL is fine); asserts no statement was left unfinalized. */
 void
-db_close(sqlite3 *db)
+db_close(struct db *db)
 {
 	sqlite3_stmt *st;
 
 	if (db == NULL)
 		return;
-	st = sqlite3_next_stmt(db, NULL);
+	st = sqlite3_next_stmt(db->h, NULL);
 	if (st != NULL)
 		log_warnx("db_close: statement left open: %s", sqlite3_sql(st));
 	assert(st == NULL);
-	sqlite3_close(db);
+	sqlite3_close(db->h);
+	free(db);
 }
 
-/* Maps a SQLite result code to a status: busy/locked is SL_BUSY. */
-enum sl_status
-db_status(sqlite3 *db, int rc)
+/*
+ * Maps a SQLite result code to a status: busy/locked is SL_BUSY, a
+ * violated constraint SL_CONFLICT, anything else unexpected SL_DB (logged
+ * with what, the SQL or the operation that failed).
+ */
+static enum sl_status
+db_map(struct db *db, int rc, const char *what)
 {
 	switch (rc & 0xff) {
 	case SQLITE_OK:
@@ -125,121 +139,300 @@ db_status(sqlite3 *db, int rc)
 		return SL_OK;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
+		log_warnx("db: busy: %s", what);
 		return SL_BUSY;
 	case SQLITE_CONSTRAINT:
+		log_debug("db: constraint: %s: %s", sqlite3_errmsg(db->h),
+		    what);
 		return SL_CONFLICT;
 	default:
-		log_warnx("db: %s", sqlite3_errmsg(db));
+		log_warnx("db: %s: %s", sqlite3_errmsg(db->h), what);
 		return SL_DB;
 	}
 }
 
-/* Starts a write transaction (BEGIN IMMEDIATE). SL_BUSY if still locked. */
+/* Runs one or more statements without results. Returns SL_OK or why not
+ * (logged). */
 enum sl_status
-db_begin_write(sqlite3 *db)
+db_exec(struct db *db, const char *sql)
 {
-	return db_status(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL));
-}
+	char *err = NULL;
+	int rc;
 
-/* Commits; on failure rolls back and returns the cause. */
-enum sl_status
-db_commit(sqlite3 *db)
-{
-	enum sl_status s;
-
-	s = db_status(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL));
-	if (s != SL_OK)
-		db_rollback(db);
-	return s;
+	rc = sqlite3_exec(db->h, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK && err != NULL)
+		log_warnx("db_exec: %s", err);
+	sqlite3_free(err);
+	return db_map(db, rc, sql);
 }
 
 /* Rolls back the open transaction, if any. */
-void
-db_rollback(sqlite3 *db)
+static void
+db_rollback(struct db *db)
 {
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Runs one or more statements without results. Returns 0 or -1 (logged). */
-int
-db_exec(sqlite3 *db, const char *sql)
+/* Runs fn(db, arg) between begin and COMMIT; rolls back when fn or the
+ * commit fails, and returns the first failure. */
+static enum sl_status
+db_transaction(struct db *db, const char *begin, db_work_fn *fn, void *arg)
 {
-	char *err = NULL;
+	enum sl_status s;
 
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		log_warnx("db_exec: %s", err ? err : sqlite3_errmsg(db));
-		sqlite3_free(err);
-		return -1;
-	}
-	return 0;
+	assert(sqlite3_get_autocommit(db->h));
+	if ((s = db_exec(db, begin)) != SL_OK)
+		return s;
+	s = fn(db, arg);
+	if (s == SL_OK)
+		s = db_exec(db, "COMMIT");
+	db_rollback(db);
+	return s;
 }
 
 /*
- * Prepares sql. Returns a statement the caller finalizes, or NULL after
- * logging (a failed prepare is a programmer error or a broken database).
+ * Runs fn(db, arg) in one write transaction (BEGIN IMMEDIATE): everything
+ * fn wrote is committed when it returns SL_OK and rolled back otherwise.
+ * Returns fn's status, SL_BUSY when the lock was not had within the busy
+ * timeout, or the commit's failure. Transactions do not nest.
  */
-sqlite3_stmt *
-db_prepare(sqlite3 *db, const char *sql)
+enum sl_status
+db_write(struct db *db, db_work_fn *fn, void *arg)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_warnx("db_prepare: %s: %s", sqlite3_errmsg(db), sql);
-		return NULL;
-	}
-	return st;
+	return db_transaction(db, "BEGIN IMMEDIATE", fn, arg);
 }
 
-static int
-param_index(sqlite3_stmt *st, const char *name)
+/* Runs fn(db, arg) in one read transaction, so every statement in it sees
+ * the same snapshot. Returns fn's status. */
+enum sl_status
+db_read(struct db *db, db_work_fn *fn, void *arg)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	return db_transaction(db, "BEGIN", fn, arg);
+}
+
+/* Returns 1 inside a transaction, 0 outside. */
+int
+db_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(db->h);
+}
+
+/* Rows changed by the last INSERT, UPDATE or DELETE on db. */
+int64_t
+db_changes(struct db *db)
+{
+	return sqlite3_changes64(db->h);
+}
+
+/* The rowid of the last successful INSERT on db. */
+int64_t
+db_last_rowid(struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+/*
+ * Prepares sql into st (caller storage). A failure (a programmer error or
+ * a broken database) is logged and kept in st->err; st must still be
+ * finished with db_finish or db_done.
+ */
+void
+db_prepare(struct db *db, struct db_stmt *st, const char *sql)
+{
+	st->db = db;
+	st->h = NULL;
+	st->err = SL_OK;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st->h, NULL) != SQLITE_OK) {
+		log_warnx("db_prepare: %s: %s", sqlite3_errmsg(db->h), sql);
+		sqlite3_finalize(st->h);
+		st->h = NULL;
+		st->err = SL_DB;
+	}
+}
+
+/* Records rc as st's first error unless it is success. */
+static void
+stmt_check(struct db_stmt *st, int rc, const char *what)
+{
+	if (rc != SQLITE_OK && st->err == SL_OK) {
+		log_warnx("db: %s: %s: %s", what, sqlite3_errmsg(st->db->h),
+		    sqlite3_sql(st->h));
+		st->err = SL_DB;
+	}
+}
+
+/* The index of parameter name; a missing name is a programmer error. */
+static int
+param_index(struct db_stmt *st, const char *name)
+{
+	int i = sqlite3_bind_parameter_index(st->h, name);
 
 	if (i == 0)
 		log_warnx("db_bind: no parameter %s in %s", name,
-		    sqlite3_sql(st));
+		    sqlite3_sql(st->h));
 	assert(i != 0);
 	return i;
 }
 
 /* Binds text v (copied; NULL binds NULL) to the named parameter. */
-int
-db_bind_text(sqlite3_stmt *st, const char *name, const char *v)
+void
+db_bind_text(struct db_stmt *st, const char *name, const char *v)
 {
-	int i = param_index(st, name);
-
 	if (v == NULL)
-		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -1;
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) ==
-	    SQLITE_OK ? 0 : -1;
+		db_bind_null(st, name);
+	else
+		db_bind_textn(st, name, v, strlen(v));
+}
+
+/* Binds len bytes of text at v (copied) to the named parameter. */
+void
+db_bind_textn(struct db_stmt *st, const char *name, const char *v,
+    size_t len)
+{
+	if (st->err != SL_OK)
+		return;
+	stmt_check(st, sqlite3_bind_text64(st->h, param_index(st, name), v,
+	    len, SQLITE_TRANSIENT, SQLITE_UTF8), "bind");
 }
 
 /* Binds an integer to the named parameter. */
-int
-db_bind_int64(sqlite3_stmt *st, const char *name, int64_t v)
+void
+db_bind_int(struct db_stmt *st, const char *name, int64_t v)
 {
-	return sqlite3_bind_int64(st, param_index(st, name), v) == SQLITE_OK ?
-	    0 : -1;
+	if (st->err != SL_OK)
+		return;
+	stmt_check(st, sqlite3_bind_int64(st->h, param_index(st, name), v),
+	    "bind");
+}
+
+/* Binds a real number to the named parameter. */
+void
+db_bind_double(struct db_stmt *st, const char *name, double v)
+{
+	if (st->err != SL_OK)
+		return;
+	stmt_check(st, sqlite3_bind_double(st->h, param_index(st, name), v),
+	    "bind");
 }
 
 /* Binds NULL to the named parameter. */
-int
-db_bind_null(sqlite3_stmt *st, const char *name)
+void
+db_bind_null(struct db_stmt *st, const char *name)
 {
-	return sqlite3_bind_null(st, param_index(st, name)) == SQLITE_OK ?
-	    0 : -1;
+	if (st->err != SL_OK)
+		return;
+	stmt_check(st, sqlite3_bind_null(st->h, param_index(st, name)),
+	    "bind");
 }
 
 /*
- * Returns column col as text, "" for NULL. Borrowed until the next
- * step, reset or finalize of st.
+ * Steps st. Returns 1 when a row is ready, 0 when the statement is done
+ * or failed (the failure is logged and kept in st->err, so loops written
+ * as while (db_step(&st)) end on errors too).
+ */
+int
+db_step(struct db_stmt *st)
+{
+	int rc;
+
+	if (st->err != SL_OK)
+		return 0;
+	rc = sqlite3_step(st->h);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		st->err = db_map(st->db, rc, sqlite3_sql(st->h));
+	return 0;
+}
+
+/* Resets st for another execution, keeping its bindings. */
+void
+db_reset(struct db_stmt *st)
+{
+	if (st->err == SL_OK)
+		sqlite3_reset(st->h);
+}
+
+/* Finalizes st (safe on a failed prepare). Returns its first error. */
+enum sl_status
+db_finish(struct db_stmt *st)
+{
+	sqlite3_finalize(st->h);
+	st->h = NULL;
+	return st->err;
+}
+
+/* Steps st to its end and finishes it. Returns its first error. */
+enum sl_status
+db_done(struct db_stmt *st)
+{
+	while (db_step(st))
+		;
+	return db_finish(st);
+}
+
+/*
+ * Steps st once and, when there is a row, stores its first column in
+ * *out; then finishes st. Returns SL_OK, SL_NOTFOUND when there was no
+ * row (*out untouched), or the statement's first error.
+ */
+enum sl_status
+db_first_int(struct db_stmt *st, int64_t *out)
+{
+	int row = db_step(st);
+
+	if (row)
+		*out = db_col_int(st, 0);
+	if (db_finish(st) != SL_OK)
+		return st->err;
+	return row ? SL_OK : SL_NOTFOUND;
+}
+
+/* Integer column col of the current row (0 for NULL). */
+int64_t
+db_col_int(struct db_stmt *st, int col)
+{
+	return st->err == SL_OK ? sqlite3_column_int64(st->h, col) : 0;
+}
+
+/* Real column col of the current row (0 for NULL). */
+double
+db_col_double(struct db_stmt *st, int col)
+{
+	return st->err == SL_OK ? sqlite3_column_double(st->h, col) : 0;
+}
+
+/*
+ * Text column col of the current row, "" for NULL. Borrowed until the
+ * next step, reset or finish of st.
  */
 const char *
-db_col_text(sqlite3_stmt *st, int col)
+db_col_text(struct db_stmt *st, int col)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const unsigned char *t;
 
+	if (st->err != SL_OK)
+		return "";
+	t = sqlite3_column_text(st->h, col);
+	if (t == NULL && sqlite3_column_type(st->h, col) != SQLITE_NULL) {
+		stmt_check(st, SQLITE_NOMEM, "column");
+		return "";
+	}
 	return t ? (const char *)t : "";
+}
+
+/* Length in bytes of text column col (call after db_col_text). */
+size_t
+db_col_bytes(struct db_stmt *st, int col)
+{
+	return st->err == SL_OK ? (size_t)sqlite3_column_bytes(st->h, col) : 0;
+}
+
+/* Returns 1 when column col of the current row is NULL. */
+int
+db_col_null(struct db_stmt *st, int col)
+{
+	return st->err != SL_OK ||
+	    sqlite3_column_type(st->h, col) == SQLITE_NULL;
 }

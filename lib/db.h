@@ -1,23 +1,58 @@
-/* db.h: SQLite connection and statement helpers (see db.c). */
+/*
+ * db.h: the one way to reach SQLite (see db.c): a connection, a statement
+ * that remembers its first error, and transactions run as functions.
+ */
 #ifndef SLUICE_DB_H
 #define SLUICE_DB_H
 
-#include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "status.h"
 
-sqlite3 *db_open(const char *path);
-void db_close(sqlite3 *db);
-enum sl_status db_begin_write(sqlite3 *db);
-enum sl_status db_commit(sqlite3 *db);
-void db_rollback(sqlite3 *db);
-enum sl_status db_status(sqlite3 *db, int rc);
-int db_exec(sqlite3 *db, const char *sql);
-sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
-int db_bind_text(sqlite3_stmt *st, const char *name, const char *v);
-int db_bind_int64(sqlite3_stmt *st, const char *name, int64_t v);
-int db_bind_null(sqlite3_stmt *st, const char *name);
-const char *db_col_text(sqlite3_stmt *st, int col);
+struct db;
+struct sqlite3_stmt;
+
+/*
+ * A prepared statement on caller storage. err is the first failure of
+ * prepare, bind, step or column read; once set, every later call on the
+ * statement does nothing, and db_finish returns it. Fields are db.c's.
+ */
+struct db_stmt {
+	struct db *db;
+	struct sqlite3_stmt *h;
+	enum sl_status err;
+};
+
+/* A unit of work run inside one transaction by db_write or db_read. */
+typedef enum sl_status db_work_fn(struct db *db, void *arg);
+
+struct db *db_open(const char *path);
+void db_close(struct db *db);
+enum sl_status db_exec(struct db *db, const char *sql);
+enum sl_status db_write(struct db *db, db_work_fn *fn, void *arg);
+enum sl_status db_read(struct db *db, db_work_fn *fn, void *arg);
+int db_in_transaction(struct db *db);
+int64_t db_changes(struct db *db);
+int64_t db_last_rowid(struct db *db);
+
+void db_prepare(struct db *db, struct db_stmt *st, const char *sql);
+void db_bind_text(struct db_stmt *st, const char *name, const char *v);
+void db_bind_textn(struct db_stmt *st, const char *name, const char *v,
+    size_t len);
+void db_bind_int(struct db_stmt *st, const char *name, int64_t v);
+void db_bind_double(struct db_stmt *st, const char *name, double v);
+void db_bind_null(struct db_stmt *st, const char *name);
+int db_step(struct db_stmt *st);
+void db_reset(struct db_stmt *st);
+enum sl_status db_finish(struct db_stmt *st);
+enum sl_status db_done(struct db_stmt *st);
+enum sl_status db_first_int(struct db_stmt *st, int64_t *out);
+
+int64_t db_col_int(struct db_stmt *st, int col);
+double db_col_double(struct db_stmt *st, int col);
+const char *db_col_text(struct db_stmt *st, int col);
+size_t db_col_bytes(struct db_stmt *st, int col);
+int db_col_null(struct db_stmt *st, int col);
 
 #endif

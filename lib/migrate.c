@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "migrate.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -56,30 +56,30 @@ read_file(const char *path)
 }
 
 static int
-already_applied(sqlite3 *db, long version)
+already_applied(struct db *db, long version)
 {
-	sqlite3_stmt *st = db_prepare(db, sql_applied);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_applied);
 	int found;
 
 	if (st == NULL)
 		return -1;
-	db_bind_int64(st, ":version", version);
+	dbraw_bind_int64(st, ":version", version);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
 }
 
 static int
-record(sqlite3 *db, long version, const char *name)
+record(struct db *db, long version, const char *name)
 {
-	sqlite3_stmt *st = db_prepare(db, sql_record);
+	sqlite3_stmt *st = dbraw_prepare(db, sql_record);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	db_bind_int64(st, ":version", version);
-	db_bind_text(st, ":name", name);
-	db_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_int64(st, ":version", version);
+	dbraw_bind_text(st, ":name", name);
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -87,7 +87,7 @@ record(sqlite3 *db, long version, const char *name)
 
 /* Applies one file in its own transaction. */
 static int
-apply_one(sqlite3 *db, const char *dir, const char *name, char *why,
+apply_one(struct db *db, const char *dir, const char *name, char *why,
     size_t whysz)
 {
 	long version = strtol(name, NULL, 10);
@@ -110,20 +110,20 @@ apply_one(sqlite3 *db, const char *dir, const char *name, char *why,
 		snprintf(why, whysz, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+	if (sqlite3_exec(db_raw(db), sql, NULL, NULL, &err) != SQLITE_OK) {
 		snprintf(why, whysz, "%s: %s", name,
-		    err ? err : sqlite3_errmsg(db));
+		    err ? err : sqlite3_errmsg(db_raw(db)));
 		goto out;
 	}
 	if (record(db, version, name) == -1 || db_commit(db) != SL_OK) {
 		snprintf(why, whysz, "%s: cannot record: %s", name,
-		    sqlite3_errmsg(db));
+		    sqlite3_errmsg(db_raw(db)));
 		goto out;
 	}
 	ret = 0;
 out:
-	if (ret == -1 || !sqlite3_get_autocommit(db))
-		db_rollback(db);
+	if (ret == -1 || !sqlite3_get_autocommit(db_raw(db)))
+		dbraw_rollback(db);
 	sqlite3_free(err);
 	free(sql);
 	free(path);
@@ -136,12 +136,12 @@ out:
  * migration is rolled back entirely.
  */
 int
-migrate_apply(sqlite3 *db, const char *dir, char *why, size_t whysz)
+migrate_apply(struct db *db, const char *dir, char *why, size_t whysz)
 {
 	struct dirent **list = NULL;
 	int n, i, ret = 0;
 
-	if (db_exec(db, sql_create) == -1) {
+	if (db_exec(db, sql_create) != SL_OK) {
 		snprintf(why, whysz, "cannot create schema_migrations");
 		return -1;
 	}

@@ -2,9 +2,9 @@
 #ifndef SLUICE_MIGRATE_H
 #define SLUICE_MIGRATE_H
 
-#include <sqlite3.h>
+#include "dbraw.h"
 #include <stddef.h>
 
-int migrate_apply(sqlite3 *db, const char *dir, char *why, size_t whysz);
+int migrate_apply(struct db *db, const char *dir, char *why, size_t whysz);
 
 #endif

@@ -50,7 +50,7 @@
 #define SLUICE_WORKER_H
 
 #include <json-c/json.h>
-#include <sqlite3.h>
+#include "dbraw.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -228,7 +228,7 @@ struct worker {
 };
 
 /* worker_db.c */
-struct worker *worker_db_open(sqlite3 *db, const struct worker_ident *id);
+struct worker *worker_db_open(struct db *db, const struct worker_ident *id);
 
 /* worker.c: backend-independent rules and helpers. */
 enum task_state worker_attempt_outcome(enum task_state stop_state,

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "json.h"
 #include "log.h"
 #include "timefmt.h"
@@ -165,7 +165,7 @@ static const char sql_fail_tasks[] =
 
 struct worker_db {
 	struct worker base;	/* first: a struct worker * points here */
-	sqlite3 *db;		/* borrowed */
+	struct db *db;		/* borrowed */
 	char *name, *pool, *host, *inc;
 	int pid, concurrency, concurrency_set;
 	/* Parsed definitions by (flow, version); they never change. */
@@ -197,7 +197,7 @@ step_done(sqlite3_stmt *st)
 static enum sl_status
 fail_status(struct worker_db *d)
 {
-	enum sl_status s = db_status(d->db, sqlite3_errcode(d->db));
+	enum sl_status s = dbraw_status(d->db, sqlite3_errcode(db_raw(d->db)));
 
 	return s == SL_OK ? SL_DB : s;
 }
@@ -206,16 +206,16 @@ static enum sl_status
 wdb_settings(struct worker *w, struct worker_settings *out)
 {
 	struct worker_db *d = impl(w);
-	sqlite3_stmt *st = db_prepare(d->db, sql_reread);
+	sqlite3_stmt *st = dbraw_prepare(d->db, sql_reread);
 	enum sl_status ret = SL_DB;
 	int rc;
 
 	if (st == NULL)
 		return SL_DB;
-	db_bind_text(st, ":name", d->name);
+	dbraw_bind_text(st, ":name", d->name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if (strcmp(db_col_text(st, 0), d->inc) != 0) {
+		if (strcmp(dbraw_col_text(st, 0), d->inc) != 0) {
 			ret = SL_CONFLICT;
 		} else {
 			int limit = sqlite3_column_int(st, 2);
@@ -227,7 +227,7 @@ wdb_settings(struct worker *w, struct worker_settings *out)
 	} else if (rc == SQLITE_DONE) {
 		ret = SL_CONFLICT;	/* the row was deleted */
 	} else {
-		log_warnx("worker_db: settings: %s", sqlite3_errmsg(d->db));
+		log_warnx("worker_db: settings: %s", sqlite3_errmsg(db_raw(d->db)));
 		ret = fail_status(d);
 	}
 	sqlite3_finalize(st);
@@ -244,16 +244,16 @@ wdb_join(struct worker *w, struct worker_settings *out)
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		goto out;
 	ret = SL_DB;
-	if ((st = db_prepare(d->db, sql_register)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_register)) == NULL)
 		goto out;
-	db_bind_text(st, ":name", d->name);
-	db_bind_text(st, ":pool", d->pool);
-	db_bind_text(st, ":host", d->host);
-	db_bind_int64(st, ":pid", d->pid);
-	db_bind_text(st, ":inc", d->inc);
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_int64(st, ":limit", d->concurrency);
-	db_bind_int64(st, ":set", d->concurrency_set);
+	dbraw_bind_text(st, ":name", d->name);
+	dbraw_bind_text(st, ":pool", d->pool);
+	dbraw_bind_text(st, ":host", d->host);
+	dbraw_bind_int64(st, ":pid", d->pid);
+	dbraw_bind_text(st, ":inc", d->inc);
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_int64(st, ":limit", d->concurrency);
+	dbraw_bind_int64(st, ":set", d->concurrency_set);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		ret = fail_status(d);
 		goto out;
@@ -265,7 +265,7 @@ wdb_join(struct worker *w, struct worker_settings *out)
 	ret = wdb_settings(w, out);
 out:
 	sqlite3_finalize(st);
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	return ret;
 }
 
@@ -280,29 +280,29 @@ wdb_heartbeat(struct worker *w, int running)
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		goto out;
 	ret = SL_DB;
-	if ((st = db_prepare(d->db, sql_beat)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_beat)) == NULL)
 		goto out;
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_int64(st, ":running", running);
-	db_bind_text(st, ":name", d->name);
-	db_bind_text(st, ":inc", d->inc);
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_int64(st, ":running", running);
+	dbraw_bind_text(st, ":name", d->name);
+	dbraw_bind_text(st, ":inc", d->inc);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (rc != SQLITE_DONE) {
 		log_warnx("worker_db: heartbeat: worker %s: %s", d->name,
-		    sqlite3_errmsg(d->db));
+		    sqlite3_errmsg(db_raw(d->db)));
 		ret = fail_status(d);
 		goto out;
 	}
-	if (sqlite3_changes(d->db) == 0) {
+	if (sqlite3_changes(db_raw(d->db)) == 0) {
 		ret = SL_CONFLICT;	/* lease lost: write nothing */
 		goto out;
 	}
 	ret = db_commit(d->db);
 out:
 	sqlite3_finalize(st);
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	return ret;
 }
 
@@ -320,13 +320,13 @@ cached_def(struct worker_db *d, const char *flow, int64_t version)
 		    d->cache[i].version == version &&
 		    strcmp(d->cache[i].flow, flow) == 0)
 			return d->cache[i].def;
-	if ((st = db_prepare(d->db, sql_def)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_def)) == NULL)
 		return NULL;
-	db_bind_text(st, ":flow", flow);
-	db_bind_int64(st, ":version", version);
+	dbraw_bind_text(st, ":flow", flow);
+	dbraw_bind_int64(st, ":version", version);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		def = jsonx_parse(db_col_text(st, 0),
-		    strlen(db_col_text(st, 0)), why, sizeof(why));
+		def = jsonx_parse(dbraw_col_text(st, 0),
+		    strlen(dbraw_col_text(st, 0)), why, sizeof(why));
 	else
 		log_warnx("worker_db: flow %s version %lld not found", flow,
 		    (long long)version);
@@ -345,12 +345,12 @@ cached_def(struct worker_db *d, const char *flow, int64_t version)
 static int64_t
 count_active(struct worker_db *d, const char *flow)
 {
-	sqlite3_stmt *st = db_prepare(d->db, sql_active);
+	sqlite3_stmt *st = dbraw_prepare(d->db, sql_active);
 	int64_t n = 0;
 
 	if (st == NULL)
 		return INT64_MAX;
-	db_bind_text(st, ":flow", flow);
+	dbraw_bind_text(st, ":flow", flow);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -360,14 +360,14 @@ count_active(struct worker_db *d, const char *flow)
 static int
 later_due(struct worker_db *d, const char *flow, int64_t at, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(d->db, sql_later_due);
+	sqlite3_stmt *st = dbraw_prepare(d->db, sql_later_due);
 	int found;
 
 	if (st == NULL)
 		return 0;
-	db_bind_text(st, ":flow", flow);
-	db_bind_int64(st, ":at", at);
-	db_bind_int64(st, ":now", now);
+	dbraw_bind_text(st, ":flow", flow);
+	dbraw_bind_int64(st, ":at", at);
+	dbraw_bind_int64(st, ":now", now);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
@@ -385,18 +385,18 @@ cancel_unstarted(struct worker_db *d, const char *id, const char *from,
 	if (states_run_parse(from, &rs) == -1 ||
 	    !states_run_can(rs, RUN_CANCELLED))
 		return -1;
-	if ((st = db_prepare(d->db, sql_cancel_tasks)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_cancel_tasks)) == NULL)
 		return -1;
-	db_bind_text(st, ":id", id);
-	db_bind_text(st, ":reason", reason);
-	db_bind_int64(st, ":now", now);
+	dbraw_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":reason", reason);
+	dbraw_bind_int64(st, ":now", now);
 	if (step_done(st) == -1 ||
-	    (st = db_prepare(d->db, sql_cancel_run)) == NULL)
+	    (st = dbraw_prepare(d->db, sql_cancel_run)) == NULL)
 		return -1;
-	db_bind_text(st, ":id", id);
-	db_bind_text(st, ":state", from);
-	db_bind_text(st, ":reason", reason);
-	db_bind_int64(st, ":now", now);
+	dbraw_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":state", from);
+	dbraw_bind_text(st, ":reason", reason);
+	dbraw_bind_int64(st, ":now", now);
 	if (step_done(st) == -1)
 		return -1;
 	log_info("run %s: CANCELLED: %s", id, reason);
@@ -407,12 +407,12 @@ cancel_unstarted(struct worker_db *d, const char *id, const char *from,
 static int
 any_due(struct worker_db *d, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(d->db, sql_any_due);
+	sqlite3_stmt *st = dbraw_prepare(d->db, sql_any_due);
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	db_bind_int64(st, ":now", now);
+	dbraw_bind_int64(st, ":now", now);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW;
@@ -423,14 +423,14 @@ any_due(struct worker_db *d, int64_t now)
 static void
 sweep_orphan_cancels(struct worker_db *d)
 {
-	sqlite3_stmt *st = db_prepare(d->db, sql_orphan_cancels);
+	sqlite3_stmt *st = dbraw_prepare(d->db, sql_orphan_cancels);
 	char ids[ORPHAN_CANCELS][IDS_LEN];
 	int n = 0;
 
 	if (st == NULL)
 		return;
 	while (n < ORPHAN_CANCELS && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(ids[n++], IDS_LEN, "%s", db_col_text(st, 0));
+		snprintf(ids[n++], IDS_LEN, "%s", dbraw_col_text(st, 0));
 	sqlite3_finalize(st);
 	if (n == 0 || db_begin_write(d->db) != SL_OK)
 		return;
@@ -468,14 +468,14 @@ wdb_claim(struct worker *w, int budget, struct worker_claim *out)
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		goto out;
 	ret = SL_DB;
-	if ((st = db_prepare(d->db, sql_candidates)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_candidates)) == NULL)
 		goto out;
-	db_bind_int64(st, ":now", now);
-	db_bind_int64(st, ":limit", budget * 4 + 16);
+	dbraw_bind_int64(st, ":now", now);
+	dbraw_bind_int64(st, ":limit", budget * 4 + 16);
 	while (out->nids < budget && sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = db_col_text(st, 0);
-		const char *state = db_col_text(st, 1);
-		const char *flow = db_col_text(st, 2);
+		const char *id = dbraw_col_text(st, 0);
+		const char *state = dbraw_col_text(st, 1);
+		const char *flow = dbraw_col_text(st, 2);
 		int64_t version = sqlite3_column_int64(st, 3);
 		int64_t due = sqlite3_column_int64(st, 4);
 		struct json_object *def = cached_def(d, flow, version);
@@ -516,17 +516,17 @@ wdb_claim(struct worker *w, int budget, struct worker_claim *out)
 			maxrun = json_object_get_int64(v);
 		if (maxrun > 0 && count_active(d, flow) >= maxrun)
 			continue;
-		if ((up = db_prepare(d->db, sql_claim)) == NULL)
+		if ((up = dbraw_prepare(d->db, sql_claim)) == NULL)
 			goto out;
-		db_bind_text(up, ":w", d->name);
-		db_bind_int64(up, ":now", now);
-		db_bind_text(up, ":id", id);
-		db_bind_text(up, ":state", state);
+		dbraw_bind_text(up, ":w", d->name);
+		dbraw_bind_int64(up, ":now", now);
+		dbraw_bind_text(up, ":id", id);
+		dbraw_bind_text(up, ":state", state);
 		if (sqlite3_step(up) != SQLITE_DONE) {
 			ret = fail_status(d);
 			goto out;
 		}
-		if (sqlite3_changes(d->db) == 1)
+		if (sqlite3_changes(db_raw(d->db)) == 1)
 			snprintf(out->ids[out->nids++], IDS_LEN, "%s", id);
 		sqlite3_finalize(up);
 		up = NULL;
@@ -537,7 +537,7 @@ wdb_claim(struct worker *w, int budget, struct worker_claim *out)
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	if (ret != SL_OK)
 		worker_claim_fini(out);
 	return ret;
@@ -547,7 +547,7 @@ static char *
 col_dup_or_null(sqlite3_stmt *st, int col)
 {
 	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL :
-	    xstrdup(db_col_text(st, col));
+	    xstrdup(dbraw_col_text(st, col));
 }
 
 static enum sl_status
@@ -560,40 +560,40 @@ wdb_run_load(struct worker *w, const char *run_id, struct worker_run *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((st = db_prepare(d->db, sql_run)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_run)) == NULL)
 		goto out;
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":w", d->name);
+	dbraw_bind_text(st, ":id", run_id);
+	dbraw_bind_text(st, ":w", d->name);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		ret = rc == SQLITE_DONE ? SL_NOTFOUND : fail_status(d);
 		goto out;
 	}
-	out->flow = xstrdup(db_col_text(st, 0));
+	out->flow = xstrdup(dbraw_col_text(st, 0));
 	out->version = sqlite3_column_int64(st, 1);
-	out->params = xstrdup(db_col_text(st, 2));
+	out->params = xstrdup(dbraw_col_text(st, 2));
 	out->started_at = sqlite3_column_int64(st, 3);
 	out->cancel_requested = sqlite3_column_int(st, 4);
 	sqlite3_finalize(st);
-	if ((st = db_prepare(d->db, sql_def)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_def)) == NULL)
 		goto out;
-	db_bind_text(st, ":flow", out->flow);
-	db_bind_int64(st, ":version", out->version);
+	dbraw_bind_text(st, ":flow", out->flow);
+	dbraw_bind_int64(st, ":version", out->version);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		out->definition = xstrdup(db_col_text(st, 0));
+		out->definition = xstrdup(dbraw_col_text(st, 0));
 	else if (rc == SQLITE_DONE)
 		log_warnx("worker_db: flow %s version %lld not found",
 		    out->flow, (long long)out->version);
 	else
 		goto out;
 	sqlite3_finalize(st);
-	if ((st = db_prepare(d->db, sql_attempts)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_attempts)) == NULL)
 		goto out;
-	db_bind_text(st, ":id", run_id);
+	dbraw_bind_text(st, ":id", run_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct worker_attempt *a;
 		enum task_state ts;
 
-		if (states_task_parse(db_col_text(st, 2), &ts) == -1)
+		if (states_task_parse(dbraw_col_text(st, 2), &ts) == -1)
 			continue;
 		if (out->nattempts == cap) {
 			cap = cap * 2 + 8;
@@ -601,7 +601,7 @@ wdb_run_load(struct worker *w, const char *run_id, struct worker_run *out)
 			    sizeof(*out->attempts));
 		}
 		a = &out->attempts[out->nattempts++];
-		a->task = xstrdup(db_col_text(st, 0));
+		a->task = xstrdup(dbraw_col_text(st, 0));
 		a->attempt = sqlite3_column_int(st, 1);
 		a->state = ts;
 		a->result = col_dup_or_null(st, 3);
@@ -628,22 +628,22 @@ static enum sl_status
 refresh_task(struct worker_db *d, const char *run_id,
     struct worker_change *c)
 {
-	sqlite3_stmt *st = db_prepare(d->db, sql_task_state);
+	sqlite3_stmt *st = dbraw_prepare(d->db, sql_task_state);
 	enum sl_status ret = SL_DB;
 	enum task_state ts;
 	int rc;
 
 	if (st == NULL)
 		return SL_DB;
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":task", c->task);
-	db_bind_int64(st, ":attempt", c->attempt);
-	db_bind_text(st, ":w", d->name);
+	dbraw_bind_text(st, ":id", run_id);
+	dbraw_bind_text(st, ":task", c->task);
+	dbraw_bind_int64(st, ":attempt", c->attempt);
+	dbraw_bind_text(st, ":w", d->name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		ret = SL_NOTFOUND;
 	} else if (rc == SQLITE_ROW &&
-	    states_task_parse(db_col_text(st, 0), &ts) == 0) {
+	    states_task_parse(dbraw_col_text(st, 0), &ts) == 0) {
 		c->conflict = 1;
 		c->now = ts;
 		ret = SL_OK;
@@ -687,29 +687,29 @@ apply_change(struct worker_db *d, const char *run_id,
 	default:
 		return SL_INVALID;
 	}
-	if ((st = db_prepare(d->db, sql[c->kind])) == NULL)
+	if ((st = dbraw_prepare(d->db, sql[c->kind])) == NULL)
 		return SL_DB;
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":task", c->task);
-	db_bind_int64(st, ":attempt", c->attempt);
-	db_bind_int64(st, ":now", now);
+	dbraw_bind_text(st, ":id", run_id);
+	dbraw_bind_text(st, ":task", c->task);
+	dbraw_bind_int64(st, ":attempt", c->attempt);
+	dbraw_bind_int64(st, ":now", now);
 	if (c->kind == WORKER_ADD || c->kind == WORKER_END_WAITING)
-		db_bind_text(st, ":state", states_task_name(c->state));
+		dbraw_bind_text(st, ":state", states_task_name(c->state));
 	if (c->kind != WORKER_ADD)
-		db_bind_text(st, ":reason", c->reason);
+		dbraw_bind_text(st, ":reason", c->reason);
 	if (c->kind == WORKER_ADD) {
 		if (c->not_before)
-			db_bind_int64(st, ":not_before", c->not_before);
+			dbraw_bind_int64(st, ":not_before", c->not_before);
 		else
-			db_bind_null(st, ":not_before");
+			dbraw_bind_null(st, ":not_before");
 	}
 	if (c->kind == WORKER_END_WAITING || c->kind == WORKER_FAIL_UNSTARTED)
-		db_bind_text(st, ":w", d->name);
+		dbraw_bind_text(st, ":w", d->name);
 	if (c->kind == WORKER_FAIL_UNSTARTED)
-		db_bind_text(st, ":inc", d->inc);
+		dbraw_bind_text(st, ":inc", d->inc);
 	if (step_done(st) == -1)
 		return fail_status(d);
-	if (c->kind == WORKER_END_WAITING && sqlite3_changes(d->db) == 0)
+	if (c->kind == WORKER_END_WAITING && sqlite3_changes(db_raw(d->db)) == 0)
 		return refresh_task(d, run_id, c);
 	return SL_OK;
 }
@@ -731,7 +731,7 @@ wdb_tasks_update(struct worker *w, const char *run_id,
 			goto out;
 	ret = db_commit(d->db);
 out:
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	return ret;
 }
 
@@ -746,21 +746,21 @@ wdb_task_start(struct worker *w, const char *run_id, const char *task,
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		return ret;
 	ret = SL_DB;
-	if ((st = db_prepare(d->db, sql_start)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_start)) == NULL)
 		goto out;
-	db_bind_int64(st, ":pid", pid);
-	db_bind_int64(st, ":proc_start", proc_start);
-	db_bind_text(st, ":w", d->name);
-	db_bind_text(st, ":inc", d->inc);
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":task", task);
-	db_bind_int64(st, ":attempt", attempt);
+	dbraw_bind_int64(st, ":pid", pid);
+	dbraw_bind_int64(st, ":proc_start", proc_start);
+	dbraw_bind_text(st, ":w", d->name);
+	dbraw_bind_text(st, ":inc", d->inc);
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_text(st, ":id", run_id);
+	dbraw_bind_text(st, ":task", task);
+	dbraw_bind_int64(st, ":attempt", attempt);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		ret = fail_status(d);
 		goto out;
 	}
-	if (sqlite3_changes(d->db) != 1) {
+	if (sqlite3_changes(db_raw(d->db)) != 1) {
 		ret = SL_CONFLICT;
 		goto out;
 	}
@@ -769,7 +769,7 @@ wdb_task_start(struct worker *w, const char *run_id, const char *task,
 	ret = db_commit(d->db);
 out:
 	sqlite3_finalize(st);
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	return ret;
 }
 
@@ -786,45 +786,45 @@ wdb_task_finish(struct worker *w, const struct worker_task_end *e)
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		return ret;
 	ret = SL_DB;
-	if ((q = db_prepare(d->db, sql_end_attempt)) == NULL)
+	if ((q = dbraw_prepare(d->db, sql_end_attempt)) == NULL)
 		goto out;
-	db_bind_text(q, ":state", states_task_name(e->state));
+	dbraw_bind_text(q, ":state", states_task_name(e->state));
 	if (e->exit_code >= 0)
-		db_bind_int64(q, ":exit_code", e->exit_code);
+		dbraw_bind_int64(q, ":exit_code", e->exit_code);
 	else
-		db_bind_null(q, ":exit_code");
+		dbraw_bind_null(q, ":exit_code");
 	if (e->signal > 0)
-		db_bind_int64(q, ":signal", e->signal);
+		dbraw_bind_int64(q, ":signal", e->signal);
 	else
-		db_bind_null(q, ":signal");
-	db_bind_text(q, ":result", e->state == TASK_COMPLETED ? e->result :
+		dbraw_bind_null(q, ":signal");
+	dbraw_bind_text(q, ":result", e->state == TASK_COMPLETED ? e->result :
 	    NULL);
-	db_bind_int64(q, ":log_size", e->log_size);
-	db_bind_text(q, ":reason", e->reason);
-	db_bind_int64(q, ":now", now);
-	db_bind_text(q, ":id", e->run_id);
-	db_bind_text(q, ":task", e->task);
-	db_bind_int64(q, ":attempt", e->attempt);
-	db_bind_text(q, ":inc", d->inc);
+	dbraw_bind_int64(q, ":log_size", e->log_size);
+	dbraw_bind_text(q, ":reason", e->reason);
+	dbraw_bind_int64(q, ":now", now);
+	dbraw_bind_text(q, ":id", e->run_id);
+	dbraw_bind_text(q, ":task", e->task);
+	dbraw_bind_int64(q, ":attempt", e->attempt);
+	dbraw_bind_text(q, ":inc", d->inc);
 	if (step_done(q) == -1) {
 		q = NULL;
 		ret = fail_status(d);
 		goto out;
 	}
 	q = NULL;
-	if (sqlite3_changes(d->db) == 0) {
+	if (sqlite3_changes(db_raw(d->db)) == 0) {
 		/* Another scheduler marked it CRASHED and owns the run. */
 		ret = SL_CONFLICT;
 		goto out;
 	}
 	if (e->retry_not_before > 0) {
-		if ((q = db_prepare(d->db, sql_retry)) == NULL)
+		if ((q = dbraw_prepare(d->db, sql_retry)) == NULL)
 			goto out;
-		db_bind_text(q, ":id", e->run_id);
-		db_bind_text(q, ":task", e->task);
-		db_bind_int64(q, ":attempt", e->attempt + 1);
-		db_bind_int64(q, ":not_before", e->retry_not_before);
-		db_bind_int64(q, ":now", now);
+		dbraw_bind_text(q, ":id", e->run_id);
+		dbraw_bind_text(q, ":task", e->task);
+		dbraw_bind_int64(q, ":attempt", e->attempt + 1);
+		dbraw_bind_int64(q, ":not_before", e->retry_not_before);
+		dbraw_bind_int64(q, ":now", now);
 		if (step_done(q) == -1) {
 			q = NULL;
 			ret = fail_status(d);
@@ -835,7 +835,7 @@ wdb_task_finish(struct worker *w, const struct worker_task_end *e)
 	ret = db_commit(d->db);
 out:
 	sqlite3_finalize(q);
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	return ret;
 }
 
@@ -853,16 +853,16 @@ wdb_log_sizes(struct worker *w, struct worker_log_size *v, size_t n)
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		return ret;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *q = db_prepare(d->db, sql_log_size);
+		sqlite3_stmt *q = dbraw_prepare(d->db, sql_log_size);
 
 		if (q == NULL)
 			continue;
-		db_bind_int64(q, ":size", v[i].size);
-		db_bind_int64(q, ":now", now);
-		db_bind_text(q, ":id", v[i].run_id);
-		db_bind_text(q, ":task", v[i].task);
-		db_bind_int64(q, ":attempt", v[i].attempt);
-		db_bind_text(q, ":inc", d->inc);
+		dbraw_bind_int64(q, ":size", v[i].size);
+		dbraw_bind_int64(q, ":now", now);
+		dbraw_bind_text(q, ":id", v[i].run_id);
+		dbraw_bind_text(q, ":task", v[i].task);
+		dbraw_bind_int64(q, ":attempt", v[i].attempt);
+		dbraw_bind_text(q, ":inc", d->inc);
 		if (step_done(q) == 0)
 			v[i].done = 1;
 	}
@@ -877,15 +877,15 @@ static enum sl_status
 wdb_poll_cancels(struct worker *w, char (*ids)[IDS_LEN], int max, int *n)
 {
 	struct worker_db *d = impl(w);
-	sqlite3_stmt *st = db_prepare(d->db, sql_cancels);
+	sqlite3_stmt *st = dbraw_prepare(d->db, sql_cancels);
 	int rc = SQLITE_DONE;
 
 	*n = 0;
 	if (st == NULL)
 		return SL_DB;
-	db_bind_text(st, ":w", d->name);
+	dbraw_bind_text(st, ":w", d->name);
 	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		snprintf(ids[(*n)++], IDS_LEN, "%s", db_col_text(st, 0));
+		snprintf(ids[(*n)++], IDS_LEN, "%s", dbraw_col_text(st, 0));
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SL_OK : SL_DB;
 }
@@ -901,18 +901,18 @@ wdb_run_cancelling(struct worker *w, const char *run_id)
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		return ret;
 	ret = SL_DB;
-	if ((st = db_prepare(d->db, sql_run_cancelling)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_run_cancelling)) == NULL)
 		goto out;
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":w", d->name);
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_text(st, ":id", run_id);
+	dbraw_bind_text(st, ":w", d->name);
 	if (step_done(st) == -1) {
 		ret = fail_status(d);
 		goto out;
 	}
 	ret = db_commit(d->db);
 out:
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	return ret;
 }
 
@@ -931,17 +931,17 @@ wdb_run_finish(struct worker *w, const char *run_id,
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		return ret;
 	ret = SL_DB;
-	if ((st = db_prepare(d->db, sql_run_now)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_run_now)) == NULL)
 		goto out;
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":w", d->name);
+	dbraw_bind_text(st, ":id", run_id);
+	dbraw_bind_text(st, ":w", d->name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		ret = SL_NOTFOUND;
 		goto out;
 	}
 	if (rc != SQLITE_ROW ||
-	    states_run_parse(db_col_text(st, 0), &from) == -1)
+	    states_run_parse(dbraw_col_text(st, 0), &from) == -1)
 		goto out;
 	cancel = sqlite3_column_int(st, 1);
 	sqlite3_finalize(st);
@@ -954,14 +954,14 @@ wdb_run_finish(struct worker *w, const char *run_id,
 		ret = SL_CONFLICT;
 		goto out;
 	}
-	if ((st = db_prepare(d->db, sql_run_end)) == NULL)
+	if ((st = dbraw_prepare(d->db, sql_run_end)) == NULL)
 		goto out;
-	db_bind_text(st, ":state", states_run_name(*to));
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_text(st, ":reason", reason[0] ? reason : NULL);
-	db_bind_text(st, ":id", run_id);
-	db_bind_text(st, ":w", d->name);
-	db_bind_text(st, ":from", states_run_name(from));
+	dbraw_bind_text(st, ":state", states_run_name(*to));
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_text(st, ":reason", reason[0] ? reason : NULL);
+	dbraw_bind_text(st, ":id", run_id);
+	dbraw_bind_text(st, ":w", d->name);
+	dbraw_bind_text(st, ":from", states_run_name(from));
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	st = NULL;
@@ -972,7 +972,7 @@ wdb_run_finish(struct worker *w, const char *run_id,
 	ret = db_commit(d->db);
 out:
 	sqlite3_finalize(st);
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	return ret;
 }
 
@@ -991,16 +991,16 @@ wdb_run_fail(struct worker *w, const char *run_id, const char *why)
 	if ((ret = db_begin_write(d->db)) != SL_OK)
 		return ret;
 	for (int i = 0; i < 2; i++) {
-		st = db_prepare(d->db, i == 0 ? sql_fail_tasks : sql_fail_run);
+		st = dbraw_prepare(d->db, i == 0 ? sql_fail_tasks : sql_fail_run);
 		if (st == NULL) {
 			ret = SL_DB;
 			goto out;
 		}
-		db_bind_text(st, ":id", run_id);
-		db_bind_text(st, ":reason", why);
-		db_bind_int64(st, ":now", now);
+		dbraw_bind_text(st, ":id", run_id);
+		dbraw_bind_text(st, ":reason", why);
+		dbraw_bind_int64(st, ":now", now);
 		if (i == 1)
-			db_bind_text(st, ":w", d->name);
+			dbraw_bind_text(st, ":w", d->name);
 		if (step_done(st) == -1) {
 			ret = fail_status(d);
 			goto out;
@@ -1008,7 +1008,7 @@ wdb_run_fail(struct worker *w, const char *run_id, const char *why)
 	}
 	ret = db_commit(d->db);
 out:
-	db_rollback(d->db);
+	dbraw_rollback(d->db);
 	return ret;
 }
 
@@ -1054,7 +1054,7 @@ static const struct worker_ops wdb_ops = {
  * ops->close.
  */
 struct worker *
-worker_db_open(sqlite3 *db, const struct worker_ident *id)
+worker_db_open(struct db *db, const struct worker_ident *id)
 {
 	struct worker_db *d = xcalloc(1, sizeof(*d));
 

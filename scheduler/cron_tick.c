@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cron.h"
-#include "db.h"
+#include "dbraw.h"
 #include "flowdef.h"
 #include "json.h"
 #include "log.h"
@@ -69,7 +69,7 @@ insert_run(struct sched *s, struct flow_sched *f, struct json_object *def,
     const char *params, int64_t at)
 {
 	struct json_object *tasks = jsonx_get(def, "tasks");
-	sqlite3_stmt *st = db_prepare(s->db, sql_insert_run);
+	sqlite3_stmt *st = dbraw_prepare(s->db, sql_insert_run);
 	char id[IDS_LEN], ts[TIMEFMT_LEN];
 	int64_t now = timefmt_now_ms();
 	int rc;
@@ -77,27 +77,27 @@ insert_run(struct sched *s, struct flow_sched *f, struct json_object *def,
 	if (st == NULL)
 		return -1;
 	ids_new(now, id);
-	db_bind_text(st, ":id", id);
-	db_bind_text(st, ":flow", f->name);
-	db_bind_int64(st, ":version", f->version);
-	db_bind_text(st, ":params", params);
-	db_bind_int64(st, ":at", at);
-	db_bind_int64(st, ":now", now);
+	dbraw_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":flow", f->name);
+	dbraw_bind_int64(st, ":version", f->version);
+	dbraw_bind_text(st, ":params", params);
+	dbraw_bind_int64(st, ":at", at);
+	dbraw_bind_int64(st, ":now", now);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return -1;
-	if (sqlite3_changes(s->db) == 0)
+	if (sqlite3_changes(db_raw(s->db)) == 0)
 		return 0;	/* already materialised */
 	for (size_t i = 0; i < json_object_array_length(tasks); i++) {
 		const char *name = jsonx_get_str(
 		    json_object_array_get_idx(tasks, i), "name");
 
-		if ((st = db_prepare(s->db, sql_insert_task)) == NULL)
+		if ((st = dbraw_prepare(s->db, sql_insert_task)) == NULL)
 			return -1;
-		db_bind_text(st, ":id", id);
-		db_bind_text(st, ":task", name);
-		db_bind_int64(st, ":now", now);
+		dbraw_bind_text(st, ":id", id);
+		dbraw_bind_text(st, ":task", name);
+		dbraw_bind_int64(st, ":now", now);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
@@ -111,13 +111,13 @@ insert_run(struct sched *s, struct flow_sched *f, struct json_object *def,
 static int
 exists(struct sched *s, const char *flow, int64_t at)
 {
-	sqlite3_stmt *st = db_prepare(s->db, sql_exists);
+	sqlite3_stmt *st = dbraw_prepare(s->db, sql_exists);
 	int found;
 
 	if (st == NULL)
 		return 0;
-	db_bind_text(st, ":flow", flow);
-	db_bind_int64(st, ":at", at);
+	dbraw_bind_text(st, ":flow", flow);
+	dbraw_bind_int64(st, ":at", at);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
@@ -183,7 +183,7 @@ tick_flow(struct sched *s, struct flow_sched *f)
 		log_warnx("cron_tick: flow %s: commit failed", f->name);
 out:
 	if (began)
-		db_rollback(s->db);
+		dbraw_rollback(s->db);
 	free(fires);
 	json_object_put(params);
 	json_object_put(def);
@@ -198,25 +198,25 @@ delete_stale(struct sched *s)
 	int n;
 
 	/* Look first: most ticks have nothing to delete. */
-	if ((st = db_prepare(s->db, sql_any_stale)) == NULL)
+	if ((st = dbraw_prepare(s->db, sql_any_stale)) == NULL)
 		return;
-	db_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
 	n = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	if (!n || db_begin_write(s->db) != SL_OK)
 		return;
-	if ((st = db_prepare(s->db, sql_delete_stale)) == NULL) {
-		db_rollback(s->db);
+	if ((st = dbraw_prepare(s->db, sql_delete_stale)) == NULL) {
+		dbraw_rollback(s->db);
 		return;
 	}
-	db_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);
-		db_rollback(s->db);
+		dbraw_rollback(s->db);
 		return;
 	}
 	sqlite3_finalize(st);
-	n = sqlite3_changes(s->db);
+	n = sqlite3_changes(db_raw(s->db));
 	if (db_commit(s->db) == SL_OK && n > 0)
 		log_info("cron_tick: removed %d future scheduled runs of "
 		    "paused, archived or changed flows", n);
@@ -235,17 +235,17 @@ cron_tick(struct sched *s)
 	int n = 0, cap = 0;
 
 	delete_stale(s);
-	if ((st = db_prepare(s->db, sql_flows)) == NULL)
+	if ((st = dbraw_prepare(s->db, sql_flows)) == NULL)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (strstr(db_col_text(st, 2), "\"cron\"") == NULL)
+		if (strstr(dbraw_col_text(st, 2), "\"cron\"") == NULL)
 			continue;	/* no schedule: skip the parse */
 		if (n == cap)
 			f = xrealloc(f, (size_t)(cap = cap * 2 + 8) *
 			    sizeof(*f));
-		f[n].name = xstrdup(db_col_text(st, 0));
+		f[n].name = xstrdup(dbraw_col_text(st, 0));
 		f[n].version = sqlite3_column_int64(st, 1);
-		f[n].def = xstrdup(db_col_text(st, 2));
+		f[n].def = xstrdup(dbraw_col_text(st, 2));
 		f[n].since = sqlite3_column_int64(st, 3);
 		f[n].last = sqlite3_column_int64(st, 4);
 		n++;

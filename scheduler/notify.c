@@ -31,7 +31,7 @@
 #include <string.h>
 #include <sys/select.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "json.h"
 #include "log.h"
 #include "sched.h"
@@ -212,11 +212,11 @@ failed_tasks(struct sched *s, const char *id, struct json_object *def)
 	sqlite3_stmt *st;
 	size_t n;
 
-	if ((st = db_prepare(s->db, sql_failed)) != NULL) {
-		db_bind_text(st, ":id", id);
+	if ((st = dbraw_prepare(s->db, sql_failed)) != NULL) {
+		dbraw_bind_text(st, ":id", id);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			json_object_array_add(found,
-			    json_object_new_string(db_col_text(st, 0)));
+			    json_object_new_string(dbraw_col_text(st, 0)));
 		sqlite3_finalize(st);
 	}
 	tasks = jsonx_get(def, "tasks");
@@ -258,33 +258,33 @@ claim_batch(struct sched *s, struct ended *e, int *seen)
 	*seen = 0;
 	if (db_begin_write(s->db) != SL_OK)
 		return -1;
-	if ((st = db_prepare(s->db, sql_ended)) == NULL)
+	if ((st = dbraw_prepare(s->db, sql_ended)) == NULL)
 		goto out;
-	db_bind_int64(st, ":batch", NOTIFY_BATCH);
+	dbraw_bind_int64(st, ":batch", NOTIFY_BATCH);
 	while (n < NOTIFY_BATCH && sqlite3_step(st) == SQLITE_ROW) {
 		struct ended *x = &e[n];
 
-		if (states_run_parse(db_col_text(st, 2), &x->st) != 0)
+		if (states_run_parse(dbraw_col_text(st, 2), &x->st) != 0)
 			continue;
-		snprintf(x->id, sizeof(x->id), "%s", db_col_text(st, 0));
-		x->flow = xstrdup(db_col_text(st, 1));
+		snprintf(x->id, sizeof(x->id), "%s", dbraw_col_text(st, 0));
+		x->flow = xstrdup(dbraw_col_text(st, 1));
 		x->started_at = sqlite3_column_int64(st, 3);
 		x->ended_at = sqlite3_column_int64(st, 4);
-		x->def = xstrdup(db_col_text(st, 5));
+		x->def = xstrdup(dbraw_col_text(st, 5));
 		n++;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
 	*seen = n;
 	for (int i = 0; i < n; i++) {
-		if ((st = db_prepare(s->db, sql_mark)) == NULL)
+		if ((st = dbraw_prepare(s->db, sql_mark)) == NULL)
 			goto out;
-		db_bind_text(st, ":id", e[i].id);
+		dbraw_bind_text(st, ":id", e[i].id);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 		sqlite3_finalize(st);
 		st = NULL;
-		if (sqlite3_changes(s->db) == 1) {
+		if (sqlite3_changes(db_raw(s->db)) == 1) {
 			e[got] = e[i];	/* keep the claimed ones first */
 			if (got != i)
 				e[i].flow = e[i].def = NULL;
@@ -300,7 +300,7 @@ claim_batch(struct sched *s, struct ended *e, int *seen)
 	ret = got;
 out:
 	sqlite3_finalize(st);
-	db_rollback(s->db);
+	dbraw_rollback(s->db);
 	if (ret == -1)
 		for (int i = 0; i < n; i++) {
 			free(e[i].flow);
@@ -349,7 +349,7 @@ notify_tick(struct sched *s)
 	int any = 0, n, seen;
 
 	if (s->notifier->multi == NULL ||
-	    (st = db_prepare(s->db, sql_any)) == NULL)
+	    (st = dbraw_prepare(s->db, sql_any)) == NULL)
 		return;
 	any = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);

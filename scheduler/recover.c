@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "log.h"
 #include "sched.h"
 #include "timefmt.h"
@@ -151,20 +151,20 @@ adopt(struct sched *s, const char *id, const char *old)
 
 	if (db_begin_write(s->db) != SL_OK)
 		return 0;
-	if ((st = db_prepare(s->db, sql_adopt)) == NULL)
+	if ((st = dbraw_prepare(s->db, sql_adopt)) == NULL)
 		goto out;
-	db_bind_text(st, ":me", s->cfg.worker);
-	db_bind_int64(st, ":now", timefmt_now_ms());
-	db_bind_text(st, ":id", id);
-	db_bind_text(st, ":old", old);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(s->db) != 1)
+	dbraw_bind_text(st, ":me", s->cfg.worker);
+	dbraw_bind_int64(st, ":now", timefmt_now_ms());
+	dbraw_bind_text(st, ":id", id);
+	dbraw_bind_text(st, ":old", old);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db_raw(s->db)) != 1)
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
 	ok = db_commit(s->db) == SL_OK;
 out:
 	sqlite3_finalize(st);
-	db_rollback(s->db);
+	dbraw_rollback(s->db);
 	return ok;
 }
 
@@ -172,7 +172,7 @@ out:
 void
 recover_orphans(struct sched *s)
 {
-	sqlite3_stmt *st = db_prepare(s->db, sql_orphans);
+	sqlite3_stmt *st = dbraw_prepare(s->db, sql_orphans);
 	struct orphan {
 		char id[IDS_LEN];
 		char *worker, *host;
@@ -181,10 +181,10 @@ recover_orphans(struct sched *s)
 
 	if (st == NULL)
 		return;
-	db_bind_text(st, ":me", s->cfg.worker);
-	db_bind_int64(st, ":stale", timefmt_now_ms() - s->cfg.stale_ms);
+	dbraw_bind_text(st, ":me", s->cfg.worker);
+	dbraw_bind_int64(st, ":stale", timefmt_now_ms() - s->cfg.stale_ms);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = db_col_text(st, 0);
+		const char *id = dbraw_col_text(st, 0);
 
 		if (dag_find(s, id) != NULL)
 			continue;
@@ -193,9 +193,9 @@ recover_orphans(struct sched *s)
 			    sizeof(*o));
 		snprintf(o[n].id, IDS_LEN, "%s", id);
 		o[n].worker = sqlite3_column_type(st, 1) == SQLITE_NULL ?
-		    NULL : xstrdup(db_col_text(st, 1));
+		    NULL : xstrdup(dbraw_col_text(st, 1));
 		o[n].host = sqlite3_column_type(st, 2) == SQLITE_NULL ?
-		    NULL : xstrdup(db_col_text(st, 2));
+		    NULL : xstrdup(dbraw_col_text(st, 2));
 		n++;
 	}
 	sqlite3_finalize(st);

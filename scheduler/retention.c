@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "log.h"
 #include "sched.h"
 #include "timefmt.h"
@@ -62,19 +62,19 @@ batch(struct sched *s, int64_t cutoff)
 
 	if (db_begin_write(s->db) != SL_OK)
 		return -1;
-	if ((st = db_prepare(s->db, sql_old)) == NULL)
+	if ((st = dbraw_prepare(s->db, sql_old)) == NULL)
 		goto out;
-	db_bind_int64(st, ":cutoff", cutoff);
-	db_bind_int64(st, ":batch", BATCH);
+	dbraw_bind_int64(st, ":cutoff", cutoff);
+	dbraw_bind_int64(st, ":batch", BATCH);
 	while (n < BATCH && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(ids[n++], IDS_LEN, "%s", db_col_text(st, 0));
+		snprintf(ids[n++], IDS_LEN, "%s", dbraw_col_text(st, 0));
 	sqlite3_finalize(st);
 	st = NULL;
 	for (int i = 0; i < n; i++) {
-		if ((st = db_prepare(s->db, sql_delete)) == NULL)
+		if ((st = dbraw_prepare(s->db, sql_delete)) == NULL)
 			goto out;
-		db_bind_text(st, ":id", ids[i]);
-		db_bind_int64(st, ":cutoff", cutoff);
+		dbraw_bind_text(st, ":id", ids[i]);
+		dbraw_bind_int64(st, ":cutoff", cutoff);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 		sqlite3_finalize(st);
@@ -87,7 +87,7 @@ batch(struct sched *s, int64_t cutoff)
 	ret = n;
 out:
 	sqlite3_finalize(st);
-	db_rollback(s->db);
+	dbraw_rollback(s->db);
 	return ret;
 }
 

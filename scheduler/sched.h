@@ -14,7 +14,7 @@
 #define SLUICE_SCHED_H
 
 #include <json-c/json.h>
-#include <sqlite3.h>
+#include "dbraw.h"
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -120,7 +120,7 @@ struct run {
 };
 
 struct sched {
-	sqlite3 *db;		/* server duties: cron, retention, recovery */
+	struct db *db;		/* server duties: cron, retention, recovery */
 	struct worker *w;	/* worker duties (lib/worker.h) */
 	struct sched_config cfg;
 	char incarnation[33];

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "migrate.h"
 
 #include "check.h"
@@ -35,12 +35,12 @@ write_file(const char *dir, const char *name, const char *text)
 
 /* Returns the integer result of a one-value query, or -1. */
 static long
-query(sqlite3 *db, const char *sql)
+query(struct db *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	long v = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db_raw(db), sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		v = (long)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -48,7 +48,7 @@ query(sqlite3 *db, const char *sql)
 }
 
 static long
-table_exists(sqlite3 *db, const char *name)
+table_exists(struct db *db, const char *name)
 {
 	char sql[200];
 
@@ -57,7 +57,7 @@ table_exists(sqlite3 *db, const char *name)
 	return query(db, sql);
 }
 
-static sqlite3 *
+static struct db *
 open_db(const char *name)
 {
 	char path[256];
@@ -80,7 +80,7 @@ static void
 test_good(void)
 {
 	char dir[256], why[512] = "";
-	sqlite3 *db = open_db("good.db");
+	struct db *db = open_db("good.db");
 	int r;
 
 	mkdir_in("good");
@@ -108,7 +108,7 @@ test_good(void)
 	    "version)") != -1 && query(db, "SELECT count(*) FROM "
 	    "schema_migrations WHERE version IN (1, 2, 10) AND name LIKE "
 	    "'0%.sql' AND applied_at > 0") == 3, "schema_migrations wrong");
-	check("apply_no_transaction_left", sqlite3_get_autocommit(db) == 1,
+	check("apply_no_transaction_left", sqlite3_get_autocommit(db_raw(db)) == 1,
 	    "a transaction is still open");
 
 	/* Twice: nothing runs again (the INSERTs would add rows). */
@@ -133,7 +133,7 @@ static void
 test_bad(void)
 {
 	char dir[256], why[512] = "";
-	sqlite3 *db = open_db("bad.db");
+	struct db *db = open_db("bad.db");
 	int r;
 
 	mkdir_in("bad");
@@ -159,7 +159,7 @@ test_bad(void)
 	check("bad_stops_later", table_exists(db, "later") == 0 && query(db,
 	    "SELECT count(*) FROM schema_migrations WHERE version = 3") == 0,
 	    "003 ran after a failure");
-	check("bad_no_transaction_left", sqlite3_get_autocommit(db) == 1,
+	check("bad_no_transaction_left", sqlite3_get_autocommit(db_raw(db)) == 1,
 	    "a transaction is still open");
 
 	/* Fixed, it applies, and so does the one after it. */
@@ -176,7 +176,7 @@ static void
 test_missing_dir(void)
 {
 	char dir[256], why[512] = "";
-	sqlite3 *db = open_db("missing.db");
+	struct db *db = open_db("missing.db");
 
 	snprintf(dir, sizeof(dir), "%s/no-such-dir", tmp);
 	check("missing_dir_fails", migrate_apply(db, dir, why, sizeof(why)) ==
@@ -190,7 +190,7 @@ test_project(void)
 {
 	const char *root = getenv("SLUICE_ROOT");
 	char dir[512], why[512] = "";
-	sqlite3 *db;
+	struct db *db;
 	long n;
 
 	if (root == NULL)

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "dbraw.h"
 #include "ids.h"
 #include "migrate.h"
 #include "paths.h"
@@ -43,9 +43,9 @@ check(const char *name, int ok, const char *detail)
 }
 
 static void
-exec_sql(sqlite3 *db, const char *sql)
+exec_sql(struct db *db, const char *sql)
 {
-	if (db_exec(db, sql) == -1) {
+	if (db_exec(db, sql) != SL_OK) {
 		fprintf(stderr, "setup failed: %s\n", sql);
 		exit(2);
 	}
@@ -53,10 +53,10 @@ exec_sql(sqlite3 *db, const char *sql)
 
 /* Returns the text of a one-value query in buf ("" when none). */
 static const char *
-query_text(sqlite3 *db, const char *sql, const char *id, char *buf,
+query_text(struct db *db, const char *sql, const char *id, char *buf,
     size_t sz)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = dbraw_prepare(db, sql);
 
 	buf[0] = '\0';
 	if (st == NULL)
@@ -64,26 +64,26 @@ query_text(sqlite3 *db, const char *sql, const char *id, char *buf,
 	if (id != NULL)
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(buf, sz, "%s", db_col_text(st, 0));
+		snprintf(buf, sz, "%s", dbraw_col_text(st, 0));
 	sqlite3_finalize(st);
 	return buf;
 }
 
 static void
-new_run(sqlite3 *db, char id[IDS_LEN])
+new_run(struct db *db, char id[IDS_LEN])
 {
 	static const char sql[] =
 	    "INSERT INTO runs (id, flow, flow_version, state, parameters,"
 	    " trigger, scheduled_for, created_at, updated_at) VALUES"
 	    " (:id, 'f', 1, 'PENDING', '{}', 'manual', :now, :now, :now)";
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = dbraw_prepare(db, sql);
 	int64_t now = timefmt_now_ms();
 
 	ids_new(now, id);
-	db_bind_text(st, ":id", id);
-	db_bind_int64(st, ":now", now);
+	dbraw_bind_text(st, ":id", id);
+	dbraw_bind_int64(st, ":now", now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		fprintf(stderr, "insert run: %s\n", sqlite3_errmsg(db));
+		fprintf(stderr, "insert run: %s\n", sqlite3_errmsg(db_raw(db)));
 		exit(2);
 	}
 	sqlite3_finalize(st);
@@ -91,7 +91,7 @@ new_run(sqlite3 *db, char id[IDS_LEN])
 }
 
 static struct worker *
-open_worker(sqlite3 *db, const char *name, const char *inc)
+open_worker(struct db *db, const char *name, const char *inc)
 {
 	struct worker_ident id = { .name = name, .pool = "default",
 	    .host = "test", .incarnation = inc, .pid = (int)getpid(),
@@ -151,7 +151,7 @@ test_attempt_outcome(void)
 }
 
 static void
-test_backend(sqlite3 *db1, sqlite3 *db2)
+test_backend(struct db *db1, struct db *db2)
 {
 	struct worker *w1 = open_worker(db1, "w1", "inc-one");
 	struct worker *w2 = open_worker(db2, "w2", "inc-two");
@@ -354,7 +354,7 @@ main(void)
 {
 	char path[300], cmd[300], why[512] = "", *migdir;
 	const char *root = getenv("SLUICE_ROOT");
-	sqlite3 *db1, *db2;
+	struct db *db1, *db2;
 	int ok;
 
 	if (mkdtemp(tmp) == NULL) {
