@@ -67,7 +67,7 @@ static const char sql_cancel_now[] =
 static const char sql_cancel_tasks[] =
     "UPDATE task_runs SET state = 'CANCELLED', ended_at = :now,"
     " updated_at = :now, reason = :reason"
-    " WHERE run_id = :id AND state IN ('PENDING', 'AWAITING_RETRY')";
+    " WHERE run_id = :id AND state IN " STATES_SQL_TASK_WAITING;
 static const char sql_cancelling[] =
     "UPDATE runs SET state = 'CANCELLING', cancel_requested = 1,"
     " updated_at = :now WHERE id = :id";

@@ -55,6 +55,19 @@ static const unsigned task_moves[TASK_STATE_MAX] = {
 	    B(TASK_SKIPPED) | B(TASK_CRASHED),
 };
 
+/* Returns 1 when set, one of states.h's STATES_SQL_ lists, holds name. */
+static int
+in_set(const char *set, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = strchr(set, '\''); p != NULL;
+	    p = strchr(p + 1, '\''))
+		if (strncmp(p + 1, name, n) == 0 && p[n + 1] == '\'')
+			return 1;
+	return 0;
+}
+
 static int
 parse(const char *const *names, int max, const char *name, int *out)
 {
@@ -85,11 +98,20 @@ states_run_parse(const char *name, enum run_state *out)
 	return 0;
 }
 
-/* Returns 1 for COMPLETED, FAILED, CANCELLED and CRASHED. */
+/* Returns 1 for the states in STATES_SQL_RUN_TERMINAL. */
 int
 states_run_terminal(enum run_state s)
 {
-	return s >= RUN_COMPLETED && s < RUN_STATE_MAX;
+	return s < RUN_STATE_MAX && in_set(STATES_SQL_RUN_TERMINAL,
+	    run_names[s]);
+}
+
+/* Returns 1 for the states in STATES_SQL_RUN_ACTIVE (processes may run). */
+int
+states_run_active(enum run_state s)
+{
+	return s < RUN_STATE_MAX && in_set(STATES_SQL_RUN_ACTIVE,
+	    run_names[s]);
 }
 
 /* Returns 1 when a run may move from one state to the other. */
@@ -100,11 +122,13 @@ states_run_can(enum run_state from, enum run_state to)
 	    (run_moves[from] & B(to)) != 0;
 }
 
-/* Returns 1 when an explicit retry may restart a run in state s. */
+/* Returns 1 when an explicit retry may restart a run in state s
+ * (STATES_SQL_RUN_RETRYABLE). */
 int
 states_run_retryable(enum run_state s)
 {
-	return s == RUN_FAILED || s == RUN_CANCELLED || s == RUN_CRASHED;
+	return s < RUN_STATE_MAX && in_set(STATES_SQL_RUN_RETRYABLE,
+	    run_names[s]);
 }
 
 /* Returns the upper-case name of s (static storage). */
@@ -126,11 +150,20 @@ states_task_parse(const char *name, enum task_state *out)
 	return 0;
 }
 
-/* Returns 1 for COMPLETED, FAILED, CANCELLED, CRASHED and SKIPPED. */
+/* Returns 1 for the states in STATES_SQL_TASK_TERMINAL. */
 int
 states_task_terminal(enum task_state s)
 {
-	return s >= TASK_COMPLETED && s < TASK_STATE_MAX;
+	return s < TASK_STATE_MAX && in_set(STATES_SQL_TASK_TERMINAL,
+	    task_names[s]);
+}
+
+/* Returns 1 for an attempt not yet started (STATES_SQL_TASK_WAITING). */
+int
+states_task_waiting(enum task_state s)
+{
+	return s < TASK_STATE_MAX && in_set(STATES_SQL_TASK_WAITING,
+	    task_names[s]);
 }
 
 /* Returns 1 when an attempt may move from one state to the other. */
@@ -148,8 +181,8 @@ states_task_can(enum task_state from, enum task_state to)
 int
 states_task_needs_retry(enum task_state s)
 {
-	return s == TASK_FAILED || s == TASK_CANCELLED || s == TASK_CRASHED ||
-	    s == TASK_SKIPPED;
+	return s < TASK_STATE_MAX && in_set(STATES_SQL_TASK_NEEDS_RETRY,
+	    task_names[s]);
 }
 
 /*

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "dbraw.h"
+#include "states.h"
 #include "json.h"
 #include "log.h"
 #include "timefmt.h"
@@ -58,7 +59,7 @@ static const char sql_any_due[] =
     " OR (state = 'SCHEDULED' AND scheduled_for <= :now) LIMIT 1";
 static const char sql_active[] =
     "SELECT count(*) FROM runs WHERE flow = :flow"
-    " AND state IN ('RUNNING', 'CANCELLING')";
+    " AND state IN " STATES_SQL_RUN_ACTIVE;
 static const char sql_later_due[] =
     "SELECT 1 FROM runs WHERE flow = :flow AND state = 'SCHEDULED'"
     " AND trigger = 'schedule' AND scheduled_for > :at"
@@ -73,7 +74,7 @@ static const char sql_cancel_run[] =
 static const char sql_cancel_tasks[] =
     "UPDATE task_runs SET state = 'CANCELLED', reason = :reason,"
     " ended_at = :now, updated_at = :now WHERE run_id = :id"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')";
+    " AND state IN " STATES_SQL_TASK_WAITING;
 static const char sql_orphan_cancels[] =
     "SELECT id FROM runs WHERE state = 'CANCELLING' AND worker IS NULL"
     " LIMIT 50";
@@ -101,7 +102,7 @@ static const char sql_end_waiting[] =
     "UPDATE task_runs SET state = :state, reason = :reason,"
     " ended_at = :now, updated_at = :now"
     " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')"
+    " AND state IN " STATES_SQL_TASK_WAITING
     " AND EXISTS (SELECT 1 FROM runs WHERE id = :id AND worker = :w)";
 static const char sql_task_state[] =
     "SELECT t.state FROM task_runs t JOIN runs r ON r.id = t.run_id"
@@ -112,13 +113,13 @@ static const char sql_fail_unstarted[] =
     " worker = :w, incarnation = :inc, started_at = :now, ended_at = :now,"
     " updated_at = :now"
     " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')";
+    " AND state IN " STATES_SQL_TASK_WAITING;
 static const char sql_start[] =
     "UPDATE task_runs SET state = 'RUNNING', pid = :pid,"
     " proc_start = :proc_start, worker = :w, incarnation = :inc,"
     " started_at = :now, updated_at = :now, not_before = NULL"
     " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')"
+    " AND state IN " STATES_SQL_TASK_WAITING
     " AND EXISTS (SELECT 1 FROM runs WHERE id = :id AND worker = :w"
     "  AND cancel_requested = 0 AND state = 'RUNNING')";
 static const char sql_end_attempt[] =
@@ -139,7 +140,7 @@ static const char sql_log_size[] =
 /* Runs. */
 static const char sql_cancels[] =
     "SELECT id FROM runs WHERE worker = :w AND cancel_requested = 1"
-    " AND state IN ('RUNNING', 'CANCELLING')";
+    " AND state IN " STATES_SQL_RUN_ACTIVE;
 static const char sql_run_cancelling[] =
     "UPDATE runs SET state = 'CANCELLING', updated_at = :now"
     " WHERE id = :id AND worker = :w AND state = 'RUNNING'";
@@ -154,11 +155,11 @@ static const char sql_fail_run[] =
     "UPDATE runs SET state = CASE state WHEN 'RUNNING' THEN 'FAILED'"
     " ELSE 'CANCELLED' END, reason = :reason, ended_at = :now,"
     " updated_at = :now WHERE id = :id AND worker = :w"
-    " AND state IN ('RUNNING', 'CANCELLING')";
+    " AND state IN " STATES_SQL_RUN_ACTIVE;
 static const char sql_fail_tasks[] =
     "UPDATE task_runs SET state = 'CANCELLED', reason = :reason,"
     " ended_at = :now, updated_at = :now WHERE run_id = :id"
-    " AND state IN ('PENDING', 'AWAITING_RETRY')";
+    " AND state IN " STATES_SQL_TASK_WAITING;
 
 #define DEF_CACHE 32
 #define ORPHAN_CANCELS 50

@@ -32,6 +32,7 @@
 #include <sys/select.h>
 
 #include "dbraw.h"
+#include "states.h"
 #include "json.h"
 #include "log.h"
 #include "sched.h"
@@ -48,7 +49,7 @@
  * The unary + keeps SQLite from choosing runs_by_state (every ended run)
  * over runs_to_notify (only the un-notified ones, migration 002).
  */
-#define TERMINAL " ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')"
+#define TERMINAL " " STATES_SQL_RUN_TERMINAL
 
 /* Cheap test, outside any transaction, whether there is work at all. */
 static const char sql_any[] =
@@ -66,7 +67,7 @@ static const char sql_mark[] =
 /* Tasks whose latest attempt failed or crashed. */
 static const char sql_failed[] =
     "SELECT t.task FROM task_runs t WHERE t.run_id = :id"
-    " AND t.state IN ('FAILED', 'CRASHED') AND t.attempt ="
+    " AND t.state IN " STATES_SQL_TASK_BROKE " AND t.attempt ="
     " (SELECT max(u.attempt) FROM task_runs u"
     "  WHERE u.run_id = t.run_id AND u.task = t.task)";
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "dbraw.h"
+#include "states.h"
 #include "log.h"
 #include "sched.h"
 #include "timefmt.h"
@@ -36,13 +37,13 @@
 static const char sql_orphans[] =
     "SELECT r.id, r.worker, w.host FROM runs r"
     " LEFT JOIN workers w ON w.name = r.worker"
-    " WHERE r.state IN ('RUNNING', 'CANCELLING')"
+    " WHERE r.state IN " STATES_SQL_RUN_ACTIVE
     " AND (r.worker IS NULL OR r.worker = :me OR w.name IS NULL"
     "  OR w.last_heartbeat IS NULL OR w.last_heartbeat < :stale)"
     " LIMIT 200";
 static const char sql_adopt[] =
     "UPDATE runs SET worker = :me, updated_at = :now WHERE id = :id"
-    " AND state IN ('RUNNING', 'CANCELLING') AND worker IS :old";
+    " AND state IN " STATES_SQL_RUN_ACTIVE " AND worker IS :old";
 
 /* Returns 1 when process q's environment holds the line want. */
 static int

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dbraw.h"
+#include "states.h"
 #include "log.h"
 #include "sched.h"
 #include "timefmt.h"
@@ -24,11 +25,11 @@
 
 static const char sql_old[] =
     "SELECT id FROM runs WHERE ended_at IS NOT NULL AND ended_at < :cutoff"
-    " AND state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')"
+    " AND state IN " STATES_SQL_RUN_TERMINAL
     " LIMIT :batch";
 static const char sql_delete[] =
     "DELETE FROM runs WHERE id = :id AND ended_at < :cutoff"
-    " AND state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')";
+    " AND state IN " STATES_SQL_RUN_TERMINAL;
 
 /* Removes <data>/logs/<id>/ and the files in it. */
 static void

@@ -111,6 +111,53 @@ test_terminal(void)
 	    states_task_needs_retry(TASK_SKIPPED) &&
 	    !states_task_needs_retry(TASK_COMPLETED) &&
 	    !states_task_needs_retry(TASK_RUNNING), "wrong set");
+	check("run_active", states_run_active(RUN_RUNNING) &&
+	    states_run_active(RUN_CANCELLING) &&
+	    !states_run_active(RUN_PENDING) &&
+	    !states_run_active(RUN_COMPLETED), "wrong set");
+	check("task_waiting", states_task_waiting(TASK_PENDING) &&
+	    states_task_waiting(TASK_AWAITING_RETRY) &&
+	    !states_task_waiting(TASK_RUNNING) &&
+	    !states_task_waiting(TASK_FAILED), "wrong set");
+}
+
+/* Every name in an SQL state set is a state of its kind. */
+static void
+sql_set_names(const char *name, const char *set, int task)
+{
+	char buf[32];
+	const char *p = set;
+	int ok = set[0] == '(';
+	enum run_state r;
+	enum task_state t;
+
+	while (ok && (p = strchr(p, '\'')) != NULL) {
+		const char *e = strchr(p + 1, '\'');
+		size_t n = e ? (size_t)(e - p - 1) : sizeof(buf);
+
+		if (n >= sizeof(buf))
+			ok = 0;
+		else {
+			memcpy(buf, p + 1, n);
+			buf[n] = '\0';
+			ok = task ? states_task_parse(buf, &t) == 0 :
+			    states_run_parse(buf, &r) == 0;
+			p = e + 1;
+		}
+	}
+	check(name, ok, set);
+}
+
+static void
+test_sql_sets(void)
+{
+	sql_set_names("sql_run_active", STATES_SQL_RUN_ACTIVE, 0);
+	sql_set_names("sql_run_terminal", STATES_SQL_RUN_TERMINAL, 0);
+	sql_set_names("sql_run_retryable", STATES_SQL_RUN_RETRYABLE, 0);
+	sql_set_names("sql_task_waiting", STATES_SQL_TASK_WAITING, 1);
+	sql_set_names("sql_task_terminal", STATES_SQL_TASK_TERMINAL, 1);
+	sql_set_names("sql_task_needs_retry", STATES_SQL_TASK_NEEDS_RETRY, 1);
+	sql_set_names("sql_task_broke", STATES_SQL_TASK_BROKE, 1);
 }
 
 /* Checks every pair: legal exactly when listed. */
@@ -226,6 +273,7 @@ main(void)
 {
 	test_names();
 	test_terminal();
+	test_sql_sets();
 	test_moves();
 	test_derive();
 	return check_status();
