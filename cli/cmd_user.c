@@ -26,6 +26,7 @@
 #include "htpasswd.h"
 #include "json.h"
 #include "paths.h"
+#include "roles.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
@@ -55,19 +56,6 @@ static const char sql_touch[] =
     "UPDATE users SET updated_at = :now WHERE name = :name";
 static const char sql_list[] =
     "SELECT name, role FROM users ORDER BY name";
-
-static const char *const roles[] = {
-	"viewer", "operator", "admin", "worker", NULL
-};
-
-static int
-role_valid(const char *role)
-{
-	for (int i = 0; roles[i] != NULL; i++)
-		if (strcmp(role, roles[i]) == 0)
-			return 1;
-	return 0;
-}
 
 /* The same rule lib/htpasswd.c enforces, checked early for a clear error. */
 static int
@@ -455,7 +443,7 @@ cmd_user(struct cli *cli, int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (role != NULL && !role_valid(role)) {
+	if (role != NULL && roles_parse(role, &(enum role){0}) == -1) {
 		cli_err("invalid role \"%s\" (viewer, operator, admin, worker)",
 		    role);
 		return CLI_USAGE;

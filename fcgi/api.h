@@ -1,6 +1,6 @@
 /*
  * api.h: what the sluice-api files share: the process context (the only
- * shared state; no other globals), the per-request struct, roles, and the
+ * shared state; no other globals), the per-request struct, and the
  * request handlers that router.c names. Each handler replies through
  * reply.h exactly once; everything it allocates hangs off struct req or is
  * released before it returns.
@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "roles.h"
 
 #define API_VERSION "0.1.0"
 #define API_BODY_MAX (1024 * 1024)
@@ -41,15 +42,6 @@ struct ctx {
 	char *dummy_hash;		/* checked for unknown users */
 	const char *openapi;		/* embedded document */
 	size_t openapi_len;
-};
-
-enum role {
-	ROLE_NONE,	/* public route / unknown user */
-	ROLE_WORKER,	/* remote workers: GET only for now */
-	ROLE_VIEWER,
-	ROLE_OPERATOR,
-	ROLE_ADMIN,
-	ROLE_MAX
 };
 
 struct qparam {
@@ -80,9 +72,6 @@ struct req {
 };
 
 typedef void api_handler(struct req *r);
-
-/* Role names as in the users table. */
-const char *role_name(enum role role);
 
 api_handler api_health;
 api_handler api_me;

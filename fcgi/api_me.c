@@ -16,6 +16,6 @@ api_me(struct req *r)
 	struct json_object *obj = json_object_new_object();
 
 	jsonx_add_str(obj, "name", r->user);
-	jsonx_add_str(obj, "role", role_name(r->role));
+	jsonx_add_str(obj, "role", roles_name(r->role));
 	reply_ok(r, obj);
 }

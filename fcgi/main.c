@@ -43,7 +43,7 @@
 #define AUTH_FAIL_MAX_DEFAULT 20
 #define AUTH_FAIL_WINDOW_S 60
 
-struct worker {
+struct api_thread {
 	pthread_t tid;
 	struct ctx *ctx;
 	struct db *db;
@@ -90,17 +90,17 @@ serve(struct ctx *ctx, struct db *db, FCGX_Request *fr)
 }
 
 static void *
-worker_main(void *arg)
+thread_main(void *arg)
 {
-	struct worker *w = arg;
-	struct ctx *ctx = w->ctx;
+	struct api_thread *t = arg;
+	struct ctx *ctx = t->ctx;
 	struct timeval tv = {.tv_sec = API_IO_TIMEOUT_S};
 	FCGX_Request fr;
 	int rc;
 
 	if (FCGX_InitRequest(&fr, ctx->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR)
 	    != 0) {
-		log_warnx("worker_main: FCGX_InitRequest failed");
+		log_warnx("thread_main: FCGX_InitRequest failed");
 		return NULL;
 	}
 	/*
@@ -114,7 +114,7 @@ worker_main(void *arg)
 		if (rc < 0) {
 			if (atomic_load(&ctx->stopping))
 				break;
-			log_warnx("worker_main: accept failed (%d)", rc);
+			log_warnx("thread_main: accept failed (%d)", rc);
 			usleep(100 * 1000);
 			continue;
 		}
@@ -126,7 +126,7 @@ worker_main(void *arg)
 		 */
 		setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fr.ipcFd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		serve(ctx, w->db, &fr);
+		serve(ctx, t->db, &fr);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 0);
@@ -203,7 +203,7 @@ int
 main(int argc, char **argv)
 {
 	struct ctx ctx;
-	struct worker *workers;
+	struct api_thread *threads;
 	char *sock_path, *pid_path, *run_dir;
 	sigset_t sigs;
 	int sig, nthreads, ttl;
@@ -230,10 +230,10 @@ main(int argc, char **argv)
 	ctx.auth = authcache_new(ttl, (int)env_long("SLUICE_AUTH_FAIL_MAX",
 	    AUTH_FAIL_MAX_DEFAULT, 0, 1000000), AUTH_FAIL_WINDOW_S);
 	ctx.dummy_hash = htpasswd_hash("sluice timing equaliser");
-	workers = xcalloc((size_t)nthreads, sizeof(*workers));
+	threads = xcalloc((size_t)nthreads, sizeof(*threads));
 	for (int i = 0; i < nthreads; i++) {
-		workers[i].ctx = &ctx;
-		if ((workers[i].db = db_open(ctx.db_path)) == NULL)
+		threads[i].ctx = &ctx;
+		if ((threads[i].db = db_open(ctx.db_path)) == NULL)
 			fatalx("main: cannot open %s", ctx.db_path);
 	}
 
@@ -254,8 +254,8 @@ main(int argc, char **argv)
 	ctx.listen_fd = listen_socket(sock_path);
 	write_pid(pid_path);
 	for (int i = 0; i < nthreads; i++)
-		if (pthread_create(&workers[i].tid, NULL, worker_main,
-		    &workers[i]) != 0)
+		if (pthread_create(&threads[i].tid, NULL, thread_main,
+		    &threads[i]) != 0)
 			fatalx("main: cannot start thread %d", i);
 	log_info("sluice-api %s: listening on %s with %d threads",
 	    API_VERSION, sock_path, nthreads);
@@ -267,14 +267,14 @@ main(int argc, char **argv)
 	FCGX_ShutdownPending();
 	shutdown(ctx.listen_fd, SHUT_RDWR);
 	for (int i = 0; i < nthreads; i++) {
-		pthread_join(workers[i].tid, NULL);
-		db_close(workers[i].db);
+		pthread_join(threads[i].tid, NULL);
+		db_close(threads[i].db);
 	}
 	close(ctx.listen_fd);
 	unlink(sock_path);
 	unlink(pid_path);
 	authcache_free(ctx.auth);
-	free(workers);
+	free(threads);
 	free(ctx.dummy_hash);
 	free(ctx.db_path);
 	free(ctx.htpasswd_path);

@@ -21,21 +21,6 @@
 
 static const char sql_role[] = "SELECT role FROM users WHERE name = :name";
 
-static const char *const role_names[ROLE_MAX] = {
-	[ROLE_NONE] = "none",
-	[ROLE_WORKER] = "worker",
-	[ROLE_VIEWER] = "viewer",
-	[ROLE_OPERATOR] = "operator",
-	[ROLE_ADMIN] = "admin",
-};
-
-/* Returns the users-table name of role (static storage). */
-const char *
-role_name(enum role role)
-{
-	return role < ROLE_MAX ? role_names[role] : "none";
-}
-
 /* Returns the FastCGI param name, or NULL when absent or empty. */
 const char *
 req_param(struct req *r, const char *name)
@@ -396,11 +381,7 @@ req_load_role(struct req *r)
 	dbraw_bind_text(st, ":name", r->user);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const char *name = dbraw_col_text(st, 0);
-
-		for (int i = ROLE_WORKER; i < ROLE_MAX; i++)
-			if (strcmp(name, role_names[i]) == 0)
-				r->role = (enum role)i;
+		roles_parse(dbraw_col_text(st, 0), &r->role);
 	} else if (rc != SQLITE_DONE) {
 		reply_fail(r, dbraw_status(r->db, rc), "cannot read users");
 		ret = -1;

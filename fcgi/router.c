@@ -120,16 +120,6 @@ json_content_type(const char *ct)
 	    strcasecmp(p, "charset=\"utf-8\"") == 0;
 }
 
-static int
-allowed(enum role have, enum role need, const char *method)
-{
-	if (need == ROLE_NONE)
-		return 1;
-	if (have == ROLE_WORKER)
-		return need == ROLE_VIEWER && strcmp(method, "GET") == 0;
-	return have >= need;
-}
-
 /*
  * Routes r to its handler after the shared checks, and leaves the reply in
  * r for reply_send.
@@ -184,11 +174,12 @@ router_dispatch(struct req *r)
 			    "required");
 			goto out;
 		}
-		if (!allowed(r->role, rt->min_role, r->method)) {
+		if (!roles_allow(r->role, rt->min_role,
+		    strcmp(r->method, "GET") == 0)) {
 			reply_error(r, RE_FORBIDDEN, "%s %s needs role %s; "
 			    "user \"%s\" is %s", r->method, rt->path,
-			    role_name(rt->min_role), r->user,
-			    role_name(r->role));
+			    roles_name(rt->min_role), r->user,
+			    roles_name(r->role));
 			goto out;
 		}
 	}
