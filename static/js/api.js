@@ -52,6 +52,20 @@ async function failure(res) {
 	return new ApiError(res.status, code, message);
 }
 
+// Fetches u; a server that cannot be reached and an answer that is not
+// 2xx both become an ApiError. Returns the response.
+async function send(u, init) {
+	let res;
+	try {
+		res = await fetch(u, init);
+	} catch (e) {
+		throw new ApiError(0, 'network',
+		    'The server could not be reached (' + e.message + ')');
+	}
+	if (!res.ok) throw await failure(res);
+	return res;
+}
+
 async function request(method, path, query, body) {
 	const init = {method, credentials: 'same-origin', cache: 'no-store',
 	    headers: {Accept: 'application/json'}};
@@ -59,14 +73,7 @@ async function request(method, path, query, body) {
 		init.headers['Content-Type'] = 'application/json';
 		init.body = JSON.stringify(body === undefined ? {} : body);
 	}
-	let res;
-	try {
-		res = await fetch(url(path, query), init);
-	} catch (e) {
-		throw new ApiError(0, 'network',
-		    'The server could not be reached (' + e.message + ')');
-	}
-	if (!res.ok) throw await failure(res);
+	const res = await send(url(path, query), init);
 	if (res.status === 204) return null;
 	const t = await res.text();
 	if (!t) return null;
@@ -108,16 +115,9 @@ export function logDownloadUrl(runId, task, attempt) {
 // given). Returns {bytes: Uint8Array, next, complete, size}; next is the
 // offset to ask for next time (X-Log-Next-Offset), size the file's size.
 export async function log(runId, task, attempt, offset, limit) {
-	let res;
-	try {
-		res = await fetch(url(logPath(runId, task),
-		    {offset, attempt, limit}), {credentials: 'same-origin',
-		    cache: 'no-store'});
-	} catch (e) {
-		throw new ApiError(0, 'network',
-		    'The server could not be reached (' + e.message + ')');
-	}
-	if (!res.ok) throw await failure(res);
+	const res = await send(url(logPath(runId, task),
+	    {offset, attempt, limit}), {credentials: 'same-origin',
+	    cache: 'no-store'});
 	const bytes = new Uint8Array(await res.arrayBuffer());
 	const num = (name, dflt) => {
 		const v = res.headers.get(name);

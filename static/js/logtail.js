@@ -123,10 +123,7 @@ export class LogTail {
 // Reads the start of the log to learn its size; a large log opens on its
 // last TAIL_BYTES (from the next whole line), a small one is shown.
 async function openTail(t) {
-	try {
-		const probe = await api.log(t.runId, t.task, t.attempt, 0,
-		    PROBE_BYTES);
-		if (t.stopped) return;
+	await readAt(t, 0, PROBE_BYTES, (probe) => {
 		t.size = probe.size;
 		if (probe.size > TAIL_BYTES && probe.next < probe.size) {
 			t.next = probe.size - TAIL_BYTES;
@@ -135,11 +132,22 @@ async function openTail(t) {
 		} else {
 			take(t, probe);
 		}
+	});
+	kick(t, t.complete ? -1 : 0);
+}
+
+// Reads at most limit bytes from offset and hands them to use, unless the
+// tail stopped meanwhile; the status line shows whether that failed.
+async function readAt(t, offset, limit, use) {
+	try {
+		const r = await api.log(t.runId, t.task, t.attempt, offset,
+		    limit);
+		if (t.stopped) return;
+		use(r);
 		showError(t, null);
 	} catch (e) {
 		showError(t, e);
 	}
-	kick(t, t.complete ? -1 : 0);
 }
 
 // Schedules the next read in delay ms (none when delay < 0).
@@ -155,18 +163,11 @@ async function pollOnce(t) {
 	if (document.hidden) return; // resumed by visibilitychange
 	t.busy = true;
 	let full = false;
-	try {
-		const r = await api.log(t.runId, t.task, t.attempt, t.next,
-		    CHUNK_BYTES);
-		if (t.stopped) return;
+	await readAt(t, t.next, CHUNK_BYTES, (r) => {
 		full = r.bytes.length >= CHUNK_BYTES;
 		take(t, r);
-		showError(t, null);
-	} catch (e) {
-		showError(t, e);
-	} finally {
-		t.busy = false;
-	}
+	});
+	t.busy = false;
 	kick(t, full ? 0 : POLL_MS);
 }
 
