@@ -154,6 +154,28 @@ function render(body, f, query) {
 	const name = f.name;
 	const tasks = def.tasks || [];
 	const shown = query.version ? Number(query.version) : f.version;
+	clear(body,
+	    flowHead(f, def),
+	    def.description ? h('p', {class: 'lead'}, def.description) : null,
+	    h('div', {class: 'grid2'},
+		h('section', {class: 'card'}, h('h2', null, 'Tasks'),
+		    tasks.length ? taskGraph(tasks) :
+			h('p', {class: 'muted'}, 'No tasks.')),
+		scheduleCard(f, def.schedule || null)),
+	    can('run') && !f.archived && !query.version ?
+		h('section', {class: 'card'}, h('h2', null, 'Run'),
+		    runForm(name, def)) : null,
+	    h('section', {class: 'card', id: 'recent'},
+		h('h2', null, 'Recent runs'),
+		h('p', {class: 'small'}, h('a', {href: '#/runs?flow=' +
+		    encodeURIComponent(name)}, 'All runs of this flow'))),
+	    definitionCard(f, def, shown));
+}
+
+// The page head: name, version, and the schedule's pause switch for an
+// admin (a tag for everyone else).
+function flowHead(f, def) {
+	const name = f.name;
 	const head = h('div', {class: 'page-head'},
 	    h('h1', null, name),
 	    h('span', {class: 'tag'}, `version ${f.version}`),
@@ -172,9 +194,22 @@ function render(body, f, query) {
 	} else if (f.paused) {
 		head.append(h('span', {class: 'tag paused'}, 'paused'));
 	}
-	const sched = def.schedule || null;
+	return head;
+}
+
+function scheduleCard(f, sched) {
+	return h('section', {class: 'card'}, h('h2', null, 'Schedule'),
+	    h('p', null, scheduleWords(sched, f.schedule_description)),
+	    f.paused ? h('p', {class: 'muted'},
+		'Paused: scheduled runs are not created.') : null,
+	    sched && !f.paused && (f.next_runs || []).length ?
+		h('div', null, h('h3', null, 'Upcoming runs'),
+		    upcomingList(f, sched)) : null);
+}
+
+// The next fire times, in the schedule's own time zone, as its words say.
+function upcomingList(f, sched) {
 	const upcoming = h('ul', {class: 'plain'});
-	// Fire times in the schedule's own time zone, as its words say.
 	const fmt = {weekday: 'short', day: 'numeric', month: 'short',
 	    hour: '2-digit', minute: '2-digit', hourCycle: 'h23'};
 	try {
@@ -188,6 +223,27 @@ function render(body, f, query) {
 		if (d) upcoming.append(h('li', null, d.toLocaleString([], fmt),
 		    ' ', h('span', {class: 'muted small'}, '(', timeEl(t), ')')));
 	}
+	return upcoming;
+}
+
+// The shown version's definition as JSON, beside the list of versions.
+function definitionCard(f, def, shown) {
+	return h('section', {class: 'card'},
+	    h('h2', null, 'Definition'),
+	    shown !== f.version ? h('p', {class: 'notice inline'},
+		`Showing version ${shown}; the current version is ` +
+		`${f.version}.`) : null,
+	    h('div', {class: 'grid-def'},
+		h('pre', {class: 'code', tabindex: '0',
+		    'aria-label': 'Flow definition'},
+		    JSON.stringify(def, null, 2)),
+		h('div', null, h('h3', null, 'Versions'),
+		    versionList(f, shown))));
+}
+
+// Every version, newest first; the shown one is marked, the others link.
+function versionList(f, shown) {
+	const name = f.name;
 	const versions = h('ul', {class: 'plain versions'});
 	for (const v of (f.versions || []).slice().sort((a, b) =>
 	    b.version - a.version)) {
@@ -200,35 +256,5 @@ function render(body, f, query) {
 		    h('span', {class: 'muted small'}, ' by ',
 			v.created_by || '?', ' · '), timeEl(v.created_at)));
 	}
-	clear(body,
-	    head,
-	    def.description ? h('p', {class: 'lead'}, def.description) : null,
-	    h('div', {class: 'grid2'},
-		h('section', {class: 'card'}, h('h2', null, 'Tasks'),
-		    tasks.length ? taskGraph(tasks) :
-			h('p', {class: 'muted'}, 'No tasks.')),
-		h('section', {class: 'card'}, h('h2', null, 'Schedule'),
-		    h('p', null, scheduleWords(sched, f.schedule_description)),
-		    f.paused ? h('p', {class: 'muted'},
-			'Paused: scheduled runs are not created.') : null,
-		    sched && !f.paused && (f.next_runs || []).length ?
-			h('div', null, h('h3', null, 'Upcoming runs'),
-			    upcoming) : null)),
-	    can('run') && !f.archived && !query.version ?
-		h('section', {class: 'card'}, h('h2', null, 'Run'),
-		    runForm(name, def)) : null,
-	    h('section', {class: 'card', id: 'recent'},
-		h('h2', null, 'Recent runs'),
-		h('p', {class: 'small'}, h('a', {href: '#/runs?flow=' +
-		    encodeURIComponent(name)}, 'All runs of this flow'))),
-	    h('section', {class: 'card'},
-		h('h2', null, 'Definition'),
-		shown !== f.version ? h('p', {class: 'notice inline'},
-		    `Showing version ${shown}; the current version is ` +
-		    `${f.version}.`) : null,
-		h('div', {class: 'grid-def'},
-		    h('pre', {class: 'code', tabindex: '0',
-			'aria-label': 'Flow definition'},
-			JSON.stringify(def, null, 2)),
-		    h('div', null, h('h3', null, 'Versions'), versions))));
+	return versions;
 }

@@ -40,6 +40,38 @@ function buildRow(r) {
 
 export function mount(root, {query}) {
 	document.title = 'Runs — Sluice';
+	const {form, names} = filterForm(query);
+	const list = {
+		filt: {flow: query.flow, state: query.state},
+		head: [], tail: [], cursor: null, loadedOlder: false,
+		tbody: h('tbody'),
+		errBox: h('div'),
+		empty: h('p', {class: 'empty'}, query.flow || query.state ?
+		    'No runs match these filters.' : ['No runs yet. Start ' +
+			'one from ', h('a', {href: '#/flows'}, 'the flows'),
+			'.']),
+		older: h('button', {type: 'button', class: 'btn',
+		    hidden: true}, 'Older'),
+	};
+	list.empty.hidden = true;
+	root.append(h('div', {class: 'page-head'}, h('h1', null, 'Runs'), form),
+	    list.errBox,
+	    table(['State', 'Flow', 'When', 'Duration', 'Started by', 'Run'],
+		list.tbody, 'runs'),
+	    list.empty, h('div', {class: 'pager'}, list.older));
+	list.older.addEventListener('click', () => loadOlder(list));
+	api.get('flows', {limit: 500}).then((f) => {
+		names.replaceChildren(...(f.items || []).map((x) =>
+		    h('option', {value: x.name})));
+	}, () => {});
+	const p = poll(() => refreshFirst(list), 3000);
+	return () => p.stop();
+}
+
+// The flow and state filters; applying them changes the address (the
+// view mounts again with the new query). names is the flow names'
+// datalist, filled in once they are read.
+function filterForm(query) {
 	const flowIn = h('input', {id: 'runs-flow', type: 'text',
 	    list: 'runs-flow-names', value: query.flow || '',
 	    placeholder: 'any flow', autocomplete: 'off'});
@@ -64,58 +96,45 @@ export function mount(root, {query}) {
 	};
 	form.addEventListener('submit', apply);
 	stateIn.addEventListener('change', apply);
-	const tbody = h('tbody');
-	const errBox = h('div');
-	const empty = h('p', {class: 'empty'}, query.flow || query.state ?
-	    'No runs match these filters.' : ['No runs yet. Start one from ',
-		h('a', {href: '#/flows'}, 'the flows'), '.']);
-	empty.hidden = true;
-	const older = h('button', {type: 'button', class: 'btn',
-	    hidden: true}, 'Older');
-	root.append(h('div', {class: 'page-head'}, h('h1', null, 'Runs'), form),
-	    errBox,
-	    table(['State', 'Flow', 'When', 'Duration', 'Started by', 'Run'],
-		tbody, 'runs'),
-	    empty, h('div', {class: 'pager'}, older));
+	return {form, names};
+}
 
-	const filt = {flow: query.flow, state: query.state};
-	let head = [], tail = [], cursor = null, loadedOlder = false;
-	const render = () => {
-		const seen = new Set(head.map((r) => r.id));
-		const all = head.concat(tail.filter((r) => !seen.has(r.id)));
-		syncList(tbody, all, (r) => r.id, buildRow);
-		empty.hidden = all.length > 0;
-		older.hidden = !cursor;
-	};
-	older.addEventListener('click', async () => {
-		older.disabled = true;
-		try {
-			const page = await api.get('runs', {...filt,
-			    limit: PAGE, cursor});
-			tail = tail.concat(page.items || []);
-			cursor = page.next_cursor;
-			loadedOlder = true;
-			render();
-		} catch (e) {
-			errBox.replaceChildren(failBox(e));
-		} finally {
-			older.disabled = false;
-		}
-	});
-	api.get('flows', {limit: 500}).then((f) => {
-		names.replaceChildren(...(f.items || []).map((x) =>
-		    h('option', {value: x.name})));
-	}, () => {});
-	const p = poll(async () => {
-		try {
-			const page = await api.get('runs', {...filt, limit: PAGE});
-			head = page.items || [];
-			if (!loadedOlder) cursor = page.next_cursor;
-			render();
-			errBox.replaceChildren();
-		} catch (e) {
-			errBox.replaceChildren(failBox(e));
-		}
-	}, 3000);
-	return () => p.stop();
+// Shows the first page (head) followed by the older pages loaded (tail),
+// each run once.
+function renderList(list) {
+	const seen = new Set(list.head.map((r) => r.id));
+	const all = list.head.concat(list.tail.filter((r) => !seen.has(r.id)));
+	syncList(list.tbody, all, (r) => r.id, buildRow);
+	list.empty.hidden = all.length > 0;
+	list.older.hidden = !list.cursor;
+}
+
+// One poll: reads the first page again. Once older pages are loaded, the
+// cursor stays theirs.
+async function refreshFirst(list) {
+	try {
+		const page = await api.get('runs', {...list.filt, limit: PAGE});
+		list.head = page.items || [];
+		if (!list.loadedOlder) list.cursor = page.next_cursor;
+		renderList(list);
+		list.errBox.replaceChildren();
+	} catch (e) {
+		list.errBox.replaceChildren(failBox(e));
+	}
+}
+
+async function loadOlder(list) {
+	list.older.disabled = true;
+	try {
+		const page = await api.get('runs', {...list.filt,
+		    limit: PAGE, cursor: list.cursor});
+		list.tail = list.tail.concat(page.items || []);
+		list.cursor = page.next_cursor;
+		list.loadedOlder = true;
+		renderList(list);
+	} catch (e) {
+		list.errBox.replaceChildren(failBox(e));
+	} finally {
+		list.older.disabled = false;
+	}
 }
