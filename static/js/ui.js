@@ -1,9 +1,10 @@
 // ui.js: small pieces shared by the views: who the person is and what
 // their role allows, visible notices, state badges, action buttons that
-// report the API's refusal, and polling that runs only while the tab is
-// visible and the view is on screen.
+// report the API's refusal, polling that runs only while the tab is
+// visible and the view is on screen, and how a run's duration reads.
 
 import {h, text, attr} from './dom.js';
+import {duration, between} from './time.js';
 
 export const RUN_TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED',
     'CRASHED']);
@@ -117,6 +118,21 @@ export function poll(fn, ms) {
 		},
 		now: run,
 	};
+}
+
+// How long a run took, or has taken so far, in seconds; null before it
+// started. The server's duration_s when it sends one.
+export function runSeconds(run) {
+	return run.duration_s ?? (run.started_at ?
+	    between(run.started_at, run.ended_at) : null);
+}
+
+// A run's duration in words, "…" after it while the run goes on; "—"
+// before it started.
+export function runDuration(run) {
+	const d = runSeconds(run);
+	return d === null ? '—' : duration(d) +
+	    (RUN_TERMINAL.has(run.state) ? '' : '…');
 }
 
 // A link to a run page, showing a short id.

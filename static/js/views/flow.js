@@ -5,9 +5,9 @@
 
 import * as api from '../api.js';
 import {h, text, clear, syncList, table} from '../dom.js';
-import {timeEl, setTime, duration, between, parse} from '../time.js';
+import {timeEl, setTime, duration, parse} from '../time.js';
 import {can, poll, stateBadge, setState, scheduleWords, pauseSwitch,
-    failBox, runLink, origin, notify} from '../ui.js';
+    failBox, runLink, origin, notify, runSeconds} from '../ui.js';
 import {taskGraph} from '../graph.js';
 import {startRun, togglePaused} from './flows.js';
 
@@ -98,8 +98,7 @@ function recentRuns(name) {
 		return {el, update(x) {
 			setState(st, x.state);
 			setTime(created, x.started_at || x.created_at);
-			const d = x.duration_s ?? (x.started_at ?
-			    between(x.started_at, x.ended_at) : null);
+			const d = runSeconds(x);
 			text(dur, d === null ? '—' : duration(d));
 			text(who, origin(x));
 		}};

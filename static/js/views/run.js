@@ -12,7 +12,8 @@ import * as api from '../api.js';
 import {h, text, attr, syncList, table, clear} from '../dom.js';
 import {timeEl, duration, between} from '../time.js';
 import {can, act, poll, stateBadge, setState, flowLink, runLink, failBox,
-    origin, setQuery, notify, shortId, RUN_TERMINAL, TASK_TERMINAL}
+    origin, setQuery, notify, shortId, runDuration, RUN_TERMINAL,
+    TASK_TERMINAL}
     from '../ui.js';
 import {gantt} from '../gantt.js';
 import {LogTail} from '../logtail.js';
@@ -392,22 +393,17 @@ const fact = (label, value, cls) => h('div', {class: cls},
 // its tooltip while the run goes on.
 function renderFacts(v, run) {
 	const {facts, durEl} = v.el;
-	const terminal = RUN_TERMINAL.has(run.state);
-	let dur = run.duration_s;
-	if (dur === null || dur === undefined)
-		dur = run.started_at ? between(run.started_at,
-		    run.ended_at) : null;
-	text(durEl, dur === null ? '—' : duration(dur) +
-	    (terminal ? '' : '…'));
+	text(durEl, runDuration(run));
 	const key = JSON.stringify([run.state, run.started_at,
 	    run.ended_at, run.worker, run.retry_count, run.reason,
 	    run.cancel_requested]);
 	if (facts.dataset.key === key) return;
 	facts.dataset.key = key;
-	clear(facts, ...factList(run, durEl, terminal));
+	clear(facts, ...factList(run, durEl));
 }
 
-function factList(run, durEl, terminal) {
+function factList(run, durEl) {
+	const terminal = RUN_TERMINAL.has(run.state);
 	const params = Object.entries(run.parameters || {});
 	return [
 	    fact('Flow', [flowLink(run.flow), ` v${run.flow_version}`]),

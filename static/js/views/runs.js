@@ -4,9 +4,9 @@
 
 import * as api from '../api.js';
 import {h, text, syncList, table} from '../dom.js';
-import {timeEl, setTime, duration, between} from '../time.js';
+import {timeEl, setTime} from '../time.js';
 import {poll, stateBadge, setState, runLink, flowLink, failBox, origin,
-    RUN_STATES, RUN_TERMINAL} from '../ui.js';
+    runDuration, RUN_STATES} from '../ui.js';
 
 const PAGE = 50;
 
@@ -29,11 +29,7 @@ function buildRow(r) {
 		// When it started; a run still to come shows when it is due.
 		setTime(when, x.state === 'SCHEDULED' ? x.scheduled_for :
 		    x.started_at || x.created_at);
-		let d = x.duration_s;
-		if (d === null || d === undefined)
-			d = x.started_at ? between(x.started_at, x.ended_at) : null;
-		text(dur, d === null ? '—' : duration(d) +
-		    (RUN_TERMINAL.has(x.state) ? '' : '…'));
+		text(dur, runDuration(x));
 		text(who, origin(x));
 	}};
 }
