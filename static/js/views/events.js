@@ -55,6 +55,35 @@ function row(ev) {
 
 export function mount(root, {query}) {
 	document.title = 'Events — Sluice';
+	const list = {
+		filt: {actor: query.actor, object_type: query.object_type,
+		    object_id: query.object_id},
+		cursor: null, n: 0,
+		tbody: h('tbody'),
+		errBox: h('div'),
+		empty: h('p', {class: 'empty'}, 'No events match.'),
+		older: h('button', {type: 'button', class: 'btn',
+		    hidden: true}, 'Older'),
+		refresh: h('button', {type: 'button', class: 'btn small'},
+		    'Refresh'),
+		count: h('span', {class: 'muted small', role: 'status'}),
+	};
+	list.empty.hidden = true;
+	root.append(h('div', {class: 'page-head'}, h('h1', null, 'Events'),
+	    filterForm(query, list)), list.errBox,
+	    table(['When', 'User', 'Action', 'Object', 'Address', 'Detail'],
+		list.tbody, 'events'),
+	    list.empty, h('div', {class: 'pager'}, list.older, list.refresh,
+		list.count));
+	list.older.addEventListener('click', () => load(list, false));
+	list.refresh.addEventListener('click', () => load(list, true));
+	load(list, true);
+	return () => {};
+}
+
+// The user and object filters. Applying them changes the address (the
+// view mounts again); applying the filters already shown reloads list.
+function filterForm(query, list) {
 	const actor = h('input', {id: 'ev-actor', type: 'text',
 	    value: query.actor || '', autocomplete: 'off',
 	    placeholder: 'any user'});
@@ -80,53 +109,36 @@ export function mount(root, {query}) {
 		if (oid.value.trim()) q.set('object_id', oid.value.trim());
 		const qs = q.toString();
 		const target = '#/events' + (qs ? '?' + qs : '');
-		if (location.hash === target) load(true);
+		if (location.hash === target) load(list, true);
 		else location.hash = target;
 	});
-	const tbody = h('tbody');
-	const errBox = h('div');
-	const empty = h('p', {class: 'empty'}, 'No events match.');
-	empty.hidden = true;
-	const older = h('button', {type: 'button', class: 'btn', hidden: true},
-	    'Older');
-	const refresh = h('button', {type: 'button', class: 'btn small'},
-	    'Refresh');
-	const count = h('span', {class: 'muted small', role: 'status'});
-	root.append(h('div', {class: 'page-head'}, h('h1', null, 'Events'),
-	    form), errBox,
-	    table(['When', 'User', 'Action', 'Object', 'Address', 'Detail'],
-		tbody, 'events'),
-	    empty, h('div', {class: 'pager'}, older, refresh, count));
-	const filt = {actor: query.actor, object_type: query.object_type,
-	    object_id: query.object_id};
-	let cursor = null, n = 0;
-	const load = async (fresh) => {
-		const btn = fresh ? refresh : older;
-		btn.disabled = true;
-		try {
-			const page = await api.get('events', {...filt, limit: 100,
-			    cursor: fresh ? null : cursor});
-			const items = page.items || [];
-			if (fresh) {
-				tbody.replaceChildren();
-				n = 0;
-			}
-			for (const ev of items)
-				tbody.append(labelCells(row(ev), tbody));
-			n += items.length;
-			cursor = page.next_cursor;
-			older.hidden = !cursor;
-			empty.hidden = n > 0;
-			text(count, `${n} event${n === 1 ? '' : 's'} shown`);
-			errBox.replaceChildren();
-		} catch (e) {
-			errBox.replaceChildren(failBox(e));
-		} finally {
-			btn.disabled = false;
+	return form;
+}
+
+// Reads the first page again (fresh) or the next older one and shows it.
+async function load(list, fresh) {
+	const btn = fresh ? list.refresh : list.older;
+	btn.disabled = true;
+	try {
+		const page = await api.get('events', {...list.filt, limit: 100,
+		    cursor: fresh ? null : list.cursor});
+		const items = page.items || [];
+		if (fresh) {
+			list.tbody.replaceChildren();
+			list.n = 0;
 		}
-	};
-	older.addEventListener('click', () => load(false));
-	refresh.addEventListener('click', () => load(true));
-	load(true);
-	return () => {};
+		for (const ev of items)
+			list.tbody.append(labelCells(row(ev), list.tbody));
+		list.n += items.length;
+		list.cursor = page.next_cursor;
+		list.older.hidden = !list.cursor;
+		list.empty.hidden = list.n > 0;
+		const n = list.n;
+		text(list.count, `${n} event${n === 1 ? '' : 's'} shown`);
+		list.errBox.replaceChildren();
+	} catch (e) {
+		list.errBox.replaceChildren(failBox(e));
+	} finally {
+		btn.disabled = false;
+	}
 }

@@ -47,76 +47,85 @@ export async function togglePaused(btn, name, paused) {
 	return r ? (r.paused !== undefined ? !!r.paused : paused) : undefined;
 }
 
-function buildRow(state) {
-	return (f) => {
-		const name = f.name;
-		let current = f;
-		const link = h('a', {href: '#/flows/' + encodeURIComponent(name),
-		    class: 'flow-name'}, name);
-		const desc = h('div', {class: 'muted small desc'});
-		const sched = h('span');
-		const pausedTag = h('span', {class: 'tag paused'}, 'paused');
-		const next = timeEl(null);
-		const marks = h('span', {class: 'marks'});
-		const last = h('span', {class: 'small muted'});
-		const actions = h('div', {class: 'actions'});
-		if (can('run')) {
-			actions.appendChild(h('button', {type: 'button',
-			    class: 'btn primary run-btn',
-			    'aria-label': `Run ${name}`,
-			    onclick: (e) => quickRun(e.currentTarget, name)},
-			    'Run'));
-		}
-		let sw = null;
-		if (can('admin')) {
-			sw = pauseSwitch(`Schedule of ${name}`, async (b) => {
-				const v = await togglePaused(b, name,
-				    !current.paused);
-				if (v !== undefined) {
-					current.paused = v;
-					b.setPaused(v);
-					pausedTag.hidden = !v;
-				}
-			});
-			actions.appendChild(sw);
-		}
-		const el = h('tr', {dataset: {flow: name}},
-		    h('td', null, link, desc),
-		    h('td', null, sched, ' ', pausedTag),
-		    h('td', null, next),
-		    h('td', null, marks, last),
-		    h('td', {class: 'act'}, actions));
-		return {el, update(fl) {
-			current = fl;
-			text(desc, fl.description || '');
-			text(sched, scheduleWords(fl.schedule,
-			    fl.schedule_description));
-			sched.classList.toggle('muted', !fl.schedule);
-			pausedTag.hidden = !fl.paused;
-			setTime(next, fl.paused ? null : fl.next_run,
-			    fl.schedule ? (fl.paused ? 'paused' : '—') : '—');
-			if (sw) {
-				sw.setPaused(!!fl.paused);
-				// Pausing stops scheduled runs only: no schedule, no
-				// switch (unless paused, so it can be resumed).
-				sw.hidden = !fl.schedule && !fl.paused;
-			}
-			const states = fl.recent_runs || [];
-			const key = states.join(',');
-			if (marks.dataset.key !== key) {
-				marks.dataset.key = key;
-				marks.replaceChildren(...states.slice().reverse()
-				    .map((s) => stateMark(s)));
-				marks.setAttribute('aria-label',
-				    'Last runs, oldest first: ' +
-				    (states.slice().reverse().join(', ') ||
-				    'none'));
-			}
-			text(last, states.length ? '' : 'no runs yet');
-			el.hidden = !!state.q &&
-			    !name.toLowerCase().includes(state.q);
-		}};
+// One row of the flows table (for syncList); state.q hides the rows whose
+// name does not match the search.
+function buildRow(state, f) {
+	const name = f.name;
+	const row = {
+		current: f,
+		desc: h('div', {class: 'muted small desc'}),
+		sched: h('span'),
+		pausedTag: h('span', {class: 'tag paused'}, 'paused'),
+		next: timeEl(null),
+		marks: h('span', {class: 'marks'}),
+		last: h('span', {class: 'small muted'}),
+		sw: null,
 	};
+	const link = h('a', {href: '#/flows/' + encodeURIComponent(name),
+	    class: 'flow-name'}, name);
+	const actions = h('div', {class: 'actions'});
+	if (can('run')) {
+		actions.appendChild(h('button', {type: 'button',
+		    class: 'btn primary run-btn',
+		    'aria-label': `Run ${name}`,
+		    onclick: (e) => quickRun(e.currentTarget, name)},
+		    'Run'));
+	}
+	if (can('admin')) {
+		row.sw = pauseSwitch(`Schedule of ${name}`,
+		    (b) => togglePausedRow(row, name, b));
+		actions.appendChild(row.sw);
+	}
+	const el = h('tr', {dataset: {flow: name}},
+	    h('td', null, link, row.desc),
+	    h('td', null, row.sched, ' ', row.pausedTag),
+	    h('td', null, row.next),
+	    h('td', null, row.marks, row.last),
+	    h('td', {class: 'act'}, actions));
+	return {el, update(fl) {
+		updateRow(row, fl);
+		el.hidden = !!state.q &&
+		    !name.toLowerCase().includes(state.q);
+	}};
+}
+
+async function togglePausedRow(row, name, b) {
+	const v = await togglePaused(b, name, !row.current.paused);
+	if (v !== undefined) {
+		row.current.paused = v;
+		b.setPaused(v);
+		row.pausedTag.hidden = !v;
+	}
+}
+
+function updateRow(row, fl) {
+	const {desc, sched, pausedTag, next, marks, last, sw} = row;
+	row.current = fl;
+	text(desc, fl.description || '');
+	text(sched, scheduleWords(fl.schedule,
+	    fl.schedule_description));
+	sched.classList.toggle('muted', !fl.schedule);
+	pausedTag.hidden = !fl.paused;
+	setTime(next, fl.paused ? null : fl.next_run,
+	    fl.schedule ? (fl.paused ? 'paused' : '—') : '—');
+	if (sw) {
+		sw.setPaused(!!fl.paused);
+		// Pausing stops scheduled runs only: no schedule, no
+		// switch (unless paused, so it can be resumed).
+		sw.hidden = !fl.schedule && !fl.paused;
+	}
+	const states = fl.recent_runs || [];
+	const key = states.join(',');
+	if (marks.dataset.key !== key) {
+		marks.dataset.key = key;
+		marks.replaceChildren(...states.slice().reverse()
+		    .map((s) => stateMark(s)));
+		marks.setAttribute('aria-label',
+		    'Last runs, oldest first: ' +
+		    (states.slice().reverse().join(', ') ||
+		    'none'));
+	}
+	text(last, states.length ? '' : 'no runs yet');
 }
 
 export function mount(root) {
@@ -126,7 +135,7 @@ export function mount(root) {
 	const count = h('p', {class: 'muted small', role: 'status'});
 	const search = h('input', {type: 'search', id: 'flow-search',
 	    placeholder: 'Search by name', autocomplete: 'off'});
-	const build = buildRow(state);
+	const build = (f) => buildRow(state, f);
 	const render = () => {
 		syncList(tbody, state.items, (f) => f.name, build);
 		const shown = state.items.filter((f) => !state.q ||
