@@ -4,8 +4,8 @@
  * statement the scheduler runs as a worker; the server duties (cron,
  * retention, recovery of dead workers' runs) stay in scheduler/.
  *
- * Rules a reader must know: every write runs inside BEGIN IMMEDIATE
- * (db_write) and is short; nothing slow happens inside one. Writes
+ * Rules a reader must know: every write is one statement or runs inside
+ * db_write (BEGIN IMMEDIATE) and is short; nothing slow happens inside. Writes
  * to a run are guarded by "worker = this worker" and writes to a running
  * attempt by "incarnation = this lease", so a run another scheduler took
  * over is never written again: the operation reports SL_NOTFOUND or
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "db.h"
-#include "schedule.h"
+#include "dispatch.h"
 #include "states.h"
 #include "json.h"
 #include "log.h"
@@ -45,45 +45,12 @@ static const char sql_reread[] =
     "SELECT incarnation, paused, concurrency_limit FROM workers"
     " WHERE name = :name";
 
-/* Claiming. */
-static const char sql_def[] =
-    "SELECT definition FROM flow_versions"
-    " WHERE flow = :flow AND version = :version";
-static const char sql_candidates[] =
-    "SELECT r.id, r.state, r.flow, r.flow_version, r.scheduled_for"
-    " FROM runs r JOIN flows f ON f.name = r.flow"
-    " WHERE r.state = 'PENDING' OR (r.state = 'SCHEDULED'"
-    "  AND r.scheduled_for <= :now AND f.paused = 0 AND f.archived = 0)"
-    " ORDER BY r.scheduled_for, r.id LIMIT :limit";
-static const char sql_any_due[] =
-    "SELECT 1 FROM runs WHERE state = 'PENDING'"
-    " OR (state = 'SCHEDULED' AND scheduled_for <= :now) LIMIT 1";
-static const char sql_active[] =
-    "SELECT count(*) FROM runs WHERE flow = :flow"
-    " AND state IN " STATES_SQL_RUN_ACTIVE;
-static const char sql_later_due[] =
-    "SELECT 1 FROM runs WHERE flow = :flow AND state = 'SCHEDULED'"
-    " AND trigger = 'schedule' AND scheduled_for > :at"
-    " AND scheduled_for <= :now LIMIT 1";
-static const char sql_claim[] =
-    "UPDATE runs SET state = 'RUNNING', worker = :w,"
-    " started_at = COALESCE(started_at, :now), updated_at = :now"
-    " WHERE id = :id AND state = :state";
-static const char sql_cancel_run[] =
-    "UPDATE runs SET state = 'CANCELLED', reason = :reason,"
-    " ended_at = :now, updated_at = :now WHERE id = :id AND state = :state";
-static const char sql_cancel_tasks[] =
-    "UPDATE task_runs SET state = 'CANCELLED', reason = :reason,"
-    " ended_at = :now, updated_at = :now WHERE run_id = :id"
-    " AND state IN " STATES_SQL_TASK_WAITING;
-static const char sql_orphan_cancels[] =
-    "SELECT id FROM runs WHERE state = 'CANCELLING' AND worker IS NULL"
-    " LIMIT 50";
-
 /* Loading a run. */
 static const char sql_run[] =
-    "SELECT flow, flow_version, parameters, COALESCE(started_at, 0),"
-    " cancel_requested, state FROM runs WHERE id = :id AND worker = :w";
+    "SELECT r.flow, r.flow_version, r.parameters, COALESCE(r.started_at, 0),"
+    " r.cancel_requested, v.definition FROM runs r LEFT JOIN flow_versions v"
+    " ON v.flow = r.flow AND v.version = r.flow_version"
+    " WHERE r.id = :id AND r.worker = :w";
 static const char sql_attempts[] =
     "SELECT task, attempt, state, result, COALESCE(not_before, 0), pid,"
     " COALESCE(proc_start, 0), worker FROM task_runs"
@@ -152,27 +119,22 @@ static const char sql_run_end[] =
     "UPDATE runs SET state = :state, ended_at = :now, updated_at = :now,"
     " reason = COALESCE(reason, :reason) WHERE id = :id AND worker = :w"
     " AND state = :from";
+static const char sql_fail_tasks[] =
+    "UPDATE task_runs SET state = 'CANCELLED', reason = :reason,"
+    " ended_at = :now, updated_at = :now WHERE run_id = :id"
+    " AND state IN " STATES_SQL_TASK_WAITING;
 static const char sql_fail_run[] =
     "UPDATE runs SET state = CASE state WHEN 'RUNNING' THEN 'FAILED'"
     " ELSE 'CANCELLED' END, reason = :reason, ended_at = :now,"
     " updated_at = :now WHERE id = :id AND worker = :w"
     " AND state IN " STATES_SQL_RUN_ACTIVE;
 
-#define DEF_CACHE 32
-#define ORPHAN_CANCELS 50
-
 struct worker_db {
 	struct worker base;	/* first: a struct worker * points here */
 	struct db *db;		/* borrowed */
 	char *name, *pool, *host, *inc;
 	int pid, concurrency, concurrency_set;
-	/* Parsed definitions by (flow, version); they never change. */
-	struct {
-		char *flow;
-		int64_t version;
-		struct json_object *def;
-	} cache[DEF_CACHE];
-	int cache_next;
+	struct dispatch *dispatch;	/* what and how it claims */
 };
 
 /*
@@ -184,16 +146,9 @@ struct op {
 	struct worker_db *d;
 	int64_t now;
 	const char *run_id;
-	int running;				/* heartbeat */
-	struct worker_claim *claim;		/* claim */
-	int budget;
 	struct worker_change *changes;		/* tasks_update */
 	struct worker_log_size *sizes;		/* log_sizes */
-	char (*ids)[IDS_LEN];			/* orphan cancels */
-	size_t n;				/* of changes, sizes or ids */
-	const char *task;			/* task_start */
-	int attempt;
-	int64_t pid, proc_start;
+	size_t n;				/* of changes, sizes or tasks */
 	const struct worker_task_end *end;	/* task_finish */
 	const char *why;			/* run_fail */
 	const struct worker_task_state *tasks;	/* run_finish */
@@ -238,300 +193,44 @@ wdb_settings(struct worker *w, struct worker_settings *out)
 	return finish_or(&st, ret);
 }
 
+/* A write of one statement needs no transaction of its own: SQLite runs
+ * it atomically, taking the write lock first (busy timeout applies). */
+/* Claims due runs: the rule is dispatch.c's. */
 static enum sl_status
-join_work(struct db *db, void *arg)
+wdb_claim(struct worker *w, int budget, struct worker_claim *out)
 {
-	struct op *op = arg;
-	struct worker_db *d = op->d;
-
-	return db_run(db, sql_register, DB_TEXT(":name", d->name),
-	    DB_TEXT(":pool", d->pool), DB_TEXT(":host", d->host),
-	    DB_INT(":pid", d->pid), DB_TEXT(":inc", d->inc),
-	    DB_INT(":now", op->now), DB_INT(":limit", d->concurrency),
-	    DB_INT(":set", d->concurrency_set));
+	return dispatch_claim(impl(w)->dispatch, budget, out);
 }
 
 static enum sl_status
 wdb_join(struct worker *w, struct worker_settings *out)
 {
-	struct op op = { .d = impl(w), .now = timefmt_now_ms() };
-	enum sl_status ret = db_write(op.d->db, join_work, &op);
+	struct worker_db *d = impl(w);
+	enum sl_status ret = db_run(d->db, sql_register,
+	    DB_TEXT(":name", d->name), DB_TEXT(":pool", d->pool),
+	    DB_TEXT(":host", d->host), DB_INT(":pid", d->pid),
+	    DB_TEXT(":inc", d->inc), DB_INT(":now", timefmt_now_ms()),
+	    DB_INT(":limit", d->concurrency),
+	    DB_INT(":set", d->concurrency_set));
 
 	return ret != SL_OK ? ret : wdb_settings(w, out);
 }
 
 static enum sl_status
-heartbeat_work(struct db *db, void *arg)
-{
-	struct op *op = arg;
-	enum sl_status ret = db_run(db, sql_beat, DB_INT(":now", op->now),
-	    DB_INT(":running", op->running), DB_TEXT(":name", op->d->name),
-	    DB_TEXT(":inc", op->d->inc));
-
-	if (ret != SL_OK)
-		return ret;
-	return db_changes(db) == 0 ? SL_CONFLICT : SL_OK; /* lease lost */
-}
-
-static enum sl_status
 wdb_heartbeat(struct worker *w, int running)
 {
-	struct op op = { .d = impl(w), .now = timefmt_now_ms(),
-	    .running = running };
-	enum sl_status ret = db_write(op.d->db, heartbeat_work, &op);
+	struct worker_db *d = impl(w);
+	enum sl_status ret = db_run(d->db, sql_beat,
+	    DB_INT(":now", timefmt_now_ms()), DB_INT(":running", running),
+	    DB_TEXT(":name", d->name), DB_TEXT(":inc", d->inc));
 
-	if (ret != SL_OK && ret != SL_CONFLICT)
-		log_warnx("worker_db: heartbeat: worker %s failed", op.d->name);
+	if (ret == SL_OK && db_changes(d->db) == 0)
+		return SL_CONFLICT;	/* lease lost: nothing written */
 	return ret;
 }
 
-/* Returns the parsed definition of flow at version, borrowed from the
- * cache (valid until DEF_CACHE more are loaded), or NULL (logged). */
-static struct json_object *
-cached_def(struct worker_db *d, const char *flow, int64_t version)
-{
-	struct db_stmt st;
-	struct json_object *def = NULL;
-	char why[256];
-	int i = d->cache_next;
-
-	for (int j = 0; j < DEF_CACHE; j++)
-		if (d->cache[j].flow != NULL && d->cache[j].version == version &&
-		    strcmp(d->cache[j].flow, flow) == 0)
-			return d->cache[j].def;
-	db_prepare(d->db, &st, sql_def);
-	db_bind_all(&st, DB_TEXT(":flow", flow), DB_INT(":version", version));
-	if (db_step(&st))
-		def = jsonx_parse(db_col_text(&st, 0), db_col_bytes(&st, 0),
-		    why, sizeof(why));
-	else
-		log_warnx("worker_db: flow %s version %lld not found", flow,
-		    (long long)version);
-	db_finish(&st);
-	if (def == NULL)
-		return NULL;
-	free(d->cache[i].flow);
-	json_object_put(d->cache[i].def);
-	d->cache[i].flow = xstrdup(flow);
-	d->cache[i].version = version;
-	d->cache[i].def = def;
-	d->cache_next = (i + 1) % DEF_CACHE;
-	return def;
-}
-
-/* Stores in *n how many runs of flow are RUNNING or CANCELLING. */
-static enum sl_status
-count_active(struct worker_db *d, const char *flow, int64_t *n)
-{
-	struct db_stmt st;
-
-	*n = 0;
-	db_prepare(d->db, &st, sql_active);
-	db_bind_all(&st, DB_TEXT(":flow", flow));
-	return db_first_int(&st, n);
-}
-
-/* Sets *found when a later scheduled run of flow than at is due too. */
-static enum sl_status
-later_due(struct worker_db *d, const char *flow, int64_t at, int64_t now,
-    int *found)
-{
-	struct db_stmt st;
-
-	db_prepare(d->db, &st, sql_later_due);
-	db_bind_all(&st, DB_TEXT(":flow", flow), DB_INT(":at", at),
-	    DB_INT(":now", now));
-	*found = db_step(&st);
-	return db_finish(&st);
-}
-
-/* Ends run id (in state from) CANCELLED with reason, its waiting tasks
- * too, inside the caller's transaction. */
-static enum sl_status
-cancel_unstarted(struct worker_db *d, const char *id, const char *from,
-    const char *reason, int64_t now)
-{
-	enum run_state rs;
-	enum sl_status ret;
-
-	if (states_run_parse(from, &rs) == -1 ||
-	    !states_run_can(rs, RUN_CANCELLED))
-		return SL_CONFLICT;
-	ret = db_run(d->db, sql_cancel_tasks, DB_TEXT(":id", id),
-	    DB_TEXT(":reason", reason), DB_INT(":now", now));
-	if (ret == SL_OK)
-		ret = db_run(d->db, sql_cancel_run, DB_TEXT(":id", id),
-		    DB_TEXT(":state", from), DB_TEXT(":reason", reason),
-		    DB_INT(":now", now));
-	if (ret == SL_OK && db_changes(d->db) == 1)
-		log_info("run %s: CANCELLED: %s", id, reason);
-	return ret;
-}
-
-/* Returns SL_OK when some run may be due (only then take the write lock),
- * SL_NOTFOUND when none is, or the failure. */
-static enum sl_status
-any_due(struct worker_db *d, int64_t now)
-{
-	struct db_stmt st;
-	int64_t one;
-
-	db_prepare(d->db, &st, sql_any_due);
-	db_bind_all(&st, DB_INT(":now", now));
-	return db_first_int(&st, &one);
-}
-
-static enum sl_status
-orphans_work(struct db *db, void *arg)
-{
-	struct op *op = arg;
-	enum sl_status ret = SL_OK;
-
-	(void)db;
-	for (size_t i = 0; i < op->n && ret == SL_OK; i++)
-		ret = cancel_unstarted(op->d, op->ids[i], "CANCELLING",
-		    "cancelled", op->now);
-	return ret;
-}
-
-/* Ends runs cancelled before any worker claimed them (nobody else will:
- * they have no worker). */
-static enum sl_status
-sweep_orphan_cancels(struct worker_db *d)
-{
-	char ids[ORPHAN_CANCELS][IDS_LEN];
-	struct op op = { .d = d, .now = timefmt_now_ms(), .ids = ids };
-	struct db_stmt st;
-	enum sl_status ret;
-
-	db_prepare(d->db, &st, sql_orphan_cancels);
-	while (op.n < ORPHAN_CANCELS && db_step(&st))
-		snprintf(ids[op.n++], IDS_LEN, "%s", db_col_text(&st, 0));
-	if ((ret = db_finish(&st)) != SL_OK || op.n == 0)
-		return ret;
-	if ((ret = db_write(d->db, orphans_work, &op)) != SL_OK)
-		log_warnx("worker_db: sweeping cancelled runs failed");
-	return ret;
-}
-
-/*
- * A due SCHEDULED run (candidate row c, definition def) judged by
- * schedule.c: sets *start, or cancels the run with the verdict's reason.
- */
-static enum sl_status
-judge_scheduled(struct worker_db *d, struct db_stmt *c,
-    struct json_object *def, int64_t now, int *start)
-{
-	struct json_object *sch = jsonx_get(def, "schedule");
-	const char *id = db_col_text(c, 0), *flow = db_col_text(c, 2);
-	int64_t due = db_col_int(c, 4);
-	enum sl_status ret = SL_OK;
-	int later = 0;
-	char why[96];
-
-	if (!schedule_keeps_missed(sch))
-		ret = later_due(d, flow, due, now, &later);
-	if (ret != SL_OK)
-		return ret;
-	*start = schedule_judge(sch, due, now, later, why, sizeof(why)) ==
-	    SCHEDULE_START;
-	return *start ? SL_OK : cancel_unstarted(d, id, "SCHEDULED", why, now);
-}
-
-/* Sets *room when flow (definition def) may start one more run. */
-static enum sl_status
-flow_has_room(struct worker_db *d, const char *flow, struct json_object *def,
-    int *room)
-{
-	struct json_object *v = jsonx_get(def, "max_concurrent_runs");
-	int64_t max = jsonx_is_int(v) ? json_object_get_int64(v) : 1, n = 0;
-	enum sl_status ret = SL_OK;
-
-	if (max > 0)
-		ret = count_active(d, flow, &n);
-	*room = max <= 0 || n < max;
-	return ret;
-}
-
-/* Claims candidate row c when it is this worker's and may start now. */
-static enum sl_status
-claim_one(struct op *op, struct db_stmt *c)
-{
-	struct worker_db *d = op->d;
-	const char *id = db_col_text(c, 0), *state = db_col_text(c, 1);
-	const char *flow = db_col_text(c, 2), *pool;
-	struct json_object *def = cached_def(d, flow, db_col_int(c, 3));
-	enum run_state rs;
-	enum sl_status ret = SL_OK;
-	int go = 1;
-
-	if (states_run_parse(state, &rs) == -1 ||
-	    !states_run_can(rs, RUN_RUNNING) || def == NULL)
-		return SL_OK;	/* run_fail reports a missing def when ours */
-	pool = jsonx_get_str(def, "pool");
-	if (strcmp(pool ? pool : "default", d->pool) != 0)
-		return SL_OK;
-	if (rs == RUN_SCHEDULED)
-		ret = judge_scheduled(d, c, def, op->now, &go);
-	if (ret == SL_OK && go)
-		ret = flow_has_room(d, flow, def, &go);
-	if (ret != SL_OK || !go)
-		return ret;
-	ret = db_run(d->db, sql_claim, DB_TEXT(":w", d->name),
-	    DB_INT(":now", op->now), DB_TEXT(":id", id),
-	    DB_TEXT(":state", state));
-	if (ret == SL_OK && db_changes(d->db) == 1)
-		snprintf(op->claim->ids[op->claim->nids++], IDS_LEN, "%s", id);
-	return ret;
-}
-
-static enum sl_status
-claim_work(struct db *db, void *arg)
-{
-	struct op *op = arg;
-	struct db_stmt c;
-	enum sl_status ret = SL_OK;
-
-	db_prepare(db, &c, sql_candidates);
-	db_bind_all(&c, DB_INT(":now", op->now),
-	    DB_INT(":limit", op->budget * 4 + 16));
-	while (ret == SL_OK && op->claim->nids < op->budget && db_step(&c))
-		ret = claim_one(op, &c);
-	return finish_or(&c, ret);
-}
-
-/*
- * The claim. A run is due when it is PENDING, or SCHEDULED with
- * scheduled_for <= now and its flow neither paused nor archived (pausing
- * a flow only holds back its schedule). All claims of one pass happen in
- * one transaction. A claim respects the flow's pool and
- * max_concurrent_runs (its RUNNING and CANCELLING runs). A due scheduled
- * run is judged by lib/schedule.c: too late (schedule.max_lateness_s), or
- * superseded by a later due one without schedule.catchup, it is CANCELLED
- * with the verdict's reason in the same transaction; notify.c reports
- * those runs like every other ended run.
- */
-static enum sl_status
-wdb_claim(struct worker *w, int budget, struct worker_claim *out)
-{
-	struct op op = { .d = impl(w), .now = timefmt_now_ms(),
-	    .claim = out, .budget = budget };
-	enum sl_status ret;
-
-	memset(out, 0, sizeof(*out));
-	if ((ret = sweep_orphan_cancels(op.d)) != SL_OK)
-		return ret;
-	if (budget <= 0 || (ret = any_due(op.d, op.now)) == SL_NOTFOUND)
-		return SL_OK;
-	if (ret != SL_OK)
-		return ret;
-	out->ids = xcalloc((size_t)budget, IDS_LEN);
-	if ((ret = db_write(op.d->db, claim_work, &op)) != SL_OK)
-		worker_claim_fini(out);
-	return ret;
-}
-
-/* Copies the run row of run_id into out; SL_NOTFOUND when not ours. */
+/* Copies the run row of run_id and its flow definition (NULL when
+ * missing) into out; SL_NOTFOUND when the run is not ours. */
 static enum sl_status
 load_run_row(struct worker_db *d, const char *run_id, struct worker_run *out)
 {
@@ -546,26 +245,14 @@ load_run_row(struct worker_db *d, const char *run_id, struct worker_run *out)
 		out->params = xstrdup(db_col_text(&st, 2));
 		out->started_at = db_col_int(&st, 3);
 		out->cancel_requested = (int)db_col_int(&st, 4);
+		if (!db_col_null(&st, 5))
+			out->definition = xstrdup(db_col_text(&st, 5));
+		else
+			log_warnx("worker_db: flow %s version %lld not found",
+			    out->flow, (long long)out->version);
 		ret = SL_OK;
 	}
 	return finish_or(&st, ret);
-}
-
-/* Copies the run's flow definition into out (NULL when missing). */
-static enum sl_status
-load_definition(struct worker_db *d, struct worker_run *out)
-{
-	struct db_stmt st;
-
-	db_prepare(d->db, &st, sql_def);
-	db_bind_all(&st, DB_TEXT(":flow", out->flow),
-	    DB_INT(":version", out->version));
-	if (db_step(&st))
-		out->definition = xstrdup(db_col_text(&st, 0));
-	else if (st.err == SL_OK)
-		log_warnx("worker_db: flow %s version %lld not found",
-		    out->flow, (long long)out->version);
-	return db_finish(&st);
 }
 
 /* Appends attempt row st to out. */
@@ -601,8 +288,7 @@ wdb_run_load(struct worker *w, const char *run_id, struct worker_run *out)
 	size_t cap = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((ret = load_run_row(d, run_id, out)) == SL_OK &&
-	    (ret = load_definition(d, out)) == SL_OK) {
+	if ((ret = load_run_row(d, run_id, out)) == SL_OK) {
 		db_prepare(d->db, &st, sql_attempts);
 		db_bind_all(&st, DB_TEXT(":id", run_id));
 		while (db_step(&st))
@@ -666,41 +352,34 @@ static enum sl_status
 apply_change(struct worker_db *d, const char *run_id,
     struct worker_change *c, int64_t now)
 {
-	static const char *const sql[WORKER_CHANGE_MAX] = {
-		[WORKER_ADD] = sql_insert_attempt,
-		[WORKER_CRASH] = sql_crash_attempt,
-		[WORKER_END_WAITING] = sql_end_waiting,
-		[WORKER_FAIL_UNSTARTED] = sql_fail_unstarted,
-	};
-	enum worker_change_kind k = c->kind;
-	struct db_stmt st;
+#define KEY DB_TEXT(":id", run_id), DB_TEXT(":task", c->task), \
+	DB_INT(":attempt", c->attempt), DB_INT(":now", now)
 	enum sl_status ret;
 
-	c->conflict = 0;
-	if ((ret = change_legal(c)) != SL_OK)
+	if ((c->conflict = 0, ret = change_legal(c)) != SL_OK)
 		return ret;
-	db_prepare(d->db, &st, sql[k]);
-	db_bind_text(&st, ":id", run_id);
-	db_bind_text(&st, ":task", c->task);
-	db_bind_int(&st, ":attempt", c->attempt);
-	db_bind_int(&st, ":now", now);
-	if (k == WORKER_ADD || k == WORKER_END_WAITING)
-		db_bind_text(&st, ":state", states_task_name(c->state));
-	if (k != WORKER_ADD)
-		db_bind_text(&st, ":reason", c->reason);
-	else if (c->not_before)
-		db_bind_int(&st, ":not_before", c->not_before);
-	else
-		db_bind_null(&st, ":not_before");
-	if (k == WORKER_END_WAITING || k == WORKER_FAIL_UNSTARTED)
-		db_bind_text(&st, ":w", d->name);
-	if (k == WORKER_FAIL_UNSTARTED)
-		db_bind_text(&st, ":inc", d->inc);
-	if ((ret = db_done(&st)) != SL_OK)
+	switch (c->kind) {
+	case WORKER_ADD:
+		return db_run(d->db, sql_insert_attempt, KEY,
+		    DB_TEXT(":state", states_task_name(c->state)),
+		    DB_INT_OR_NULL(":not_before", c->not_before,
+		    c->not_before != 0));
+	case WORKER_CRASH:
+		return db_run(d->db, sql_crash_attempt, KEY,
+		    DB_TEXT(":reason", c->reason));
+	case WORKER_FAIL_UNSTARTED:
+		return db_run(d->db, sql_fail_unstarted, KEY,
+		    DB_TEXT(":reason", c->reason), DB_TEXT(":w", d->name),
+		    DB_TEXT(":inc", d->inc));
+	default:
+		ret = db_run(d->db, sql_end_waiting, KEY,
+		    DB_TEXT(":state", states_task_name(c->state)),
+		    DB_TEXT(":reason", c->reason), DB_TEXT(":w", d->name));
+		if (ret == SL_OK && db_changes(d->db) == 0)
+			return refresh_task(d, run_id, c);
 		return ret;
-	if (k == WORKER_END_WAITING && db_changes(d->db) == 0)
-		return refresh_task(d, run_id, c);
-	return SL_OK;
+	}
+#undef KEY
 }
 
 static enum sl_status
@@ -726,29 +405,19 @@ wdb_tasks_update(struct worker *w, const char *run_id,
 }
 
 static enum sl_status
-start_work(struct db *db, void *arg)
-{
-	struct op *op = arg;
-	enum sl_status ret = db_run(db, sql_start, DB_INT(":pid", op->pid),
-	    DB_INT(":proc_start", op->proc_start), DB_TEXT(":w", op->d->name),
-	    DB_TEXT(":inc", op->d->inc), DB_INT(":now", op->now),
-	    DB_TEXT(":id", op->run_id), DB_TEXT(":task", op->task),
-	    DB_INT(":attempt", op->attempt));
-
-	if (ret != SL_OK)
-		return ret;
-	return db_changes(db) == 1 ? SL_OK : SL_CONFLICT;
-}
-
-static enum sl_status
 wdb_task_start(struct worker *w, const char *run_id, const char *task,
     int attempt, int64_t pid, int64_t proc_start)
 {
-	struct op op = { .d = impl(w), .now = timefmt_now_ms(),
-	    .run_id = run_id, .task = task, .attempt = attempt, .pid = pid,
-	    .proc_start = proc_start };
+	struct worker_db *d = impl(w);
+	enum sl_status ret = db_run(d->db, sql_start, DB_INT(":pid", pid),
+	    DB_INT(":proc_start", proc_start), DB_TEXT(":w", d->name),
+	    DB_TEXT(":inc", d->inc), DB_INT(":now", timefmt_now_ms()),
+	    DB_TEXT(":id", run_id), DB_TEXT(":task", task),
+	    DB_INT(":attempt", attempt));
 
-	return db_write(op.d->db, start_work, &op);
+	if (ret == SL_OK && db_changes(d->db) != 1)
+		return SL_CONFLICT;
+	return ret;
 }
 
 /* Writes the end of attempt e; SL_CONFLICT when it is no longer ours. */
@@ -843,22 +512,14 @@ wdb_poll_cancels(struct worker *w, char (*ids)[IDS_LEN], int max, int *n)
 }
 
 static enum sl_status
-cancelling_work(struct db *db, void *arg)
-{
-	struct op *op = arg;
-
-	return db_run(db, sql_run_cancelling, DB_INT(":now", op->now),
-	    DB_TEXT(":id", op->run_id), DB_TEXT(":w", op->d->name));
-}
-
-static enum sl_status
 wdb_run_cancelling(struct worker *w, const char *run_id)
 {
-	struct op op = { .d = impl(w), .now = timefmt_now_ms(),
-	    .run_id = run_id };
+	struct worker_db *d = impl(w);
 
 	assert(states_run_can(RUN_RUNNING, RUN_CANCELLING));
-	return db_write(op.d->db, cancelling_work, &op);
+	return db_run(d->db, sql_run_cancelling,
+	    DB_INT(":now", timefmt_now_ms()), DB_TEXT(":id", run_id),
+	    DB_TEXT(":w", d->name));
 }
 
 /* Reads the run's state and cancel request; SL_NOTFOUND when not ours. */
@@ -921,7 +582,7 @@ static enum sl_status
 run_fail_work(struct db *db, void *arg)
 {
 	struct op *op = arg;
-	enum sl_status ret = db_run(db, sql_cancel_tasks,
+	enum sl_status ret = db_run(db, sql_fail_tasks,
 	    DB_TEXT(":id", op->run_id), DB_TEXT(":reason", op->why),
 	    DB_INT(":now", op->now));
 
@@ -952,10 +613,7 @@ wdb_close_worker(struct worker *w)
 
 	if (d == NULL)
 		return;
-	for (int i = 0; i < DEF_CACHE; i++) {
-		free(d->cache[i].flow);
-		json_object_put(d->cache[i].def);
-	}
+	dispatch_free(d->dispatch);
 	free(d->name);
 	free(d->pool);
 	free(d->host);
@@ -1000,5 +658,6 @@ worker_db_open(struct db *db, const struct worker_ident *id)
 	d->pid = id->pid;
 	d->concurrency = id->concurrency;
 	d->concurrency_set = id->concurrency_set;
+	d->dispatch = dispatch_new(db, d->name, d->pool);
 	return &d->base;
 }
