@@ -211,6 +211,14 @@ db_read(struct db *db, db_work_fn *fn, void *arg)
 	return db_transaction(db, "BEGIN", fn, arg);
 }
 
+/* SQLite's message for the last failure on db, for a person to read;
+ * borrowed until the next call on db. */
+const char *
+db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
 /* Returns 1 inside a transaction, 0 outside. */
 int
 db_in_transaction(struct db *db)

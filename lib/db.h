@@ -60,6 +60,7 @@ void db_close(struct db *db);
 enum sl_status db_exec(struct db *db, const char *sql);
 enum sl_status db_write(struct db *db, db_work_fn *fn, void *arg);
 enum sl_status db_read(struct db *db, db_work_fn *fn, void *arg);
+const char *db_errmsg(struct db *db);
 int db_in_transaction(struct db *db);
 int64_t db_changes(struct db *db);
 int64_t db_last_rowid(struct db *db);
