@@ -4,7 +4,7 @@
  * committed together or not at all.
  */
 #include "audit.h"
-#include "dbraw.h"
+#include "db.h"
 #include "timefmt.h"
 
 static const char sql_insert[] =
@@ -16,19 +16,9 @@ static const char sql_insert[] =
 enum sl_status
 audit_record(struct db *db, const struct audit_event *ev)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql_insert);
-	enum sl_status s;
-
-	if (st == NULL)
-		return SL_DB;
-	dbraw_bind_int64(st, ":at", timefmt_now_ms());
-	dbraw_bind_text(st, ":actor", ev->actor ? ev->actor : "unknown");
-	dbraw_bind_text(st, ":action", ev->action);
-	dbraw_bind_text(st, ":type", ev->object_type);
-	dbraw_bind_text(st, ":id", ev->object_id);
-	dbraw_bind_text(st, ":address", ev->address);
-	dbraw_bind_text(st, ":detail", ev->detail);
-	s = dbraw_status(db, sqlite3_step(st));
-	sqlite3_finalize(st);
-	return s;
+	return db_run(db, sql_insert, DB_INT(":at", timefmt_now_ms()),
+	    DB_TEXT(":actor", ev->actor ? ev->actor : "unknown"),
+	    DB_TEXT(":action", ev->action), DB_TEXT(":type", ev->object_type),
+	    DB_TEXT(":id", ev->object_id), DB_TEXT(":address", ev->address),
+	    DB_TEXT(":detail", ev->detail));
 }

@@ -2,8 +2,7 @@
 #ifndef SLUICE_AUDIT_H
 #define SLUICE_AUDIT_H
 
-#include "dbraw.h"
-
+#include "db.h"
 #include "status.h"
 
 struct audit_event {

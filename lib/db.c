@@ -211,6 +211,14 @@ db_read(struct db *db, db_work_fn *fn, void *arg)
 	return db_transaction(db, "BEGIN", fn, arg);
 }
 
+/* SQLite's message for the last failure on db, for a person to read;
+ * borrowed until the next call on db. */
+const char *
+db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
 /* Returns 1 inside a transaction, 0 outside. */
 int
 db_in_transaction(struct db *db)
@@ -324,6 +332,43 @@ db_bind_null(struct db_stmt *st, const char *name)
 		return;
 	stmt_check(st, sqlite3_bind_null(st->h, param_index(st, name)),
 	    "bind");
+}
+
+/*
+ * Binds a[0..n) to st. Every parameter the statement has must be among
+ * them: a parameter left unbound is a programmer error, like a name the
+ * statement lacks (names may repeat in the SQL; they count once).
+ */
+void
+db_bind_args(struct db_stmt *st, const struct db_arg *a, size_t n)
+{
+	if (st->err != SL_OK)
+		return;
+	assert((size_t)sqlite3_bind_parameter_count(st->h) == n);
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].type == DB_ARG_INT)
+			db_bind_int(st, a[i].name, a[i].i);
+		else if (a[i].type == DB_ARG_TEXT)
+			db_bind_text(st, a[i].name, a[i].text);
+		else
+			db_bind_null(st, a[i].name);
+	}
+}
+
+/*
+ * Runs sql, a statement without result rows, with every parameter bound
+ * from a[0..n) (see db_bind_args). Returns its first error or SL_OK;
+ * db_changes tells how many rows it changed.
+ */
+enum sl_status
+db_run_args(struct db *db, const char *sql, const struct db_arg *a,
+    size_t n)
+{
+	struct db_stmt st;
+
+	db_prepare(db, &st, sql);
+	db_bind_args(&st, a, n);
+	return db_done(&st);
 }
 
 /*

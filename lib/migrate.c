@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "migrate.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -55,34 +55,42 @@ read_file(const char *path)
 	return buf;
 }
 
-static int
-already_applied(struct db *db, long version)
+/* One migration file, applied by migrate_work inside db_write. */
+struct migration {
+	long version;
+	const char *name, *sql;
+	char *why;
+	size_t whysz;
+};
+
+static enum sl_status
+migrate_work(struct db *db, void *arg)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql_applied);
-	int found;
+	struct migration *m = arg;
+	struct db_stmt st;
+	int64_t done = 0;
+	enum sl_status s;
 
-	if (st == NULL)
-		return -1;
-	dbraw_bind_int64(st, ":version", version);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
-static int
-record(struct db *db, long version, const char *name)
-{
-	sqlite3_stmt *st = dbraw_prepare(db, sql_record);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	dbraw_bind_int64(st, ":version", version);
-	dbraw_bind_text(st, ":name", name);
-	dbraw_bind_int64(st, ":now", timefmt_now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_prepare(db, &st, sql_applied);
+	db_bind_all(&st, DB_INT(":version", m->version));
+	s = db_first_int(&st, &done);
+	if (s == SL_OK)
+		return SL_OK;	/* recorded already */
+	if (s != SL_NOTFOUND) {
+		snprintf(m->why, m->whysz, "%s: cannot read schema_migrations",
+		    m->name);
+		return s;
+	}
+	if ((s = db_exec(db, m->sql)) != SL_OK) {
+		snprintf(m->why, m->whysz, "%s: %s", m->name, db_errmsg(db));
+		return s;
+	}
+	s = db_run(db, sql_record, DB_INT(":version", m->version),
+	    DB_TEXT(":name", m->name), DB_INT(":now", timefmt_now_ms()));
+	if (s != SL_OK)
+		snprintf(m->why, m->whysz, "%s: cannot record: %s", m->name,
+		    db_errmsg(db));
+	return s;
 }
 
 /* Applies one file in its own transaction. */
@@ -90,44 +98,24 @@ static int
 apply_one(struct db *db, const char *dir, const char *name, char *why,
     size_t whysz)
 {
-	long version = strtol(name, NULL, 10);
-	char *path = xasprintf("%s/%s", dir, name), *sql = NULL, *err = NULL;
-	int ret = -1, done;
+	char *path = xasprintf("%s/%s", dir, name), *sql = read_file(path);
+	struct migration m = { .version = strtol(name, NULL, 10),
+	    .name = name, .sql = sql, .why = why, .whysz = whysz };
+	enum sl_status s = SL_IO;
 
-	if (db_begin_write(db) != 0) {
-		snprintf(why, whysz, "%s: database is busy", name);
-		goto out;
-	}
-	done = already_applied(db, version);
-	if (done != 0) {
-		ret = done == 1 ? 0 : -1;
-		if (done == -1)
-			snprintf(why, whysz, "%s: cannot read schema_migrations",
-			    name);
-		goto out;
-	}
-	if ((sql = read_file(path)) == NULL) {
+	why[0] = '\0';
+	if (sql == NULL)
 		snprintf(why, whysz, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (sqlite3_exec(db_raw(db), sql, NULL, NULL, &err) != SQLITE_OK) {
-		snprintf(why, whysz, "%s: %s", name,
-		    err ? err : sqlite3_errmsg(db_raw(db)));
-		goto out;
-	}
-	if (record(db, version, name) == -1 || db_commit(db) != SL_OK) {
-		snprintf(why, whysz, "%s: cannot record: %s", name,
-		    sqlite3_errmsg(db_raw(db)));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (ret == -1 || !sqlite3_get_autocommit(db_raw(db)))
-		dbraw_rollback(db);
-	sqlite3_free(err);
+	else
+		s = db_write(db, migrate_work, &m);
+	if (s == SL_BUSY && why[0] == '\0')
+		snprintf(why, whysz, "%s: database is busy", name);
+	else if (s != SL_OK && why[0] == '\0')
+		snprintf(why, whysz, "%s: cannot commit: %s", name,
+		    db_errmsg(db));
 	free(sql);
 	free(path);
-	return ret;
+	return s == SL_OK ? 0 : -1;
 }
 
 /*

@@ -2,7 +2,7 @@
 #ifndef SLUICE_MIGRATE_H
 #define SLUICE_MIGRATE_H
 
-#include "dbraw.h"
+#include "db.h"
 #include <stddef.h>
 
 int migrate_apply(struct db *db, const char *dir, char *why, size_t whysz);

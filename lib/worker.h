@@ -50,7 +50,7 @@
 #define SLUICE_WORKER_H
 
 #include <json-c/json.h>
-#include "dbraw.h"
+#include "db.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -7,8 +7,9 @@
  * plus INSERT OR IGNORE make this safe when several schedulers tick.
  * Fire times missed while no scheduler ran (after the last materialised
  * run, and after the current version was saved) are materialised too:
- * only the most recent one unless schedule.catchup is true (claim.c
- * applies the same rule, and max_lateness_s, when it starts them).
+ * only the most recent one unless schedule.catchup is true (the rule is
+ * lib/schedule.c's; lib/dispatch.c applies it, and max_lateness_s, when
+ * a worker starts them).
  * Future SCHEDULED runs of flows that were paused, archived or changed
  * (another version) are deleted with their task rows.
  */
@@ -17,11 +18,12 @@
 #include <string.h>
 
 #include "cron.h"
-#include "dbraw.h"
+#include "db.h"
 #include "flowdef.h"
 #include "json.h"
 #include "log.h"
 #include "sched.h"
+#include "schedule.h"
 #include "timefmt.h"
 #include "tz.h"
 #include "xalloc.h"
@@ -64,162 +66,162 @@ struct flow_sched {
 	int64_t last;		/* latest materialised fire time, or 0 */
 };
 
-static int
-insert_run(struct sched *s, struct flow_sched *f, struct json_object *def,
-    const char *params, int64_t at)
+/* The fire times of one flow to materialise, written by insert_work. */
+struct fires {
+	struct flow_sched *f;
+	struct json_object *def;
+	const char *params;
+	int64_t *at;
+	int n;
+};
+
+/* Inserts the run of fire time at with its attempt-1 task rows, unless
+ * it exists already. */
+static enum sl_status
+insert_run(struct db *db, struct fires *x, int64_t at)
 {
-	struct json_object *tasks = jsonx_get(def, "tasks");
-	sqlite3_stmt *st = dbraw_prepare(s->db, sql_insert_run);
+	struct json_object *tasks = jsonx_get(x->def, "tasks");
 	char id[IDS_LEN], ts[TIMEFMT_LEN];
 	int64_t now = timefmt_now_ms();
-	int rc;
+	enum sl_status ret;
 
-	if (st == NULL)
-		return -1;
 	ids_new(now, id);
-	dbraw_bind_text(st, ":id", id);
-	dbraw_bind_text(st, ":flow", f->name);
-	dbraw_bind_int64(st, ":version", f->version);
-	dbraw_bind_text(st, ":params", params);
-	dbraw_bind_int64(st, ":at", at);
-	dbraw_bind_int64(st, ":now", now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (sqlite3_changes(db_raw(s->db)) == 0)
-		return 0;	/* already materialised */
-	for (size_t i = 0; i < json_object_array_length(tasks); i++) {
-		const char *name = jsonx_get_str(
-		    json_object_array_get_idx(tasks, i), "name");
-
-		if ((st = dbraw_prepare(s->db, sql_insert_task)) == NULL)
-			return -1;
-		dbraw_bind_text(st, ":id", id);
-		dbraw_bind_text(st, ":task", name);
-		dbraw_bind_int64(st, ":now", now);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return -1;
-	}
-	log_info("run %s: scheduled flow %s for %s", id, f->name,
-	    timefmt_rfc3339(at, ts));
-	return 0;
+	ret = db_run(db, sql_insert_run, DB_TEXT(":id", id),
+	    DB_TEXT(":flow", x->f->name), DB_INT(":version", x->f->version),
+	    DB_TEXT(":params", x->params), DB_INT(":at", at),
+	    DB_INT(":now", now));
+	if (ret != SL_OK || db_changes(db) == 0)
+		return ret;	/* failed, or already materialised */
+	for (size_t i = 0; i < json_object_array_length(tasks) &&
+	    ret == SL_OK; i++)
+		ret = db_run(db, sql_insert_task, DB_TEXT(":id", id),
+		    DB_TEXT(":task", jsonx_get_str(
+		    json_object_array_get_idx(tasks, i), "name")),
+		    DB_INT(":now", now));
+	if (ret == SL_OK)
+		log_info("run %s: scheduled flow %s for %s", id, x->f->name,
+		    timefmt_rfc3339(at, ts));
+	return ret;
 }
 
+static enum sl_status
+insert_work(struct db *db, void *arg)
+{
+	struct fires *x = arg;
+	enum sl_status ret = SL_OK;
+
+	for (int i = 0; i < x->n && ret == SL_OK; i++)
+		ret = insert_run(db, x, x->at[i]);
+	return ret;
+}
+
+/* Returns 1 when the run of flow for fire time at exists (or on a failure,
+ * logged: nothing is written then). */
 static int
 exists(struct sched *s, const char *flow, int64_t at)
 {
-	sqlite3_stmt *st = dbraw_prepare(s->db, sql_exists);
-	int found;
+	struct db_stmt st;
+	int64_t one;
 
-	if (st == NULL)
-		return 0;
-	dbraw_bind_text(st, ":flow", flow);
-	dbraw_bind_int64(st, ":at", at);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
+	db_prepare(s->db, &st, sql_exists);
+	db_bind_all(&st, DB_TEXT(":flow", flow), DB_INT(":at", at));
+	return db_first_int(&st, &one) != SL_NOTFOUND;
+}
+
+/*
+ * Fills x->at with the fire times of schedule c in tz to materialise: the
+ * missed ones after the last one made and the last change (only the most
+ * recent unless schedule_keeps_missed says every one), then
+ * the next AHEAD.
+ */
+static void
+fire_times(struct fires *x, struct cron *c, struct tz *tz, int keep_missed)
+{
+	int64_t now = timefmt_now_ms(), t;
+	int64_t after = x->f->last > x->f->since ? x->f->last : x->f->since;
+
+	x->at = xcalloc(CATCHUP_MAX + AHEAD, sizeof(*x->at));
+	for (t = cron_next(c, tz, after); t != -1 && t <= now;
+	    t = cron_next(c, tz, t)) {
+		if (!keep_missed || x->n == CATCHUP_MAX)
+			x->n = 0;	/* keep only the most recent */
+		x->at[x->n++] = t;
+	}
+	for (int k = 0; k < AHEAD; k++) {
+		t = cron_next(c, tz, k == 0 ? now : x->at[x->n - 1]);
+		if (t == -1)
+			break;
+		x->at[x->n++] = t;
+	}
 }
 
 /* Materialises the missed and next fire times of one flow. */
 static void
 tick_flow(struct sched *s, struct flow_sched *f)
 {
-	struct json_object *def = NULL, *sch, *params = NULL;
+	struct fires x = { .f = f };
+	struct json_object *sch, *params = NULL;
 	struct cron *c = NULL;
 	struct tz *tz = NULL;
-	const char *expr, *zone;
+	const char *zone;
 	char why[256];
-	int64_t now = timefmt_now_ms(), t, after, *fires = NULL;
-	int n = 0, catchup, began = 0, missing = 0;
+	int missing = 0;
 
-	if ((def = jsonx_parse(f->def, strlen(f->def), why, sizeof(why))) ==
-	    NULL)
-		goto out;
-	sch = jsonx_get(def, "schedule");
-	if ((expr = jsonx_get_str(sch, "cron")) == NULL)
+	if ((x.def = jsonx_parse(f->def, strlen(f->def), why, sizeof(why))) ==
+	    NULL || jsonx_get_str(sch = jsonx_get(x.def, "schedule"), "cron")
+	    == NULL)
 		goto out;
 	zone = jsonx_get_str(sch, "timezone");
-	catchup = json_object_get_boolean(jsonx_get(sch, "catchup"));
-	if ((c = cron_parse(expr, why, sizeof(why))) == NULL ||
+	if ((c = cron_parse(jsonx_get_str(sch, "cron"), why,
+	    sizeof(why))) == NULL ||
 	    (tz = tz_load(zone ? zone : "UTC", why, sizeof(why))) == NULL) {
 		log_warnx("cron_tick: flow %s: %s", f->name, why);
 		goto out;
 	}
-	if (flowdef_bind_params(def, NULL, &params, why, sizeof(why)) == -1) {
+	if (flowdef_bind_params(x.def, NULL, &params, why, sizeof(why)) == -1) {
 		log_warnx("cron_tick: flow %s: cannot schedule: %s", f->name,
 		    why);
 		goto out;
 	}
-	fires = xcalloc(CATCHUP_MAX + AHEAD, sizeof(*fires));
-	/* Missed fire times: after the last one made and the last change. */
-	after = f->last > f->since ? f->last : f->since;
-	for (t = cron_next(c, tz, after); t != -1 && t <= now;
-	    t = cron_next(c, tz, t)) {
-		if (!catchup || n == CATCHUP_MAX)
-			n = 0;	/* keep only the most recent */
-		fires[n++] = t;
-	}
-	for (int k = 0; k < AHEAD; k++) {
-		t = cron_next(c, tz, k == 0 ? now : fires[n - 1]);
-		if (t == -1)
-			break;
-		fires[n++] = t;
-	}
+	fire_times(&x, c, tz, schedule_keeps_missed(sch));
+	x.params = jsonx_text(params);
 	/* Most ticks find every fire time made: no write lock then. */
-	for (int i = 0; i < n && !missing; i++)
-		missing = !exists(s, f->name, fires[i]);
-	if (!missing)
-		goto out;
-	if (db_begin_write(s->db) != SL_OK)
-		goto out;
-	began = 1;
-	for (int i = 0; i < n; i++)
-		if (insert_run(s, f, def, jsonx_text(params), fires[i]) == -1)
-			goto out;
-	if (db_commit(s->db) != SL_OK)
-		log_warnx("cron_tick: flow %s: commit failed", f->name);
+	for (int i = 0; i < x.n && !missing; i++)
+		missing = !exists(s, f->name, x.at[i]);
+	if (missing && db_write(s->db, insert_work, &x) != SL_OK)
+		log_warnx("cron_tick: flow %s: materialising failed", f->name);
 out:
-	if (began)
-		dbraw_rollback(s->db);
-	free(fires);
+	free(x.at);
 	json_object_put(params);
-	json_object_put(def);
+	json_object_put(x.def);
 	cron_free(c);
 	tz_free(tz);
+}
+
+static enum sl_status
+delete_work(struct db *db, void *arg)
+{
+	enum sl_status ret = db_run(db, sql_delete_stale,
+	    DB_INT(":now", timefmt_now_ms()));
+
+	*(int64_t *)arg = db_changes(db);
+	return ret;
 }
 
 static void
 delete_stale(struct sched *s)
 {
-	sqlite3_stmt *st;
-	int n;
+	struct db_stmt st;
+	int64_t n = 0;
 
 	/* Look first: most ticks have nothing to delete. */
-	if ((st = dbraw_prepare(s->db, sql_any_stale)) == NULL)
+	db_prepare(s->db, &st, sql_any_stale);
+	db_bind_all(&st, DB_INT(":now", timefmt_now_ms()));
+	if (db_first_int(&st, &n) != SL_OK)
 		return;
-	dbraw_bind_int64(st, ":now", timefmt_now_ms());
-	n = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (!n || db_begin_write(s->db) != SL_OK)
-		return;
-	if ((st = dbraw_prepare(s->db, sql_delete_stale)) == NULL) {
-		dbraw_rollback(s->db);
-		return;
-	}
-	dbraw_bind_int64(st, ":now", timefmt_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		dbraw_rollback(s->db);
-		return;
-	}
-	sqlite3_finalize(st);
-	n = sqlite3_changes(db_raw(s->db));
-	if (db_commit(s->db) == SL_OK && n > 0)
-		log_info("cron_tick: removed %d future scheduled runs of "
-		    "paused, archived or changed flows", n);
+	if (db_write(s->db, delete_work, &n) == SL_OK && n > 0)
+		log_info("cron_tick: removed %lld future scheduled runs of "
+		    "paused, archived or changed flows", (long long)n);
 }
 
 /*
@@ -230,27 +232,26 @@ delete_stale(struct sched *s)
 void
 cron_tick(struct sched *s)
 {
-	sqlite3_stmt *st;
+	struct db_stmt st;
 	struct flow_sched *f = NULL;
 	int n = 0, cap = 0;
 
 	delete_stale(s);
-	if ((st = dbraw_prepare(s->db, sql_flows)) == NULL)
-		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (strstr(dbraw_col_text(st, 2), "\"cron\"") == NULL)
+	db_prepare(s->db, &st, sql_flows);
+	while (db_step(&st)) {
+		if (strstr(db_col_text(&st, 2), "\"cron\"") == NULL)
 			continue;	/* no schedule: skip the parse */
 		if (n == cap)
 			f = xrealloc(f, (size_t)(cap = cap * 2 + 8) *
 			    sizeof(*f));
-		f[n].name = xstrdup(dbraw_col_text(st, 0));
-		f[n].version = sqlite3_column_int64(st, 1);
-		f[n].def = xstrdup(dbraw_col_text(st, 2));
-		f[n].since = sqlite3_column_int64(st, 3);
-		f[n].last = sqlite3_column_int64(st, 4);
+		f[n].name = xstrdup(db_col_text(&st, 0));
+		f[n].version = db_col_int(&st, 1);
+		f[n].def = xstrdup(db_col_text(&st, 2));
+		f[n].since = db_col_int(&st, 3);
+		f[n].last = db_col_int(&st, 4);
 		n++;
 	}
-	sqlite3_finalize(st);
+	db_finish(&st);
 	for (int i = 0; i < n; i++) {
 		tick_flow(s, &f[i]);
 		free(f[i].name);

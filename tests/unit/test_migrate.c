@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "migrate.h"
 
 #include "check.h"
@@ -37,14 +37,12 @@ write_file(const char *dir, const char *name, const char *text)
 static long
 query(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	long v = -1;
+	struct db_stmt st;
+	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(db_raw(db), sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	db_prepare(db, &st, sql);
+	db_first_int(&st, &v);
+	return (long)v;
 }
 
 static long
@@ -108,7 +106,7 @@ test_good(void)
 	    "version)") != -1 && query(db, "SELECT count(*) FROM "
 	    "schema_migrations WHERE version IN (1, 2, 10) AND name LIKE "
 	    "'0%.sql' AND applied_at > 0") == 3, "schema_migrations wrong");
-	check("apply_no_transaction_left", sqlite3_get_autocommit(db_raw(db)) == 1,
+	check("apply_no_transaction_left", !db_in_transaction(db),
 	    "a transaction is still open");
 
 	/* Twice: nothing runs again (the INSERTs would add rows). */
@@ -159,7 +157,7 @@ test_bad(void)
 	check("bad_stops_later", table_exists(db, "later") == 0 && query(db,
 	    "SELECT count(*) FROM schema_migrations WHERE version = 3") == 0,
 	    "003 ran after a failure");
-	check("bad_no_transaction_left", sqlite3_get_autocommit(db_raw(db)) == 1,
+	check("bad_no_transaction_left", !db_in_transaction(db),
 	    "a transaction is still open");
 
 	/* Fixed, it applies, and so does the one after it. */
@@ -196,10 +194,9 @@ test_project(void)
 	if (root == NULL)
 		root = ".";
 	snprintf(dir, sizeof(dir), "%s/migrations", root);
-	if (access(dir, R_OK) != 0) {
-		printf("ok project_migrations # skipped: %s not found\n", dir);
+	check("project_migrations_found", access(dir, R_OK) == 0, dir);
+	if (access(dir, R_OK) != 0)
 		return;
-	}
 	db = open_db("project.db");
 	check("project_migrations_apply", migrate_apply(db, dir, why,
 	    sizeof(why)) == 0, why);

@@ -16,31 +16,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbraw.h"
+#include "check.h"
+
+#include "db.h"
 #include "ids.h"
 #include "migrate.h"
 #include "paths.h"
 #include "timefmt.h"
 #include "worker.h"
 
-static int failures;
 static char tmp[] = "/tmp/sluice-worker-db.XXXXXX";
 
 static const char flow_def[] =
     "{\"name\":\"f\",\"max_concurrent_runs\":10,\"tasks\":["
     "{\"name\":\"a\",\"command\":[\"true\"],\"retries\":1},"
     "{\"name\":\"b\",\"command\":[\"true\"],\"depends_on\":[\"a\"]}]}";
-
-static void
-check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		failures++;
-		printf("FAIL %s: %s\n", name, detail);
-	}
-}
 
 static void
 exec_sql(struct db *db, const char *sql)
@@ -56,16 +46,15 @@ static const char *
 query_text(struct db *db, const char *sql, const char *id, char *buf,
     size_t sz)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql);
+	struct db_stmt st;
 
 	buf[0] = '\0';
-	if (st == NULL)
-		return buf;
+	db_prepare(db, &st, sql);
 	if (id != NULL)
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(buf, sz, "%s", dbraw_col_text(st, 0));
-	sqlite3_finalize(st);
+		db_bind_all(&st, DB_TEXT(":id", id));
+	if (db_step(&st))
+		snprintf(buf, sz, "%s", db_col_text(&st, 0));
+	db_finish(&st);
 	return buf;
 }
 
@@ -76,17 +65,14 @@ new_run(struct db *db, char id[IDS_LEN])
 	    "INSERT INTO runs (id, flow, flow_version, state, parameters,"
 	    " trigger, scheduled_for, created_at, updated_at) VALUES"
 	    " (:id, 'f', 1, 'PENDING', '{}', 'manual', :now, :now, :now)";
-	sqlite3_stmt *st = dbraw_prepare(db, sql);
 	int64_t now = timefmt_now_ms();
 
 	ids_new(now, id);
-	dbraw_bind_text(st, ":id", id);
-	dbraw_bind_int64(st, ":now", now);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		fprintf(stderr, "insert run: %s\n", sqlite3_errmsg(db_raw(db)));
+	if (db_run(db, sql, DB_TEXT(":id", id), DB_INT(":now", now)) !=
+	    SL_OK) {
+		fprintf(stderr, "insert run failed\n");
 		exit(2);
 	}
-	sqlite3_finalize(st);
 	usleep(2000);	/* distinct, ordered ids */
 }
 
@@ -196,7 +182,7 @@ test_backend(struct db *db1, struct db *db2)
 	    c2.nids == 0, "claimed a run twice");
 	worker_claim_fini(&c2);
 	check("claimed_running", strcmp(query_text(db1, "SELECT state || ' ' "
-	    "|| worker FROM runs WHERE id = ?", r1, buf, sizeof(buf)),
+	    "|| worker FROM runs WHERE id = :id", r1, buf, sizeof(buf)),
 	    "RUNNING w1") == 0, buf);
 
 	/* Loading: only the owner may. */
@@ -227,7 +213,7 @@ test_backend(struct db *db1, struct db *db2)
 	    == SL_CONFLICT, "started twice");
 	check("start_recorded", strcmp(query_text(db1, "SELECT state || ' ' "
 	    "|| pid || ' ' || proc_start || ' ' || incarnation FROM task_runs"
-	    " WHERE run_id = ? AND task = 'a' AND attempt = 1", r1, buf,
+	    " WHERE run_id = :id AND task = 'a' AND attempt = 1", r1, buf,
 	    sizeof(buf)), "RUNNING 4242 77 inc-one") == 0, buf);
 
 	/* Finish with a retry: attempt 2 AWAITING_RETRY. */
@@ -246,10 +232,10 @@ test_backend(struct db *db1, struct db *db2)
 	    "finish failed");
 	check("retry_numbered", strcmp(query_text(db1, "SELECT group_concat("
 	    "attempt || ':' || state, ',') FROM (SELECT * FROM task_runs"
-	    " WHERE run_id = ? AND task = 'a' ORDER BY attempt)", r1, buf,
+	    " WHERE run_id = :id AND task = 'a' ORDER BY attempt)", r1, buf,
 	    sizeof(buf)), "1:FAILED,2:AWAITING_RETRY") == 0, buf);
 	check("finish_fields", strcmp(query_text(db1, "SELECT exit_code || "
-	    "' ' || log_size || ' ' || reason FROM task_runs WHERE run_id = ?"
+	    "' ' || log_size || ' ' || reason FROM task_runs WHERE run_id = :id"
 	    " AND task = 'a' AND attempt = 1", r1, buf, sizeof(buf)),
 	    "3 10 exit code 3") == 0, buf);
 
@@ -259,7 +245,7 @@ test_backend(struct db *db1, struct db *db2)
 	check("retry_start_finish", w1->ops->task_start(w1, r1, "a", 2, 4243,
 	    78) == SL_OK && w1->ops->task_finish(w1, &end) == SL_OK &&
 	    strcmp(query_text(db1, "SELECT count(*) FROM task_runs WHERE"
-	    " run_id = ? AND task = 'a'", r1, buf, sizeof(buf)), "2") == 0,
+	    " run_id = :id AND task = 'a'", r1, buf, sizeof(buf)), "2") == 0,
 	    buf);
 	memset(ch, 0, sizeof(ch));
 	ch[0] = (struct worker_change){ .kind = WORKER_END_WAITING,
@@ -269,7 +255,7 @@ test_backend(struct db *db1, struct db *db2)
 	    SL_NOTFOUND, "w2 ended w1's task");
 	check("end_waiting", w1->ops->tasks_update(w1, r1, ch, 1) == SL_OK &&
 	    !ch[0].conflict && strcmp(query_text(db1, "SELECT state FROM "
-	    "task_runs WHERE run_id = ? AND task = 'b'", r1, buf,
+	    "task_runs WHERE run_id = :id AND task = 'b'", r1, buf,
 	    sizeof(buf)), "SKIPPED") == 0, buf);
 	check("end_waiting_again", w1->ops->tasks_update(w1, r1, ch, 1) ==
 	    SL_OK && ch[0].conflict && ch[0].now == TASK_SKIPPED,
@@ -283,7 +269,7 @@ test_backend(struct db *db1, struct db *db2)
 	check("run_finish", w1->ops->run_finish(w1, r1, ts, 2, 0, 0, &to,
 	    reason, sizeof(reason)) == SL_OK && to == RUN_FAILED &&
 	    strcmp(query_text(db1, "SELECT state || ' ' || reason FROM runs"
-	    " WHERE id = ?", r1, buf, sizeof(buf)), "FAILED task a FAILED")
+	    " WHERE id = :id", r1, buf, sizeof(buf)), "FAILED task a FAILED")
 	    == 0, buf);
 
 	/* Cancel requests reach only the owner of the run. */
@@ -316,11 +302,11 @@ test_backend(struct db *db1, struct db *db2)
 	ts[1] = (struct worker_task_state){ "b", TASK_CANCELLED };
 	check("run_cancelled", w2->ops->tasks_update(w2, r2, ch, 2) == SL_OK &&
 	    w2->ops->run_cancelling(w2, r2) == SL_OK &&
-	    strcmp(query_text(db1, "SELECT state FROM runs WHERE id = ?", r2,
+	    strcmp(query_text(db1, "SELECT state FROM runs WHERE id = :id", r2,
 	    buf, sizeof(buf)), "CANCELLING") == 0 &&
 	    w2->ops->run_finish(w2, r2, ts, 2, 0, 0, &to, reason,
 	    sizeof(reason)) == SL_OK && to == RUN_CANCELLED &&
-	    strcmp(query_text(db1, "SELECT state FROM runs WHERE id = ?", r2,
+	    strcmp(query_text(db1, "SELECT state FROM runs WHERE id = :id", r2,
 	    buf, sizeof(buf)), "CANCELLED") == 0, buf);
 
 	/* A run that cannot run fails, its waiting tasks cancelled. */
@@ -334,7 +320,7 @@ test_backend(struct db *db1, struct db *db2)
 	    w1->ops->run_fail(w1, runs[0], "bad definition") == SL_OK &&
 	    strcmp(query_text(db1, "SELECT r.state || ' ' || r.reason || ' ' ||"
 	    " t.state FROM runs r JOIN task_runs t ON t.run_id = r.id WHERE"
-	    " r.id = ?", runs[0], buf, sizeof(buf)),
+	    " r.id = :id", runs[0], buf, sizeof(buf)),
 	    "FAILED bad definition CANCELLED") == 0, buf);
 	worker_claim_fini(&c1);
 
@@ -391,5 +377,5 @@ main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", tmp);
-	return failures ? 1 : 0;
+	return check_status();
 }
