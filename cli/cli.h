@@ -7,8 +7,9 @@
 #ifndef SLUICE_CLI_H
 #define SLUICE_CLI_H
 
-#include "dbraw.h"
 #include <stddef.h>
+
+struct db;
 
 enum cli_exit {
 	CLI_OK = 0,

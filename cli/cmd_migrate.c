@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dbraw.h"
+#include "db.h"
 #include "migrate.h"
 #include "paths.h"
 #include "xalloc.h"

@@ -22,7 +22,7 @@
 
 #include "audit.h"
 #include "cli.h"
-#include "dbraw.h"
+#include "db.h"
 #include "htpasswd.h"
 #include "json.h"
 #include "paths.h"
@@ -146,63 +146,93 @@ read_hash(void)
 static char *
 get_role(struct db *db, const char *name)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql_get_role);
+	struct db_stmt st;
 	char *role = NULL;
 
-	if (st == NULL)
-		return NULL;
-	dbraw_bind_text(st, ":name", name);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		role = xstrdup(dbraw_col_text(st, 0));
-	sqlite3_finalize(st);
+	db_prepare(db, &st, sql_get_role);
+	db_bind_text(&st, ":name", name);
+	if (db_step(&st))
+		role = xstrdup(db_col_text(&st, 0));
+	db_finish(&st);
 	return role;
 }
 
-/* Runs one write statement binding :name and, when given, :role. */
+/* What a statement of a user change binds besides :name. */
+enum {
+	BIND_ROLE = 1 << 0,	/* :role */
+	BIND_NOW = 1 << 1	/* :now, the change's time */
+};
+
+/* One kind of change to the users table and the audit action naming it. */
+struct user_change {
+	const char *sql;
+	unsigned binds;
+	const char *action;
+};
+
+static const struct user_change change_add = {
+	sql_insert, BIND_ROLE | BIND_NOW, "user.add"
+};
+static const struct user_change change_del = {
+	sql_delete, 0, "user.del"
+};
+static const struct user_change change_role = {
+	sql_set_role, BIND_ROLE | BIND_NOW, "user.role"
+};
+static const struct user_change change_passwd = {
+	sql_touch, BIND_NOW, "user.passwd"
+};
+
+/* One change to apply: what, to whom, and its audit event. */
+struct change_work {
+	const struct user_change *ch;
+	const char *name;
+	const char *role;	/* NULL unless ch binds :role */
+	const struct audit_event *ev;
+};
+
+/*
+ * The transaction of one change: the table row, then its audit event.
+ * SL_NOTFOUND when no row was changed.
+ */
 static enum sl_status
-write_user(struct db *db, const char *sql, const char *name, const char *role)
+change_tx(struct db *db, void *arg)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql);
+	const struct change_work *w = arg;
+	struct db_stmt st;
 	enum sl_status s;
 
-	if (st == NULL)
-		return SL_DB;
-	dbraw_bind_text(st, ":name", name);
-	if (role != NULL)
-		dbraw_bind_text(st, ":role", role);
-	if (sqlite3_bind_parameter_index(st, ":now") != 0)
-		dbraw_bind_int64(st, ":now", timefmt_now_ms());
-	s = dbraw_status(db, sqlite3_step(st));
-	if (s == SL_OK && sqlite3_changes(db_raw(db)) == 0)
-		s = SL_NOTFOUND;
-	sqlite3_finalize(st);
-	return s;
+	db_prepare(db, &st, w->ch->sql);
+	db_bind_text(&st, ":name", w->name);
+	if (w->ch->binds & BIND_ROLE)
+		db_bind_text(&st, ":role", w->role);
+	if (w->ch->binds & BIND_NOW)
+		db_bind_int(&st, ":now", timefmt_now_ms());
+	if ((s = db_done(&st)) != SL_OK)
+		return s;
+	if (db_changes(db) == 0)
+		return SL_NOTFOUND;
+	return audit_record(db, w->ev);
 }
 
 /*
  * Applies one table change and its audit event in one transaction.
- * detail may be NULL. Returns SL_OK or the failure (printed).
+ * role is NULL unless the change binds it; detail may be NULL. Returns
+ * SL_OK or the failure (printed).
  */
 static enum sl_status
-commit_change(struct db *db, const char *sql, const char *name,
-    const char *role, const char *action, const char *detail)
+commit_change(struct db *db, const struct user_change *ch, const char *name,
+    const char *role, const char *detail)
 {
 	struct audit_event ev = {
-		.actor = "sluicectl", .action = action,
+		.actor = "sluicectl", .action = ch->action,
 		.object_type = "user", .object_id = name,
 		.address = NULL, .detail = detail,
 	};
+	struct change_work w = { ch, name, role, &ev };
 	enum sl_status s;
 
-	if ((s = db_begin_write(db)) != SL_OK)
-		goto out;
-	if ((s = write_user(db, sql, name, role)) != SL_OK)
-		goto out;
-	if ((s = audit_record(db, &ev)) != SL_OK)
-		goto out;
-	s = db_commit(db);
-out:
-	dbraw_rollback(db);
+	s = db_write(db, change_tx, &w);
 	if (s == SL_NOTFOUND)
 		cli_err("no such user %s", name);
 	else if (s == SL_BUSY)
@@ -258,8 +288,7 @@ user_add(struct db *db, const char *file, const char *name, const char *role)
 		goto out;
 	}
 	detail = role_detail(role, NULL);
-	if (commit_change(db, sql_insert, name, role, "user.add",
-	    detail) != SL_OK) {
+	if (commit_change(db, &change_add, name, role, detail) != SL_OK) {
 		restore_hash(file, name, NULL);
 		goto out;
 	}
@@ -292,8 +321,8 @@ user_del(struct db *db, const char *file, const char *name)
 		cli_err("cannot write %s", file);
 		goto out;
 	}
-	if (old_role != NULL && commit_change(db, sql_delete, name, NULL,
-	    "user.del", NULL) != SL_OK) {
+	if (old_role != NULL && commit_change(db, &change_del, name,
+	    NULL, NULL) != SL_OK) {
 		restore_hash(file, name, old_hash);
 		goto out;
 	}
@@ -322,8 +351,7 @@ user_passwd(struct db *db, const char *file, const char *name)
 		cli_err("cannot write %s", file);
 		goto out;
 	}
-	if (commit_change(db, sql_touch, name, NULL, "user.passwd",
-	    NULL) != SL_OK) {
+	if (commit_change(db, &change_passwd, name, NULL, NULL) != SL_OK) {
 		restore_hash(file, name, old_hash);
 		goto out;
 	}
@@ -347,8 +375,7 @@ user_role(struct db *db, const char *name, const char *role)
 		goto out;
 	}
 	detail = role_detail(role, old_role);
-	if (commit_change(db, sql_set_role, name, role, "user.role",
-	    detail) != SL_OK)
+	if (commit_change(db, &change_role, name, role, detail) != SL_OK)
 		goto out;
 	printf("%s is now %s\n", name, role);
 	rc = CLI_OK;
@@ -361,22 +388,19 @@ out:
 static int
 user_list(struct db *db, const char *file)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql_list);
+	struct db_stmt st;
 	char *hash;
-	int step;
 
-	if (st == NULL)
-		return CLI_FAIL;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = dbraw_col_text(st, 0);
+	db_prepare(db, &st, sql_list);
+	while (db_step(&st)) {
+		const char *name = db_col_text(&st, 0);
 
 		hash = htpasswd_lookup(file, name);
-		printf("%s\t%s%s\n", name, dbraw_col_text(st, 1),
+		printf("%s\t%s%s\n", name, db_col_text(&st, 1),
 		    hash ? "" : "\t(no password)");
 		free(hash);
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
+	if (db_finish(&st) != SL_OK) {
 		cli_err("cannot read the users table");
 		return CLI_FAIL;
 	}
