@@ -41,7 +41,7 @@ static const char usage[] =
     "       sluicectl user del NAME\n"
     "       sluicectl user list\n"
     "add and passwd read the password from the first line of standard\n"
-    "input. Names: 1-64 of A-Z a-z 0-9 _ . @ -\n";
+    "input. Names: " HTPASSWD_NAME_RULE "\n";
 
 static const char sql_get_role[] =
     "SELECT role FROM users WHERE name = :name";
@@ -56,18 +56,6 @@ static const char sql_touch[] =
     "UPDATE users SET updated_at = :now WHERE name = :name";
 static const char sql_list[] =
     "SELECT name, role FROM users ORDER BY name";
-
-/* The same rule lib/htpasswd.c enforces, checked early for a clear error. */
-static int
-name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 64)
-		return 0;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_.@-") == n;
-}
 
 static void
 wipe_free(char *s)
@@ -461,9 +449,9 @@ cmd_user(struct cli *cli, int argc, char **argv)
 	}
 	if (nargs > 0) {
 		name = args[0];
-		if (!name_valid(name)) {
-			cli_err("invalid user name \"%s\" (1-64 of A-Z a-z 0-9 "
-			    "_ . @ -)", name);
+		if (!htpasswd_name_valid(name)) {
+			cli_err("invalid user name \"%s\" (" HTPASSWD_NAME_RULE
+			    ")", name);
 			return CLI_USAGE;
 		}
 	}

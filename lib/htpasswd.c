@@ -28,12 +28,14 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define HTPASSWD_NAME_MAX 64
-#define HTPASSWD_LINE_MAX 4096
-
-/* Returns 1 when name matches [A-Za-z0-9_.@-]{1,64}. */
-static int
-name_valid(const char *name)
+/*
+ * The user-name rule, the one copy of it (HTPASSWD_NAME_RULE says it to
+ * people): 1 to HTPASSWD_NAME_MAX characters from [A-Za-z0-9_.@-], so a
+ * name can never break the "name:hash" line format or a log line.
+ * Returns 1 when name (NULL is fine) follows it, else 0.
+ */
+int
+htpasswd_name_valid(const char *name)
 {
 	size_t n;
 
@@ -102,7 +104,7 @@ htpasswd_lookup(const char *path, const char *name)
 	size_t cap = 0, len;
 	const char *h;
 
-	if (!name_valid(name))
+	if (!htpasswd_name_valid(name))
 		goto out;
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno != ENOENT)
@@ -241,7 +243,7 @@ out:
 
 /*
  * Sets name's hash in the file at path (adding the user if new), keeping
- * every other line. name must match [A-Za-z0-9_.@-]{1,64}; hash must be a
+ * every other line. name must follow htpasswd_name_valid; hash must be a
  * crypt string without ':' or newlines. Returns 0, or -1 with errno
  * EINVAL for a bad name or hash, or -1 after logging an I/O failure (the
  * old file is then unchanged).
@@ -251,7 +253,7 @@ htpasswd_set(const char *path, const char *name, const char *hash)
 {
 	int changed;
 
-	if (!name_valid(name) || !hash_storable(hash)) {
+	if (!htpasswd_name_valid(name) || !hash_storable(hash)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -270,7 +272,7 @@ htpasswd_del(const char *path, const char *name)
 	char *old;
 	int changed;
 
-	if (!name_valid(name)) {
+	if (!htpasswd_name_valid(name)) {
 		errno = EINVAL;
 		return -1;
 	}
