@@ -20,7 +20,7 @@ static const char usage[] =
     "standard input); a changed definition becomes a new version.\n";
 
 static int
-apply_one(struct api *a, const char *file)
+apply_one(struct http *a, const char *file)
 {
 	struct json_object *def = NULL, *reply = NULL, *v;
 	char *buf = NULL, *ename = NULL, *path = NULL, why[256];
@@ -40,9 +40,9 @@ apply_one(struct api *a, const char *file)
 		cli_err("%s: the flow needs a \"name\" string", file);
 		goto out;
 	}
-	ename = api_escape(a, name);
+	ename = http_escape(a, name);
 	path = xasprintf("/api/flows/%s", ename);
-	if (api_json(a, "PUT", path, jsonx_text(def), &reply, &status) !=
+	if (http_json(a, "PUT", path, jsonx_text(def), &reply, &status) !=
 	    CLI_OK) {
 		cli_err("%s: flow %s not applied", file, name);
 		goto out;
@@ -69,7 +69,7 @@ out:
 int
 cmd_apply(struct cli *cli, int argc, char **argv)
 {
-	struct api *a;
+	struct http *a;
 	int rc = CLI_OK, first = 1;
 
 	for (; first < argc && argv[first][0] == '-' &&
@@ -93,11 +93,11 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 	}
 	if (first == argc)
 		return cli_usage(usage);
-	if ((a = api_open(cli->insecure)) == NULL)
+	if ((a = http_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	for (int i = first; i < argc; i++)
 		if (apply_one(a, argv[i]) != CLI_OK)
 			rc = CLI_FAIL;
-	api_close(a);
+	http_close(a);
 	return rc;
 }

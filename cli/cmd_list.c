@@ -143,13 +143,13 @@ parse(struct cli *cli, int argc, char **argv, const char *usage, int runs,
 
 /* Appends "&key=escaped value" (or "?...") to *q when value is set. */
 static void
-add_query(struct api *a, char **q, const char *key, const char *value)
+add_query(struct http *a, char **q, const char *key, const char *value)
 {
 	char *e, *next;
 
 	if (value == NULL)
 		return;
-	e = api_escape(a, value);
+	e = http_escape(a, value);
 	next = xasprintf("%s%s%s=%s", *q, strchr(*q, '?') ? "&" : "?", key, e);
 	free(e);
 	free(*q);
@@ -158,12 +158,12 @@ add_query(struct api *a, char **q, const char *key, const char *value)
 
 static int
 list(const char *path, int json, void (*pr)(struct json_object *),
-    struct api *a)
+    struct http *a)
 {
 	struct json_object *reply = NULL;
 	int rc;
 
-	if ((rc = api_json(a, "GET", path, NULL, &reply, NULL)) != CLI_OK)
+	if ((rc = http_json(a, "GET", path, NULL, &reply, NULL)) != CLI_OK)
 		return rc;
 	if (json) {
 		printf("%s\n", json_object_to_json_string_ext(reply,
@@ -180,13 +180,13 @@ int
 cmd_runs(struct cli *cli, int argc, char **argv)
 {
 	struct list_opts o;
-	struct api *a;
+	struct http *a;
 	char *path;
 	int rc;
 
 	if ((rc = parse(cli, argc, argv, runs_usage, 1, &o)) != -1)
 		return rc;
-	if ((a = api_open(cli->insecure)) == NULL)
+	if ((a = http_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	path = xstrdup("/api/runs");
 	add_query(a, &path, "flow", o.flow);
@@ -194,7 +194,7 @@ cmd_runs(struct cli *cli, int argc, char **argv)
 	add_query(a, &path, "limit", o.limit);
 	rc = list(path, o.json, print_run, a);
 	free(path);
-	api_close(a);
+	http_close(a);
 	return rc;
 }
 
@@ -203,14 +203,14 @@ int
 cmd_flows(struct cli *cli, int argc, char **argv)
 {
 	struct list_opts o;
-	struct api *a;
+	struct http *a;
 	int rc;
 
 	if ((rc = parse(cli, argc, argv, flows_usage, 0, &o)) != -1)
 		return rc;
-	if ((a = api_open(cli->insecure)) == NULL)
+	if ((a = http_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	rc = list("/api/flows", o.json, print_flow, a);
-	api_close(a);
+	http_close(a);
 	return rc;
 }

@@ -51,7 +51,7 @@ struct task_view {
  * task does not exist.
  */
 static int
-look(struct api *a, const char *run_path, const char *id, const char *task,
+look(struct http *a, const char *run_path, const char *id, const char *task,
     struct task_view *tv)
 {
 	struct json_object *run = NULL, *tasks, *t, *v;
@@ -61,7 +61,7 @@ look(struct api *a, const char *run_path, const char *id, const char *task,
 
 	tv->run_ended = 0;
 	tv->attempt = -1;
-	if (api_json(a, "GET", run_path, NULL, &run, NULL) != CLI_OK)
+	if (http_json(a, "GET", run_path, NULL, &run, NULL) != CLI_OK)
 		goto out;
 	tasks = jsonx_get(run, "tasks");
 	if (tasks != NULL && json_object_is_type(tasks, json_type_array)) {
@@ -97,12 +97,12 @@ out:
  * complete.
  */
 static int
-follow_log(struct api *a, const char *id, const char *task,
+follow_log(struct http *a, const char *id, const char *task,
     long long attempt, int follow)
 {
-	struct api_reply r = { 0 };
+	struct http_reply r = { 0 };
 	struct task_view tv;
-	char *eid = api_escape(a, id), *etask = api_escape(a, task);
+	char *eid = http_escape(a, id), *etask = http_escape(a, task);
 	char *run_path = xasprintf("/api/runs/%s", eid), *path = NULL;
 	long long offset = 0, pinned = attempt;
 	int rc = CLI_FAIL, empty = 0, ended = 0;
@@ -118,11 +118,11 @@ follow_log(struct api *a, const char *id, const char *task,
 			free(path);
 			path = p;
 		}
-		api_reply_fini(&r);
-		if (api_call(a, "GET", path, NULL, &r) == -1)
+		http_reply_fini(&r);
+		if (http_call(a, "GET", path, NULL, &r) == -1)
 			goto out;
 		if (r.status < 200 || r.status > 299) {
-			api_fail(&r);
+			http_fail(&r);
 			goto out;
 		}
 		if (pinned <= 0 && r.attempt > 0)
@@ -170,7 +170,7 @@ follow_log(struct api *a, const char *id, const char *task,
 	}
 	rc = CLI_OK;
 out:
-	api_reply_fini(&r);
+	http_reply_fini(&r);
 	free(path);
 	free(run_path);
 	free(etask);
@@ -182,7 +182,7 @@ out:
 int
 cmd_logs(struct cli *cli, int argc, char **argv)
 {
-	struct api *a;
+	struct http *a;
 	char *end;
 	int c, follow = 0, rc;
 	long long attempt = 0;
@@ -214,9 +214,9 @@ cmd_logs(struct cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage(usage);
-	if ((a = api_open(cli->insecure)) == NULL)
+	if ((a = http_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	rc = follow_log(a, argv[optind], argv[optind + 1], attempt, follow);
-	api_close(a);
+	http_close(a);
 	return rc;
 }

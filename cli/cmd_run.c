@@ -121,16 +121,16 @@ add_param(struct json_object *params, struct json_object *flow,
 
 /* Polls the run until it ends; prints the state. CLI_OK if COMPLETED. */
 static int
-wait_run(struct api *a, const char *id)
+wait_run(struct http *a, const char *id)
 {
 	struct json_object *run = NULL;
-	char *eid = api_escape(a, id), *path, *last = NULL;
+	char *eid = http_escape(a, id), *path, *last = NULL;
 	const char *state;
 	int rc = CLI_FAIL;
 
 	path = xasprintf("/api/runs/%s", eid);
 	for (;;) {
-		if (api_json(a, "GET", path, NULL, &run, NULL) != CLI_OK)
+		if (http_json(a, "GET", path, NULL, &run, NULL) != CLI_OK)
 			goto out;
 		state = jsonx_get_str(run, "state");
 		if (state == NULL) {
@@ -166,7 +166,7 @@ cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct json_object *flow = NULL, *params = NULL, *body = NULL;
 	struct json_object *run = NULL;
-	struct api *a = NULL;
+	struct http *a = NULL;
 	char *ename = NULL, *path = NULL, *id = NULL;
 	const char *name, **pargs;
 	int c, wait = 0, np = 0, rc = CLI_FAIL;
@@ -198,14 +198,14 @@ cmd_run(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	name = argv[optind];
-	if ((a = api_open(cli->insecure)) == NULL)
+	if ((a = http_open(cli->insecure)) == NULL)
 		goto out;
-	ename = api_escape(a, name);
+	ename = http_escape(a, name);
 	params = json_object_new_object();
 	if (np > 0) {
 		/* The flow's declared parameter types decide the JSON types. */
 		path = xasprintf("/api/flows/%s", ename);
-		if (api_json(a, "GET", path, NULL, &flow, NULL) != CLI_OK)
+		if (http_json(a, "GET", path, NULL, &flow, NULL) != CLI_OK)
 			goto out;
 		free(path);
 		path = NULL;
@@ -216,7 +216,7 @@ cmd_run(struct cli *cli, int argc, char **argv)
 	body = json_object_new_object();
 	json_object_object_add(body, "parameters", json_object_get(params));
 	path = xasprintf("/api/flows/%s/runs", ename);
-	if (api_json(a, "POST", path, jsonx_text(body), &run, NULL) != CLI_OK)
+	if (http_json(a, "POST", path, jsonx_text(body), &run, NULL) != CLI_OK)
 		goto out;
 	if (jsonx_get_str(run, "id") == NULL) {
 		cli_err("the API did not return a run id");
@@ -231,7 +231,7 @@ out:
 	json_object_put(body);
 	json_object_put(params);
 	json_object_put(flow);
-	api_close(a);
+	http_close(a);
 	free(id);
 	free(path);
 	free(ename);

@@ -11,7 +11,7 @@
  *     verification off;
  *   - request bodies are JSON with Content-Type: application/json, which
  *     the API demands on every mutating request.
- * API errors ({"error":{"code","message"}}) are printed by api_fail as
+ * API errors ({"error":{"code","message"}}) are printed by http_fail as
  * "sluicectl: <code>: <message>".
  */
 #include <stdio.h>
@@ -28,10 +28,10 @@
 #include "paths.h"
 #include "xalloc.h"
 
-#define API_CONNECT_TIMEOUT_S 10L
-#define API_TIMEOUT_S 120L
+#define HTTP_CONNECT_TIMEOUT_S 10L
+#define HTTP_TIMEOUT_S 120L
 
-struct api {
+struct http {
 	CURL *curl;
 	char *base;		/* without a trailing slash */
 	char *user;
@@ -69,16 +69,16 @@ url_is_local(const char *url, int *plain)
 
 /*
  * Reads the environment and makes a client; insecure skips TLS
- * verification. Returns it (api_close releases it) or NULL after printing
+ * verification. Returns it (http_close releases it) or NULL after printing
  * what is missing.
  */
-struct api *
-api_open(int insecure)
+struct http *
+http_open(int insecure)
 {
 	const char *url = getenv("SLUICE_URL"), *port = getenv("SLUICE_PORT");
 	const char *user = getenv("SLUICE_USER");
 	const char *pw = getenv("SLUICE_PASSWORD");
-	struct api *a;
+	struct http *a;
 	size_t n;
 	int local, plain;
 
@@ -107,7 +107,7 @@ api_open(int insecure)
 	if (plain && !local) {
 		cli_err("SLUICE_URL %s: use https:// (http would send the "
 		    "password in clear text)", a->base);
-		api_close(a);
+		http_close(a);
 		return NULL;
 	}
 	if (local) {
@@ -119,7 +119,7 @@ api_open(int insecure)
 	}
 	if ((a->curl = curl_easy_init()) == NULL) {
 		cli_err("cannot initialise libcurl");
-		api_close(a);
+		http_close(a);
 		return NULL;
 	}
 	return a;
@@ -127,7 +127,7 @@ api_open(int insecure)
 
 /* Releases a (NULL is fine), wiping the password. */
 void
-api_close(struct api *a)
+http_close(struct http *a)
 {
 	if (a == NULL)
 		return;
@@ -147,7 +147,7 @@ api_close(struct api *a)
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct api_reply *r = arg;
+	struct http_reply *r = arg;
 	size_t n = size * nmemb;
 
 	r->body = xrealloc(r->body, r->len + n + 1);
@@ -178,7 +178,7 @@ header_value(const char *h, size_t n, const char *name, size_t *vlen)
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct api_reply *r = arg;
+	struct http_reply *r = arg;
 	size_t n = size * nmemb, vlen;
 	const char *v;
 	char num[32];
@@ -202,12 +202,12 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 /*
  * Sends method path (path starts with "/api/", already escaped) with an
  * optional JSON body and fills r, which the caller releases with
- * api_reply_fini even on failure. Returns 0 when a reply arrived,
+ * http_reply_fini even on failure. Returns 0 when a reply arrived,
  * whatever its status, or -1 after printing the transport error.
  */
 int
-api_call(struct api *a, const char *method, const char *path,
-    const char *body, struct api_reply *r)
+http_call(struct http *a, const char *method, const char *path,
+    const char *body, struct http_reply *r)
 {
 	struct curl_slist *hdrs = NULL;
 	char *url = xasprintf("%s%s", a->base, path);
@@ -227,8 +227,8 @@ api_call(struct api *a, const char *method, const char *path,
 	curl_easy_setopt(a->curl, CURLOPT_PASSWORD, a->password);
 	curl_easy_setopt(a->curl, CURLOPT_USERAGENT, "sluicectl");
 	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT,
-	    API_CONNECT_TIMEOUT_S);
-	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT, API_TIMEOUT_S);
+	    HTTP_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
 	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, err);
 	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -273,7 +273,7 @@ out:
 
 /* Releases r's body (r itself is the caller's). */
 void
-api_reply_fini(struct api_reply *r)
+http_reply_fini(struct http_reply *r)
 {
 	free(r->body);
 	r->body = NULL;
@@ -283,10 +283,10 @@ api_reply_fini(struct api_reply *r)
 /*
  * Prints the API's error from a non-2xx reply as "sluicectl: code:
  * message" (or the HTTP status when the body is not an API error).
- * Returns CLI_FAIL so callers can `return api_fail(&r);`.
+ * Returns CLI_FAIL so callers can `return http_fail(&r);`.
  */
 int
-api_fail(const struct api_reply *r)
+http_fail(const struct http_reply *r)
 {
 	struct json_object *o, *e;
 	const char *code = NULL, *msg = NULL;
@@ -310,7 +310,7 @@ api_fail(const struct api_reply *r)
 
 /* Percent-escapes one path segment or query value; caller frees. */
 char *
-api_escape(struct api *a, const char *s)
+http_escape(struct http *a, const char *s)
 {
 	char *e = curl_easy_escape(a->curl, s, 0), *copy;
 
@@ -327,20 +327,20 @@ api_escape(struct api *a, const char *s)
  * CLI_FAIL after printing the transport or API error.
  */
 int
-api_json(struct api *a, const char *method, const char *path,
+http_json(struct http *a, const char *method, const char *path,
     const char *body, struct json_object **out, long *status)
 {
-	struct api_reply r;
+	struct http_reply r;
 	char why[256];
 	int rc = CLI_FAIL;
 
 	*out = NULL;
-	if (api_call(a, method, path, body, &r) == -1)
+	if (http_call(a, method, path, body, &r) == -1)
 		goto out;
 	if (status != NULL)
 		*status = r.status;
 	if (r.status < 200 || r.status > 299) {
-		api_fail(&r);
+		http_fail(&r);
 		goto out;
 	}
 	if (r.len == 0) {
@@ -352,6 +352,6 @@ api_json(struct api *a, const char *method, const char *path,
 	}
 	rc = CLI_OK;
 out:
-	api_reply_fini(&r);
+	http_reply_fini(&r);
 	return rc;
 }
