@@ -12,7 +12,9 @@
  *   - request bodies are JSON with Content-Type: application/json, which
  *     the API demands on every mutating request.
  * API errors ({"error":{"code","message"}}) are printed by http_fail as
- * "sluicectl: <code>: <message>".
+ * "sluicectl: <code>: <message>". Failures are enum sl_status: SL_IO for
+ * the transport, and for an API error the status its HTTP code stands
+ * for (http_status).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,10 +204,10 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 /*
  * Sends method path (path starts with "/api/", already escaped) with an
  * optional JSON body and fills r, which the caller releases with
- * http_reply_fini even on failure. Returns 0 when a reply arrived,
- * whatever its status, or -1 after printing the transport error.
+ * http_reply_fini even on failure. Returns SL_OK when a reply arrived,
+ * whatever its status, or SL_IO after printing the transport error.
  */
-int
+enum sl_status
 http_call(struct http *a, const char *method, const char *path,
     const char *body, struct http_reply *r)
 {
@@ -213,7 +215,7 @@ http_call(struct http *a, const char *method, const char *path,
 	char *url = xasprintf("%s%s", a->base, path);
 	char err[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
-	int rc = -1;
+	enum sl_status s = SL_IO;
 
 	memset(r, 0, sizeof(*r));
 	r->next_offset = -1;
@@ -264,11 +266,11 @@ http_call(struct http *a, const char *method, const char *path,
 		goto out;
 	}
 	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	rc = 0;
+	s = SL_OK;
 out:
 	curl_slist_free_all(hdrs);
 	free(url);
-	return rc;
+	return s;
 }
 
 /* Releases r's body (r itself is the caller's). */
@@ -280,12 +282,31 @@ http_reply_fini(struct http_reply *r)
 	r->len = 0;
 }
 
+/* The status an HTTP error code stands for (the inverse of fcgi/reply.c). */
+static enum sl_status
+http_status(long code)
+{
+	switch (code) {
+	case 400:
+		return SL_INVALID;
+	case 404:
+		return SL_NOTFOUND;
+	case 409:
+		return SL_CONFLICT;
+	case 503:
+		return SL_BUSY;
+	default:
+		return SL_IO;
+	}
+}
+
 /*
  * Prints the API's error from a non-2xx reply as "sluicectl: code:
  * message" (or the HTTP status when the body is not an API error).
- * Returns CLI_FAIL so callers can `return http_fail(&r);`.
+ * Returns the status the reply's HTTP code stands for (never SL_OK), so
+ * callers can `return http_fail(&r);`.
  */
-int
+enum sl_status
 http_fail(const struct http_reply *r)
 {
 	struct json_object *o, *e;
@@ -305,7 +326,7 @@ http_fail(const struct http_reply *r)
 		cli_err("HTTP %ld, and the reply is not a Sluice API error: "
 		    "is SLUICE_URL right (https://HOST:PORT)?", r->status);
 	json_object_put(o);
-	return CLI_FAIL;
+	return http_status(r->status);
 }
 
 /* Percent-escapes one path segment or query value; caller frees. */
@@ -323,24 +344,24 @@ http_escape(struct http *a, const char *s)
 
 /*
  * Calls the API and parses a 2xx JSON reply into *out (the caller puts
- * it). status (may be NULL) receives the HTTP status. Returns CLI_OK, or
- * CLI_FAIL after printing the transport or API error.
+ * it). status (may be NULL) receives the HTTP status. Returns SL_OK, or
+ * the failure after printing the transport or API error (*out NULL).
  */
-int
+enum sl_status
 http_json(struct http *a, const char *method, const char *path,
     const char *body, struct json_object **out, long *status)
 {
 	struct http_reply r;
 	char why[256];
-	int rc = CLI_FAIL;
+	enum sl_status s;
 
 	*out = NULL;
-	if (http_call(a, method, path, body, &r) == -1)
+	if ((s = http_call(a, method, path, body, &r)) != SL_OK)
 		goto out;
 	if (status != NULL)
 		*status = r.status;
 	if (r.status < 200 || r.status > 299) {
-		http_fail(&r);
+		s = http_fail(&r);
 		goto out;
 	}
 	if (r.len == 0) {
@@ -348,10 +369,9 @@ http_json(struct http *a, const char *method, const char *path,
 	} else if ((*out = jsonx_parse(r.body, r.len, why,
 	    sizeof(why))) == NULL) {
 		cli_err("%s %s: the reply is not JSON: %s", method, path, why);
-		goto out;
+		s = SL_IO;
 	}
-	rc = CLI_OK;
 out:
 	http_reply_fini(&r);
-	return rc;
+	return s;
 }

@@ -7,6 +7,8 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "status.h"
+
 struct http;
 
 struct http_reply {
@@ -20,12 +22,12 @@ struct http_reply {
 
 struct http *http_open(int insecure);
 void http_close(struct http *a);
-int http_call(struct http *a, const char *method, const char *path,
+enum sl_status http_call(struct http *a, const char *method, const char *path,
     const char *body, struct http_reply *r);
 void http_reply_fini(struct http_reply *r);
-int http_fail(const struct http_reply *r);
+enum sl_status http_fail(const struct http_reply *r);
 char *http_escape(struct http *a, const char *s);
-int http_json(struct http *a, const char *method, const char *path,
+enum sl_status http_json(struct http *a, const char *method, const char *path,
     const char *body, struct json_object **out, long *status);
 
 #endif
