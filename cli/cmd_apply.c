@@ -76,10 +76,8 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	struct http *h;
 
-	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK)
-		return CLI_USAGE;
-	if (a.help)
-		return CLI_OK;
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
 	if ((h = http_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	for (int i = 0; i < a.nargs; i++)

@@ -245,10 +245,8 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	const struct cli_syntax syntax = { usage, opts, 1, 1, 0 };
 	struct cli_args a;
 
-	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK)
-		return CLI_USAGE;
-	if (a.help)
-		return CLI_OK;
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
 	if (name != NULL && !flowdef_name_valid(name)) {
 		cli_err("invalid flow name \"%s\" ([a-z0-9][a-z0-9_.-]{0,63})",
 		    name);

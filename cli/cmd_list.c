@@ -150,10 +150,8 @@ list_command(struct cli *cli, const struct listing *l,
 	struct http *h;
 	enum sl_status s;
 
-	if (cli_parse(cli, l->syntax, argc, argv, &a) != SL_OK)
-		return CLI_USAGE;
-	if (a.help)
-		return CLI_OK;
+	if (cli_parse(cli, l->syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
 	if ((h = http_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
 	s = list(h, l, la);

@@ -247,10 +247,8 @@ cmd_logs(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	enum sl_status s;
 
-	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK)
-		return CLI_USAGE;
-	if (a.help)
-		return CLI_OK;
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
 	if (parse_attempt(attempt, &f.asked) != SL_OK)
 		return cli_usage(usage);
 	if ((f.h = http_open(cli->insecure)) == NULL)

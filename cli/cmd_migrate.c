@@ -82,10 +82,8 @@ cmd_migrate(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	struct db *db;
 
-	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK)
-		return CLI_USAGE;
-	if (a.help)
-		return CLI_OK;
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
 	if ((db = cli_db_open()) == NULL)
 		return CLI_FAIL;
 	db_close(db);

@@ -229,21 +229,17 @@ cmd_run(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, CLI_OPT_FLAG, NULL }
 	};
 	const struct cli_syntax syntax = { usage, opts, 1, 1, 0 };
-	enum cli_exit rc = CLI_USAGE;
 	struct cli_args a;
-	struct http *h;
+	struct http *h = NULL;
+	enum cli_exit rc;
 
-	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK)
-		goto out;
-	rc = CLI_OK;
-	if (a.help)
-		goto out;
-	rc = CLI_FAIL;
-	if ((h = http_open(cli->insecure)) == NULL)
-		goto out;
-	rc = cli_exit_of(start_run(h, a.args[0], &pargs, wait));
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		rc = a.exit;
+	else if ((h = http_open(cli->insecure)) == NULL)
+		rc = CLI_FAIL;
+	else
+		rc = cli_exit_of(start_run(h, a.args[0], &pargs, wait));
 	http_close(h);
-out:
 	cli_list_fini(&pargs);
 	return rc;
 }

@@ -243,10 +243,10 @@ commit_change(struct db *db, const struct user_change *ch, const char *name,
 static void
 restore_hash(const char *file, const char *name, const char *old)
 {
-	int rc = old ? htpasswd_set(file, name, old) :
+	enum sl_status s = old ? htpasswd_set(file, name, old) :
 	    htpasswd_del(file, name);
 
-	if (rc == -1)
+	if (s != SL_OK)
 		cli_err("could not restore %s in %s; check it by hand", name,
 		    file);
 }
@@ -291,9 +291,8 @@ set_password(struct db *db, const char *file, const char *name,
 	if ((hash = read_hash()) == NULL)
 		goto out;
 	old_hash = htpasswd_lookup(file, name);
-	if (htpasswd_set(file, name, hash) == -1) {
+	if ((s = htpasswd_set(file, name, hash)) != SL_OK) {
 		cli_err("cannot write %s", file);
-		s = SL_IO;
 		goto out;
 	}
 	if ((s = commit_change(db, ch, name, role, detail)) != SL_OK)
@@ -349,7 +348,7 @@ user_del(struct db *db, const char *file, const struct user_cmd *uc)
 		goto out;
 	}
 	s = SL_IO;
-	if (old_hash != NULL && htpasswd_del(file, uc->name) == -1) {
+	if (old_hash != NULL && htpasswd_del(file, uc->name) != SL_OK) {
 		cli_err("cannot write %s", file);
 		goto out;
 	}
@@ -467,11 +466,11 @@ sub_find(const char *name)
 /*
  * Parses the subcommand's line (argv[0] is the subcommand) into *uc and
  * checks the name and role. Returns SL_OK, or SL_INVALID after printing
- * why (the command line was wrong).
+ * why; the command stops with a->exit unless SL_OK and !a->help.
  */
 static enum sl_status
 parse_user(struct cli *cli, int argc, char **argv, struct user_cmd *uc,
-    int *help)
+    struct cli_args *a)
 {
 	const struct cli_opt opts[] = {
 		{ "role", 0, CLI_OPT_VALUE, &uc->role },
@@ -480,19 +479,17 @@ parse_user(struct cli *cli, int argc, char **argv, struct user_cmd *uc,
 	const struct cli_syntax syntax = {
 		usage, opts, uc->sub->nargs, uc->sub->nargs, 0
 	};
-	struct cli_args a;
 
-	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK)
-		return SL_INVALID;
-	if ((*help = a.help))
-		return SL_OK;
+	if (cli_parse(cli, &syntax, argc, argv, a) != SL_OK || a->help)
+		return a->help ? SL_OK : SL_INVALID;
+	a->exit = CLI_USAGE;
 	if ((uc->role != NULL) != uc->sub->role_opt) {
 		cli_usage(usage);
 		return SL_INVALID;
 	}
-	uc->name = a.nargs > 0 ? a.args[0] : NULL;
-	if (a.nargs > 1)
-		uc->role = a.args[1];
+	uc->name = a->nargs > 0 ? a->args[0] : NULL;
+	if (a->nargs > 1)
+		uc->role = a->args[1];
 	if (uc->name != NULL && !htpasswd_name_valid(uc->name)) {
 		cli_err("invalid user name \"%s\" (" HTPASSWD_NAME_RULE ")",
 		    uc->name);
@@ -514,10 +511,10 @@ enum cli_exit
 cmd_user(struct cli *cli, int argc, char **argv)
 {
 	struct user_cmd uc = { NULL, NULL, NULL };
+	struct cli_args a;
 	struct db *db;
 	char *file;
 	enum sl_status s;
-	int help = 0;
 
 	if (argc < 2)
 		return cli_usage(usage);
@@ -530,10 +527,8 @@ cmd_user(struct cli *cli, int argc, char **argv)
 		cli_err("unknown user command %s", argv[1]);
 		return cli_usage(usage);
 	}
-	if (parse_user(cli, argc - 1, argv + 1, &uc, &help) != SL_OK)
-		return CLI_USAGE;
-	if (help)
-		return CLI_OK;
+	if (parse_user(cli, argc - 1, argv + 1, &uc, &a) != SL_OK || a.help)
+		return a.exit;
 	if ((db = cli_db_open()) == NULL)
 		return CLI_FAIL;
 	file = paths_data("htpasswd");

@@ -170,10 +170,12 @@ parse_options(struct cli *cli, const struct cli_syntax *syn,
  * option's value goes where its table entry says, --insecure sets
  * cli->insecure, and the positional arguments are left in a (borrowed
  * from argv, which getopt_long may reorder). On --help the usage is
- * printed to standard output, a->help is set and SL_OK returned, so the
- * command returns CLI_OK at once. Returns SL_OK, or SL_INVALID after
- * printing what is wrong and the usage to standard error (the command
- * then returns CLI_USAGE).
+ * printed to standard output, a->help is set and SL_OK returned. Returns
+ * SL_OK, or SL_INVALID after printing what is wrong and the usage to
+ * standard error. A command stops with a->exit (CLI_OK after --help,
+ * CLI_USAGE after an error) unless the status is SL_OK and !a->help:
+ *	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+ *		return a.exit;
  */
 enum sl_status
 cli_parse(struct cli *cli, const struct cli_syntax *syn, int argc,
@@ -188,6 +190,7 @@ cli_parse(struct cli *cli, const struct cli_syntax *syn, int argc,
 	tables_fini(&t);
 	if (s == SL_OK && a->help) {
 		fputs(syn->usage, stdout);
+		a->exit = CLI_OK;
 		return SL_OK;
 	}
 	a->args = argv + optind;
@@ -196,7 +199,7 @@ cli_parse(struct cli *cli, const struct cli_syntax *syn, int argc,
 	    a->nargs > syn->max_args))
 		s = SL_INVALID;
 	if (s != SL_OK)
-		cli_usage(syn->usage);
+		a->exit = cli_usage(syn->usage);
 	return s;
 }
 

@@ -41,6 +41,7 @@ struct cli_syntax {
 /* The command line once parsed. */
 struct cli_args {
 	int help;	/* --help was given (the usage is printed) */
+	enum cli_exit exit;	/* what to return when stopping here */
 	char **args;	/* the positional arguments, borrowed from argv */
 	int nargs;
 };
