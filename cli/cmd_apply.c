@@ -5,6 +5,7 @@
  * file is JSON with a name, so errors arrive with the file's path. Every
  * file is tried; the exit code is 1 if any failed.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@ static const char usage[] =
     "usage: sluicectl apply FILE...\n"
     "Creates or updates the flow defined in each JSON FILE (\"-\" reads\n"
     "standard input); a changed definition becomes a new version.\n";
+
+/* Options (only --help and --insecure) come before the files. */
+static const struct cli_syntax syntax = { usage, NULL, 1, INT_MAX, 1 };
 
 /* Sends one flow file. Returns SL_OK or the failure (printed). */
 static enum sl_status
@@ -71,7 +75,6 @@ out:
 enum cli_exit
 cmd_apply(struct cli *cli, int argc, char **argv)
 {
-	const struct cli_syntax syntax = { usage, NULL, 1, argc, 1 };
 	enum sl_status s = SL_OK, one;
 	struct cli_args a;
 	struct http *h;

@@ -122,6 +122,15 @@ opt_store(const struct cli_opt *opt, const char *value, int argc)
 	}
 }
 
+/* Releases the array of l's values (the values are argv's). */
+void
+cli_list_fini(struct cli_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 /*
  * Prints what getopt_long refused, by the name the user typed: c is ':'
  * for a missing value (the option was then the last word) or '?' for an
@@ -201,13 +210,4 @@ cli_parse(struct cli *cli, const struct cli_syntax *syn, int argc,
 	if (s != SL_OK)
 		a->exit = cli_usage(syn->usage);
 	return s;
-}
-
-/* Releases the array of l's values (the values are argv's). */
-void
-cli_list_fini(struct cli_list *l)
-{
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
 }
