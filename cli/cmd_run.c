@@ -187,7 +187,8 @@ start_run(struct http *h, const char *name, const struct cli_list *pargs,
     int wait)
 {
 	struct json_object *params = NULL, *body = NULL, *run = NULL;
-	char *ename = http_escape(h, name), *path = NULL, *id = NULL;
+	char *ename = http_escape(h, name), *path = NULL;
+	const char *id;		/* borrowed from run */
 	enum sl_status s;
 
 	if ((s = build_params(h, ename, pargs, &params)) != SL_OK)
@@ -198,12 +199,11 @@ start_run(struct http *h, const char *name, const struct cli_list *pargs,
 	s = http_json(h, "POST", path, jsonx_text(body), &run, NULL);
 	if (s != SL_OK)
 		goto out;
-	if (jsonx_get_str(run, "id") == NULL) {
+	if ((id = jsonx_get_str(run, "id")) == NULL) {
 		cli_err("the API did not return a run id");
 		s = SL_IO;
 		goto out;
 	}
-	id = xstrdup(jsonx_get_str(run, "id"));
 	printf("%s\n", id);
 	fflush(stdout);
 	if (wait)
@@ -211,7 +211,6 @@ start_run(struct http *h, const char *name, const struct cli_list *pargs,
 out:
 	json_object_put(run);
 	json_object_put(body);
-	free(id);
 	free(path);
 	free(ename);
 	return s;

@@ -9,6 +9,7 @@
  * the syntax says options come first; "--" ends the options, and a lone
  * "-" is an argument (standard input).
  */
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,10 +44,9 @@ opts_count(const struct cli_opt *opts)
 	return n;
 }
 
-/* Adds opt (the i-th of the command's table) to t at position k. */
+/* Adds opt to t as its k-th long option (a long-only one is known by k). */
 static void
-table_add(struct getopt_tables *t, size_t k, const struct cli_opt *opt,
-    size_t i)
+table_add(struct getopt_tables *t, size_t k, const struct cli_opt *opt)
 {
 	int arg = opt->kind == CLI_OPT_FLAG ? no_argument : required_argument;
 	size_t len = strlen(t->shortopts);
@@ -55,7 +55,7 @@ table_add(struct getopt_tables *t, size_t k, const struct cli_opt *opt,
 	t->longopts[k].has_arg = arg;
 	t->longopts[k].flag = NULL;
 	t->longopts[k].val = opt->letter ? opt->letter :
-	    LONG_ONLY_BASE + (int)i;
+	    LONG_ONLY_BASE + (int)k;
 	if (opt->letter) {
 		t->shortopts[len++] = opt->letter;
 		if (arg == required_argument)
@@ -73,10 +73,14 @@ tables_init(struct getopt_tables *t, const struct cli_syntax *syn)
 	t->shortopts = xcalloc(1, 3 + 2 * (n + nc) + 1);
 	strcpy(t->shortopts, syn->options_first ? "+:" : ":");
 	t->longopts = xcalloc(n + nc + 1, sizeof(*t->longopts));
-	for (size_t i = 0; i < n; i++)
-		table_add(t, i, &syn->opts[i], i);
+	for (size_t i = 0; i < n; i++) {
+		/* -h and -k are every command's (common_opts). */
+		assert(syn->opts[i].letter != 'h' &&
+		    syn->opts[i].letter != 'k');
+		table_add(t, i, &syn->opts[i]);
+	}
 	for (size_t i = 0; i < nc; i++)
-		table_add(t, n + i, &common_opts[i], n + i);
+		table_add(t, n + i, &common_opts[i]);
 }
 
 static void

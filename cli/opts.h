@@ -17,7 +17,8 @@ enum cli_opt_kind {
 /* One option of a command: --name VALUE, --name=VALUE or -x VALUE. */
 struct cli_opt {
 	const char *name;	/* the long name without "--" */
-	char letter;		/* the short name, or 0 for none */
+	char letter;		/* the short name, or 0 for none; never
+				   h or k (every command's, see below) */
 	enum cli_opt_kind kind;
 	void *to;		/* where the value goes, by kind */
 };
