@@ -80,7 +80,7 @@ http_open(int insecure)
 	const char *url = getenv("SLUICE_URL"), *port = getenv("SLUICE_PORT");
 	const char *user = getenv("SLUICE_USER");
 	const char *pw = getenv("SLUICE_PASSWORD");
-	struct http *a;
+	struct http *h;
 	size_t n;
 	int local, plain;
 
@@ -93,56 +93,56 @@ http_open(int insecure)
 		cli_err("cannot initialise libcurl");
 		return NULL;
 	}
-	a = xcalloc(1, sizeof(*a));
-	a->insecure = insecure;
+	h = xcalloc(1, sizeof(*h));
+	h->insecure = insecure;
 	if (url != NULL && *url != '\0')
-		a->base = xstrdup(url);
+		h->base = xstrdup(url);
 	else
-		a->base = xasprintf("https://127.0.0.1:%s",
+		h->base = xasprintf("https://127.0.0.1:%s",
 		    port && *port ? port : "8443");
-	n = strlen(a->base);
-	while (n > 0 && a->base[n - 1] == '/')
-		a->base[--n] = '\0';
-	a->user = xstrdup(user);
-	a->password = xstrdup(pw);
-	local = url_is_local(a->base, &plain);
+	n = strlen(h->base);
+	while (n > 0 && h->base[n - 1] == '/')
+		h->base[--n] = '\0';
+	h->user = xstrdup(user);
+	h->password = xstrdup(pw);
+	local = url_is_local(h->base, &plain);
 	if (plain && !local) {
 		cli_err("SLUICE_URL %s: use https:// (http would send the "
-		    "password in clear text)", a->base);
-		http_close(a);
+		    "password in clear text)", h->base);
+		http_close(h);
 		return NULL;
 	}
 	if (local) {
-		a->cafile = paths_data("tls/cert.pem");
-		if (access(a->cafile, R_OK) == -1) {
-			free(a->cafile);
-			a->cafile = NULL;
+		h->cafile = paths_data("tls/cert.pem");
+		if (access(h->cafile, R_OK) == -1) {
+			free(h->cafile);
+			h->cafile = NULL;
 		}
 	}
-	if ((a->curl = curl_easy_init()) == NULL) {
+	if ((h->curl = curl_easy_init()) == NULL) {
 		cli_err("cannot initialise libcurl");
-		http_close(a);
+		http_close(h);
 		return NULL;
 	}
-	return a;
+	return h;
 }
 
-/* Releases a (NULL is fine), wiping the password. */
+/* Releases h (NULL is fine), wiping the password. */
 void
-http_close(struct http *a)
+http_close(struct http *h)
 {
-	if (a == NULL)
+	if (h == NULL)
 		return;
-	if (a->curl != NULL)
-		curl_easy_cleanup(a->curl);
-	if (a->password != NULL) {
-		explicit_bzero(a->password, strlen(a->password));
-		free(a->password);
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	if (h->password != NULL) {
+		explicit_bzero(h->password, strlen(h->password));
+		free(h->password);
 	}
-	free(a->user);
-	free(a->base);
-	free(a->cafile);
-	free(a);
+	free(h->user);
+	free(h->base);
+	free(h->cafile);
+	free(h);
 	curl_global_cleanup();
 }
 
@@ -208,11 +208,11 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
  * whatever its status, or SL_IO after printing the transport error.
  */
 enum sl_status
-http_call(struct http *a, const char *method, const char *path,
+http_call(struct http *h, const char *method, const char *path,
     const char *body, struct http_reply *r)
 {
 	struct curl_slist *hdrs = NULL;
-	char *url = xasprintf("%s%s", a->base, path);
+	char *url = xasprintf("%s%s", h->base, path);
 	char err[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 	enum sl_status s = SL_IO;
@@ -221,42 +221,42 @@ http_call(struct http *a, const char *method, const char *path,
 	r->next_offset = -1;
 	r->attempt = -1;
 	r->body = xstrdup("");
-	curl_easy_reset(a->curl);
-	curl_easy_setopt(a->curl, CURLOPT_URL, url);
-	curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(a->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(a->curl, CURLOPT_USERNAME, a->user);
-	curl_easy_setopt(a->curl, CURLOPT_PASSWORD, a->password);
-	curl_easy_setopt(a->curl, CURLOPT_USERAGENT, "sluicectl");
-	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT,
+	curl_easy_reset(h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(h->curl, CURLOPT_USERNAME, h->user);
+	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, h->password);
+	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "sluicectl");
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT,
 	    HTTP_CONNECT_TIMEOUT_S);
-	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
-	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(a->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(a->curl, CURLOPT_HEADERDATA, r);
-	if (a->insecure) {
-		curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (a->cafile != NULL)
-		curl_easy_setopt(a->curl, CURLOPT_CAINFO, a->cafile);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, r);
+	if (h->insecure) {
+		curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (h->cafile != NULL)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->cafile);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	if (strcmp(method, "GET") == 0) {
-		curl_easy_setopt(a->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	} else {
 		if (body == NULL)
 			body = "{}";
 		hdrs = curl_slist_append(hdrs,
 		    "Content-Type: application/json");
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE,
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE,
 		    (long)strlen(body));
-		curl_easy_setopt(a->curl, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
 	}
-	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
-	cc = curl_easy_perform(a->curl);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(h->curl);
 	if (cc != CURLE_OK) {
 		cli_err("%s %s: %s", method, url,
 		    *err ? err : curl_easy_strerror(cc));
@@ -265,7 +265,7 @@ http_call(struct http *a, const char *method, const char *path,
 			    "use --insecure to skip the check");
 		goto out;
 	}
-	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	s = SL_OK;
 out:
 	curl_slist_free_all(hdrs);
@@ -331,9 +331,9 @@ http_fail(const struct http_reply *r)
 
 /* Percent-escapes one path segment or query value; caller frees. */
 char *
-http_escape(struct http *a, const char *s)
+http_escape(struct http *h, const char *s)
 {
-	char *e = curl_easy_escape(a->curl, s, 0), *copy;
+	char *e = curl_easy_escape(h->curl, s, 0), *copy;
 
 	if (e == NULL)
 		return xstrdup("");
@@ -348,7 +348,7 @@ http_escape(struct http *a, const char *s)
  * the failure after printing the transport or API error (*out NULL).
  */
 enum sl_status
-http_json(struct http *a, const char *method, const char *path,
+http_json(struct http *h, const char *method, const char *path,
     const char *body, struct json_object **out, long *status)
 {
 	struct http_reply r;
@@ -356,7 +356,7 @@ http_json(struct http *a, const char *method, const char *path,
 	enum sl_status s;
 
 	*out = NULL;
-	if ((s = http_call(a, method, path, body, &r)) != SL_OK)
+	if ((s = http_call(h, method, path, body, &r)) != SL_OK)
 		goto out;
 	if (status != NULL)
 		*status = r.status;

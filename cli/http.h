@@ -21,13 +21,13 @@ struct http_reply {
 };
 
 struct http *http_open(int insecure);
-void http_close(struct http *a);
-enum sl_status http_call(struct http *a, const char *method, const char *path,
+void http_close(struct http *h);
+enum sl_status http_call(struct http *h, const char *method, const char *path,
     const char *body, struct http_reply *r);
 void http_reply_fini(struct http_reply *r);
 enum sl_status http_fail(const struct http_reply *r);
-char *http_escape(struct http *a, const char *s);
-enum sl_status http_json(struct http *a, const char *method, const char *path,
+char *http_escape(struct http *h, const char *s);
+enum sl_status http_json(struct http *h, const char *method, const char *path,
     const char *body, struct json_object **out, long *status);
 
 #endif
