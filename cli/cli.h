@@ -2,13 +2,18 @@
  * cli.h: what sluicectl's files share: the command entry points (one
  * cmd_*.c file each), the exit codes, and the local-database helper.
  * Each command gets argv with argv[0] set to its own name and returns the
- * process exit code.
+ * process exit code. Inside, functions that can fail return enum
+ * sl_status (the failure already printed); enum cli_exit appears only
+ * where a command returns (cli_exit_of maps a status to it).
  */
 #ifndef SLUICE_CLI_H
 #define SLUICE_CLI_H
 
-#include "dbraw.h"
 #include <stddef.h>
+
+#include "status.h"
+
+struct db;
 
 enum cli_exit {
 	CLI_OK = 0,
@@ -24,22 +29,24 @@ struct cli {
 	int insecure;	/* --insecure: skip TLS verification */
 };
 
-int cmd_migrate(struct cli *cli, int argc, char **argv);
-int cmd_user(struct cli *cli, int argc, char **argv);
-int cmd_apply(struct cli *cli, int argc, char **argv);
-int cmd_run(struct cli *cli, int argc, char **argv);
-int cmd_runs(struct cli *cli, int argc, char **argv);
-int cmd_flows(struct cli *cli, int argc, char **argv);
-int cmd_logs(struct cli *cli, int argc, char **argv);
-int cmd_init(struct cli *cli, int argc, char **argv);
+typedef enum cli_exit cli_command_fn(struct cli *cli, int argc,
+    char **argv);
+
+cli_command_fn cmd_migrate;
+cli_command_fn cmd_user;
+cli_command_fn cmd_apply;
+cli_command_fn cmd_run;
+cli_command_fn cmd_runs;
+cli_command_fn cmd_flows;
+cli_command_fn cmd_logs;
+cli_command_fn cmd_init;
 
 struct db *cli_db_open(void);
 char *cli_read_file(const char *path, size_t *len);
-int cli_write_new_file(const char *path, const char *buf, size_t len,
-    int mode);
+enum sl_status cli_write_new_file(const char *path, const char *buf,
+    size_t len, int mode);
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int cli_usage(const char *usage);
-void cli_sleep_ms(long ms);
-int cli_run_state_ended(const char *state);
+enum cli_exit cli_usage(const char *usage);
+enum cli_exit cli_exit_of(enum sl_status s);
 
 #endif

@@ -5,6 +5,7 @@
  * file is JSON with a name, so errors arrive with the file's path. Every
  * file is tried; the exit code is 1 if any failed.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "http.h"
 #include "json.h"
+#include "opts.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -19,18 +21,23 @@ static const char usage[] =
     "Creates or updates the flow defined in each JSON FILE (\"-\" reads\n"
     "standard input); a changed definition becomes a new version.\n";
 
-static int
-apply_one(struct api *a, const char *file)
+/* Options (only --help and --insecure) come before the files. */
+static const struct cli_syntax syntax = { usage, NULL, 1, INT_MAX, 1 };
+
+/* Sends one flow file. Returns SL_OK or the failure (printed). */
+static enum sl_status
+apply_one(struct http *h, const char *file)
 {
 	struct json_object *def = NULL, *reply = NULL, *v;
 	char *buf = NULL, *ename = NULL, *path = NULL, why[256];
 	const char *name;
 	size_t len;
 	long status = 0;
-	int rc = CLI_FAIL;
+	enum sl_status s = SL_IO;
 
 	if ((buf = cli_read_file(file, &len)) == NULL)
 		goto out;
+	s = SL_INVALID;
 	if ((def = jsonx_parse(buf, len, why, sizeof(why))) == NULL) {
 		cli_err("%s: %s", file, why);
 		goto out;
@@ -40,10 +47,10 @@ apply_one(struct api *a, const char *file)
 		cli_err("%s: the flow needs a \"name\" string", file);
 		goto out;
 	}
-	ename = api_escape(a, name);
+	ename = http_escape(h, name);
 	path = xasprintf("/api/flows/%s", ename);
-	if (api_json(a, "PUT", path, jsonx_text(def), &reply, &status) !=
-	    CLI_OK) {
+	s = http_json(h, "PUT", path, jsonx_text(def), &reply, &status);
+	if (s != SL_OK) {
 		cli_err("%s: flow %s not applied", file, name);
 		goto out;
 	}
@@ -55,49 +62,30 @@ apply_one(struct api *a, const char *file)
 	else
 		printf("flow %s %s\n", name,
 		    status == 201 ? "created" : "updated");
-	rc = CLI_OK;
 out:
 	json_object_put(reply);
 	json_object_put(def);
 	free(path);
 	free(ename);
 	free(buf);
-	return rc;
+	return s;
 }
 
 /* `sluicectl apply FILE...`: CLI_OK, CLI_FAIL or CLI_USAGE. */
-int
+enum cli_exit
 cmd_apply(struct cli *cli, int argc, char **argv)
 {
-	struct api *a;
-	int rc = CLI_OK, first = 1;
+	enum sl_status s = SL_OK, one;
+	struct cli_args a;
+	struct http *h;
 
-	for (; first < argc && argv[first][0] == '-' &&
-	    argv[first][1] != '\0'; first++) {
-		if (strcmp(argv[first], "--help") == 0 ||
-		    strcmp(argv[first], "-h") == 0) {
-			fputs(usage, stdout);
-			return CLI_OK;
-		}
-		if (strcmp(argv[first], "--insecure") == 0 ||
-		    strcmp(argv[first], "-k") == 0) {
-			cli->insecure = 1;
-			continue;
-		}
-		if (strcmp(argv[first], "--") == 0) {
-			first++;
-			break;
-		}
-		cli_err("unknown option %s", argv[first]);
-		return cli_usage(usage);
-	}
-	if (first == argc)
-		return cli_usage(usage);
-	if ((a = api_open(cli->insecure)) == NULL)
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
+	if ((h = http_open(cli->insecure)) == NULL)
 		return CLI_FAIL;
-	for (int i = first; i < argc; i++)
-		if (apply_one(a, argv[i]) != CLI_OK)
-			rc = CLI_FAIL;
-	api_close(a);
-	return rc;
+	for (int i = 0; i < a.nargs; i++)
+		if ((one = apply_one(h, a.args[i])) != SL_OK)
+			s = one;
+	http_close(h);
+	return cli_exit_of(s);
 }

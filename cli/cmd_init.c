@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "flowdef.h"
 #include "json.h"
+#include "opts.h"
 #include "paths.h"
 #include "xalloc.h"
 
@@ -42,7 +44,7 @@ template_dir(void)
 	return NULL;
 }
 
-/* Makes a valid flow name ([a-z0-9][a-z0-9_.-]{0,63}) from a folder name. */
+/* Makes a valid flow name (flowdef_name_valid) from a folder name. */
 static char *
 flow_name_from(const char *base)
 {
@@ -67,20 +69,9 @@ flow_name_from(const char *base)
 	return name;
 }
 
-static int
-name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > FLOW_NAME_MAX ||
-	    !((name[0] >= 'a' && name[0] <= 'z') ||
-	    (name[0] >= '0' && name[0] <= '9')))
-		return 0;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
-}
-
-/* Creates dir, or accepts it when it exists and is empty. */
-static int
+/* Creates dir, or accepts it when it exists and is empty. Returns SL_OK
+ * or SL_IO (printed). */
+static enum sl_status
 prepare_dir(const char *dir)
 {
 	DIR *d;
@@ -88,14 +79,14 @@ prepare_dir(const char *dir)
 	int empty = 1;
 
 	if (mkdir(dir, 0755) == 0)
-		return 0;
+		return SL_OK;
 	if (errno != EEXIST) {
 		cli_err("cannot create %s: %s", dir, strerror(errno));
-		return -1;
+		return SL_IO;
 	}
 	if ((d = opendir(dir)) == NULL) {
 		cli_err("%s: %s", dir, strerror(errno));
-		return -1;
+		return SL_IO;
 	}
 	while ((e = readdir(d)) != NULL)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
@@ -103,25 +94,27 @@ prepare_dir(const char *dir)
 	closedir(d);
 	if (!empty) {
 		cli_err("%s is not empty; refusing to overwrite anything", dir);
-		return -1;
+		return SL_CONFLICT;
 	}
-	return 0;
+	return SL_OK;
 }
 
-/* Writes flow.json with name and workdir filled in. */
-static int
+/* Writes flow.json with name and workdir filled in. Returns SL_OK or the
+ * failure (printed). */
+static enum sl_status
 write_flow(const char *src, const char *dst, const char *name,
     const char *absdir)
 {
 	struct json_object *def = NULL, *tasks, *t;
 	char *buf = NULL, *text = NULL, why[256];
 	size_t len;
-	int rc = -1;
+	enum sl_status s = SL_IO;
 
 	if ((buf = cli_read_file(src, &len)) == NULL)
 		goto out;
 	if ((def = jsonx_parse(buf, len, why, sizeof(why))) == NULL) {
 		cli_err("%s: %s", src, why);
+		s = SL_INVALID;
 		goto out;
 	}
 	json_object_object_add(def, "name", json_object_new_string(name));
@@ -136,60 +129,55 @@ write_flow(const char *src, const char *dst, const char *name,
 	text = xasprintf("%s\n", json_object_to_json_string_ext(def,
 	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	rc = cli_write_new_file(dst, text, strlen(text), 0644);
+	s = cli_write_new_file(dst, text, strlen(text), 0644);
 out:
 	free(text);
 	json_object_put(def);
 	free(buf);
-	return rc;
+	return s;
 }
 
-/* Copies the regular file src to the new file dst with src's mode. */
-static int
+/* Copies the regular file src to the new file dst with src's mode.
+ * Returns SL_OK or SL_IO (printed). */
+static enum sl_status
 copy_file(const char *src, const char *dst)
 {
 	struct stat sb;
 	char *buf;
 	size_t len;
-	int rc;
+	enum sl_status s;
 
 	if (stat(src, &sb) == -1) {
 		cli_err("%s: %s", src, strerror(errno));
-		return -1;
+		return SL_IO;
 	}
 	if ((buf = cli_read_file(src, &len)) == NULL)
-		return -1;
-	rc = cli_write_new_file(dst, buf, len, (int)(sb.st_mode & 0755));
+		return SL_IO;
+	s = cli_write_new_file(dst, buf, len, (int)(sb.st_mode & 0755));
 	free(buf);
-	return rc;
+	return s;
 }
 
-static int
-init_project(const char *dir, const char *name_opt)
+/*
+ * Copies every regular file of the template folder tdir into absdir,
+ * flow.json rewritten for flow name. Returns SL_OK or the failure
+ * (printed).
+ */
+static enum sl_status
+copy_template(const char *tdir, const char *absdir, const char *name)
 {
-	char *tdir = NULL, *absdir = NULL, *name = NULL, *src = NULL;
-	char *dst = NULL, *copy = NULL;
-	DIR *d = NULL;
+	char *src = NULL, *dst = NULL;
+	DIR *d;
 	struct dirent *e;
 	struct stat sb;
-	int rc = CLI_FAIL, found_flow = 0;
+	enum sl_status s = SL_OK;
+	int found_flow = 0;
 
-	if ((tdir = template_dir()) == NULL)
-		goto out;
-	if (prepare_dir(dir) == -1)
-		goto out;
-	if ((absdir = realpath(dir, NULL)) == NULL) {
-		cli_err("%s: %s", dir, strerror(errno));
-		goto out;
-	}
-	copy = xstrdup(absdir);
-	name = name_opt ? xstrdup(name_opt) :
-	    flow_name_from(strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy);
 	if ((d = opendir(tdir)) == NULL) {
 		cli_err("%s: %s", tdir, strerror(errno));
-		goto out;
+		return SL_IO;
 	}
-	while ((e = readdir(d)) != NULL) {
+	while (s == SL_OK && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
 		free(src);
@@ -200,56 +188,69 @@ init_project(const char *dir, const char *name_opt)
 			continue;
 		if (strcmp(e->d_name, "flow.json") == 0) {
 			found_flow = 1;
-			if (write_flow(src, dst, name, absdir) == -1)
-				goto out;
-		} else if (copy_file(src, dst) == -1)
-			goto out;
+			s = write_flow(src, dst, name, absdir);
+		} else
+			s = copy_file(src, dst);
 	}
-	if (!found_flow) {
+	closedir(d);
+	free(dst);
+	free(src);
+	if (s == SL_OK && !found_flow) {
 		cli_err("%s has no flow.json", tdir);
+		s = SL_NOTFOUND;
+	}
+	return s;
+}
+
+/* Makes the project in dir (flow name_opt, or one made from dir's name).
+ * Returns SL_OK or the failure (printed). */
+static enum sl_status
+init_project(const char *dir, const char *name_opt)
+{
+	char *tdir = NULL, *absdir = NULL, *name = NULL, *base;
+	enum sl_status s = SL_NOTFOUND;
+
+	if ((tdir = template_dir()) == NULL)
+		goto out;
+	if ((s = prepare_dir(dir)) != SL_OK)
+		goto out;
+	if ((absdir = realpath(dir, NULL)) == NULL) {
+		cli_err("%s: %s", dir, strerror(errno));
+		s = SL_IO;
 		goto out;
 	}
+	base = strrchr(absdir, '/') ? strrchr(absdir, '/') + 1 : absdir;
+	name = name_opt ? xstrdup(name_opt) : flow_name_from(base);
+	if ((s = copy_template(tdir, absdir, name)) != SL_OK)
+		goto out;
 	printf("created flow project %s (flow %s)\n"
 	    "next: sluicectl apply %s/flow.json && sluicectl run %s --wait\n",
 	    absdir, name, dir, name);
-	rc = CLI_OK;
 out:
-	if (d != NULL)
-		closedir(d);
-	free(copy);
-	free(dst);
-	free(src);
 	free(name);
 	free(absdir);
 	free(tdir);
-	return rc;
+	return s;
 }
 
 /* `sluicectl init DIR [--name FLOW]`: CLI_OK, CLI_FAIL or CLI_USAGE. */
-int
+enum cli_exit
 cmd_init(struct cli *cli, int argc, char **argv)
 {
-	const char *dir = NULL, *name = NULL;
+	const char *name = NULL;
+	const struct cli_opt opts[] = {
+		{ "name", 0, CLI_OPT_VALUE, &name },
+		{ NULL, 0, CLI_OPT_FLAG, NULL }
+	};
+	const struct cli_syntax syntax = { usage, opts, 1, 1, 0 };
+	struct cli_args a;
 
-	(void)cli;	/* a local command: no API connection */
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return CLI_OK;
-		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
-			name = argv[++i];
-		else if (argv[i][0] == '-' || dir != NULL)
-			return cli_usage(usage);
-		else
-			dir = argv[i];
-	}
-	if (dir == NULL)
-		return cli_usage(usage);
-	if (name != NULL && !name_valid(name)) {
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
+	if (name != NULL && !flowdef_name_valid(name)) {
 		cli_err("invalid flow name \"%s\" ([a-z0-9][a-z0-9_.-]{0,63})",
 		    name);
 		return CLI_USAGE;
 	}
-	return init_project(dir, name);
+	return cli_exit_of(init_project(a.args[0], name));
 }

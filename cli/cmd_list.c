@@ -4,7 +4,6 @@
  * /api/runs), one line per item in aligned columns, or the API's JSON as
  * is with --json. Fields the API does not send print as "-".
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "cli.h"
 #include "http.h"
 #include "json.h"
+#include "opts.h"
 #include "xalloc.h"
 
 static const char runs_usage[] =
@@ -24,16 +24,6 @@ static const char flows_usage[] =
     "Lists flows: name, version, active or paused, cron schedule, next\n"
     "scheduled run and the state of the last run.\n";
 
-static const struct option longopts[] = {
-	{ "flow", required_argument, NULL, 'f' },
-	{ "state", required_argument, NULL, 's' },
-	{ "limit", required_argument, NULL, 'l' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "insecure", no_argument, NULL, 'k' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 /* Returns obj's string field key, or "-" when absent. */
 static const char *
 str_or_dash(struct json_object *obj, const char *key)
@@ -43,8 +33,9 @@ str_or_dash(struct json_object *obj, const char *key)
 	return s && *s ? s : "-";
 }
 
-/* Prints each item of reply's "items" with pr. Returns CLI_OK/CLI_FAIL. */
-static int
+/* Prints each item of reply's "items" with pr. Returns SL_OK or SL_IO
+ * (printed) when the reply has no list. */
+static enum sl_status
 print_items(struct json_object *reply, void (*pr)(struct json_object *))
 {
 	struct json_object *items = jsonx_get(reply, "items");
@@ -52,12 +43,12 @@ print_items(struct json_object *reply, void (*pr)(struct json_object *))
 
 	if (items == NULL || !json_object_is_type(items, json_type_array)) {
 		cli_err("the reply has no \"items\" list");
-		return CLI_FAIL;
+		return SL_IO;
 	}
 	n = json_object_array_length(items);
 	for (size_t i = 0; i < n; i++)
 		pr(json_object_array_get_idx(items, i));
-	return CLI_OK;
+	return SL_OK;
 }
 
 static void
@@ -95,122 +86,112 @@ print_flow(struct json_object *flow)
 	    last_state ? last_state : "-");
 }
 
-struct list_opts {
-	const char *flow, *state, *limit;
-	int json;
-};
-
-/* Parses the options; returns -1 to go on, else the exit code. */
-static int
-parse(struct cli *cli, int argc, char **argv, const char *usage, int runs,
-    struct list_opts *o)
-{
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, runs ? "f:s:l:jkh" : "jkh",
-	    longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			o->flow = optarg;
-			break;
-		case 's':
-			o->state = optarg;
-			break;
-		case 'l':
-			o->limit = optarg;
-			break;
-		case 'j':
-			o->json = 1;
-			break;
-		case 'k':
-			cli->insecure = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return CLI_OK;
-		default:
-			return cli_usage(usage);
-		}
-		if (!runs && (c == 'f' || c == 's' || c == 'l'))
-			return cli_usage(usage);
-	}
-	if (optind != argc)
-		return cli_usage(usage);
-	return -1;
-}
-
 /* Appends "&key=escaped value" (or "?...") to *q when value is set. */
 static void
-add_query(struct api *a, char **q, const char *key, const char *value)
+add_query(struct http *h, char **q, const char *key, const char *value)
 {
 	char *e, *next;
 
 	if (value == NULL)
 		return;
-	e = api_escape(a, value);
+	e = http_escape(h, value);
 	next = xasprintf("%s%s%s=%s", *q, strchr(*q, '?') ? "&" : "?", key, e);
 	free(e);
 	free(*q);
 	*q = next;
 }
 
-static int
-list(const char *path, int json, void (*pr)(struct json_object *),
-    struct api *a)
+/* The most query filters a listing takes (runs: flow, state, limit). */
+#define LIST_FILTER_MAX 3
+
+/* One listing: its command line, what it asks for, how it prints. */
+struct listing {
+	const struct cli_syntax *syntax;
+	const char *path;			/* GET path without a query */
+	void (*print)(struct json_object *);	/* one item */
+	const char *filter[LIST_FILTER_MAX];	/* query keys, by --key */
+};
+
+/* What the command line gave (filter values by listing.filter). */
+struct list_args {
+	const char *filter[LIST_FILTER_MAX];
+	int json;
+};
+
+/* GETs the listing (with its filters) and prints it, or its JSON. */
+static enum sl_status
+list(struct http *h, const struct listing *l, const struct list_args *la)
 {
 	struct json_object *reply = NULL;
-	int rc;
+	char *path = xstrdup(l->path);
+	enum sl_status s;
 
-	if ((rc = api_json(a, "GET", path, NULL, &reply, NULL)) != CLI_OK)
-		return rc;
-	if (json) {
+	for (size_t i = 0; i < LIST_FILTER_MAX && l->filter[i] != NULL; i++)
+		add_query(h, &path, l->filter[i], la->filter[i]);
+	s = http_json(h, "GET", path, NULL, &reply, NULL);
+	free(path);
+	if (s != SL_OK)
+		return s;
+	if (la->json)
 		printf("%s\n", json_object_to_json_string_ext(reply,
 		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		rc = CLI_OK;
-	} else
-		rc = print_items(reply, pr);
+	else
+		s = print_items(reply, l->print);
 	json_object_put(reply);
-	return rc;
+	return s;
+}
+
+/* Parses the command line of listing l and lists. */
+static enum cli_exit
+list_command(struct cli *cli, const struct listing *l,
+    struct list_args *la, int argc, char **argv)
+{
+	struct cli_args a;
+	struct http *h;
+	enum sl_status s;
+
+	if (cli_parse(cli, l->syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
+	if ((h = http_open(cli->insecure)) == NULL)
+		return CLI_FAIL;
+	s = list(h, l, la);
+	http_close(h);
+	return cli_exit_of(s);
 }
 
 /* `sluicectl runs ...`: CLI_OK, CLI_FAIL or CLI_USAGE. */
-int
+enum cli_exit
 cmd_runs(struct cli *cli, int argc, char **argv)
 {
-	struct list_opts o;
-	struct api *a;
-	char *path;
-	int rc;
+	struct list_args la = { { NULL }, 0 };
+	const struct cli_opt opts[] = {
+		{ "flow", 'f', CLI_OPT_VALUE, &la.filter[0] },
+		{ "state", 's', CLI_OPT_VALUE, &la.filter[1] },
+		{ "limit", 'l', CLI_OPT_VALUE, &la.filter[2] },
+		{ "json", 'j', CLI_OPT_FLAG, &la.json },
+		{ NULL, 0, CLI_OPT_FLAG, NULL }
+	};
+	const struct cli_syntax syntax = { runs_usage, opts, 0, 0, 0 };
+	const struct listing runs = {
+		&syntax, "/api/runs", print_run, { "flow", "state", "limit" }
+	};
 
-	if ((rc = parse(cli, argc, argv, runs_usage, 1, &o)) != -1)
-		return rc;
-	if ((a = api_open(cli->insecure)) == NULL)
-		return CLI_FAIL;
-	path = xstrdup("/api/runs");
-	add_query(a, &path, "flow", o.flow);
-	add_query(a, &path, "state", o.state);
-	add_query(a, &path, "limit", o.limit);
-	rc = list(path, o.json, print_run, a);
-	free(path);
-	api_close(a);
-	return rc;
+	return list_command(cli, &runs, &la, argc, argv);
 }
 
 /* `sluicectl flows [--json]`: CLI_OK, CLI_FAIL or CLI_USAGE. */
-int
+enum cli_exit
 cmd_flows(struct cli *cli, int argc, char **argv)
 {
-	struct list_opts o;
-	struct api *a;
-	int rc;
+	struct list_args la = { { NULL }, 0 };
+	const struct cli_opt opts[] = {
+		{ "json", 'j', CLI_OPT_FLAG, &la.json },
+		{ NULL, 0, CLI_OPT_FLAG, NULL }
+	};
+	const struct cli_syntax syntax = { flows_usage, opts, 0, 0, 0 };
+	const struct listing flows = {
+		&syntax, "/api/flows", print_flow, { NULL }
+	};
 
-	if ((rc = parse(cli, argc, argv, flows_usage, 0, &o)) != -1)
-		return rc;
-	if ((a = api_open(cli->insecure)) == NULL)
-		return CLI_FAIL;
-	rc = list("/api/flows", o.json, print_flow, a);
-	api_close(a);
-	return rc;
+	return list_command(cli, &flows, &la, argc, argv);
 }

@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dbraw.h"
+#include "db.h"
 #include "migrate.h"
+#include "opts.h"
 #include "paths.h"
 #include "xalloc.h"
 
@@ -74,19 +75,15 @@ out:
 }
 
 /* `sluicectl migrate`: returns CLI_OK, CLI_FAIL or CLI_USAGE. */
-int
+enum cli_exit
 cmd_migrate(struct cli *cli, int argc, char **argv)
 {
+	const struct cli_syntax syntax = { usage, NULL, 0, 0, 0 };
+	struct cli_args a;
 	struct db *db;
 
-	(void)cli;	/* a local command: no API connection */
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)) {
-		fputs(usage, stdout);
-		return CLI_OK;
-	}
-	if (argc != 1)
-		return cli_usage(usage);
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		return a.exit;
 	if ((db = cli_db_open()) == NULL)
 		return CLI_FAIL;
 	db_close(db);

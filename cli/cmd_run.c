@@ -8,15 +8,15 @@
  * final state and exits 0 only for COMPLETED.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "http.h"
 #include "json.h"
+#include "opts.h"
+#include "poll.h"
 #include "xalloc.h"
 
 #define RUN_POLL_MS 1000
@@ -26,14 +26,6 @@ static const char usage[] =
     "[--wait]\n"
     "Starts a run of FLOW and prints its id. With --wait, waits for the\n"
     "run to end, prints its final state and exits 0 only if COMPLETED.\n";
-
-static const struct option longopts[] = {
-	{ "param", required_argument, NULL, 'p' },
-	{ "wait", no_argument, NULL, 'w' },
-	{ "insecure", no_argument, NULL, 'k' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
 
 /* Returns the declared type of parameter key in a GET /api/flows reply. */
 static const char *
@@ -83,8 +75,8 @@ typed_value(const char *key, const char *text, const char *type)
 	return NULL;
 }
 
-/* Adds one -p argument to params. Returns 0 or -1 (printed). */
-static int
+/* Adds one -p argument to params. Returns SL_OK or SL_INVALID (printed). */
+static enum sl_status
 add_param(struct json_object *params, struct json_object *flow,
     const char *arg)
 {
@@ -95,14 +87,14 @@ add_param(struct json_object *params, struct json_object *flow,
 
 	if (eq == NULL || eq == arg) {
 		cli_err("-p %s: expected KEY=VALUE or KEY:=JSON", arg);
-		return -1;
+		return SL_INVALID;
 	}
 	raw = eq[-1] == ':';
 	key = xstrndup(arg, (size_t)(eq - arg) - (raw ? 1 : 0));
 	if (*key == '\0') {
 		cli_err("-p %s: empty parameter name", arg);
 		free(key);
-		return -1;
+		return SL_INVALID;
 	}
 	if (raw) {
 		v = jsonx_parse(eq + 1, strlen(eq + 1), why, sizeof(why));
@@ -110,32 +102,32 @@ add_param(struct json_object *params, struct json_object *flow,
 			cli_err("parameter %s: %s", key, why);
 	} else
 		v = typed_value(key, eq + 1, param_type(flow, key));
-	if (v == NULL) {
-		free(key);
-		return -1;
-	}
-	json_object_object_add(params, key, v);
+	if (v != NULL)
+		json_object_object_add(params, key, v);
 	free(key);
-	return 0;
+	return v != NULL ? SL_OK : SL_INVALID;
 }
 
-/* Polls the run until it ends; prints the state. CLI_OK if COMPLETED. */
-static int
-wait_run(struct api *a, const char *id)
+/*
+ * Polls run id until it ends and prints the final state. Returns SL_OK
+ * when it COMPLETED, SL_CONFLICT when it ended otherwise, or the failure
+ * to read it (printed).
+ */
+static enum sl_status
+wait_run(struct http *h, const char *id)
 {
 	struct json_object *run = NULL;
-	char *eid = api_escape(a, id), *path, *last = NULL;
+	char *last = NULL;
 	const char *state;
-	int rc = CLI_FAIL;
+	enum sl_status s;
 
-	path = xasprintf("/api/runs/%s", eid);
 	for (;;) {
-		if (api_json(a, "GET", path, NULL, &run, NULL) != CLI_OK)
-			goto out;
-		state = jsonx_get_str(run, "state");
-		if (state == NULL) {
+		if ((s = cli_run_get(h, id, &run)) != SL_OK)
+			break;
+		if ((state = jsonx_get_str(run, "state")) == NULL) {
 			cli_err("run %s: the reply has no state", id);
-			goto out;
+			s = SL_IO;
+			break;
 		}
 		if (last == NULL || strcmp(last, state) != 0) {
 			fprintf(stderr, "run %s: %s\n", id, state);
@@ -144,97 +136,109 @@ wait_run(struct api *a, const char *id)
 		}
 		if (cli_run_state_ended(state)) {
 			printf("%s\n", state);
-			rc = strcmp(state, "COMPLETED") == 0 ? CLI_OK :
-			    CLI_FAIL;
-			goto out;
+			s = strcmp(state, "COMPLETED") == 0 ? SL_OK :
+			    SL_CONFLICT;
+			break;
 		}
 		json_object_put(run);
 		run = NULL;
 		cli_sleep_ms(RUN_POLL_MS);
 	}
-out:
 	json_object_put(run);
 	free(last);
-	free(path);
-	free(eid);
-	return rc;
+	return s;
 }
 
-/* `sluicectl run FLOW ...`: CLI_OK, CLI_FAIL or CLI_USAGE. */
-int
-cmd_run(struct cli *cli, int argc, char **argv)
+/*
+ * Makes the "parameters" object of the run from the -p arguments, typed
+ * by the flow's declared parameters (read only when there are any).
+ * Returns SL_OK with *out set (the caller puts it), or the failure.
+ */
+static enum sl_status
+build_params(struct http *h, const char *ename,
+    const struct cli_list *pargs, struct json_object **out)
 {
-	struct json_object *flow = NULL, *params = NULL, *body = NULL;
-	struct json_object *run = NULL;
-	struct api *a = NULL;
-	char *ename = NULL, *path = NULL, *id = NULL;
-	const char *name, **pargs;
-	int c, wait = 0, np = 0, rc = CLI_FAIL;
+	struct json_object *flow = NULL, *params = json_object_new_object();
+	enum sl_status s = SL_OK;
+	char *path;
 
-	pargs = xcalloc((size_t)argc, sizeof(*pargs));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "p:wkh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			pargs[np++] = optarg;
-			break;
-		case 'w':
-			wait = 1;
-			break;
-		case 'k':
-			cli->insecure = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			rc = CLI_OK;
-			goto out;
-		default:
-			rc = cli_usage(usage);
-			goto out;
-		}
-	}
-	if (argc - optind != 1) {
-		rc = cli_usage(usage);
-		goto out;
-	}
-	name = argv[optind];
-	if ((a = api_open(cli->insecure)) == NULL)
-		goto out;
-	ename = api_escape(a, name);
-	params = json_object_new_object();
-	if (np > 0) {
-		/* The flow's declared parameter types decide the JSON types. */
+	if (pargs->n > 0) {
 		path = xasprintf("/api/flows/%s", ename);
-		if (api_json(a, "GET", path, NULL, &flow, NULL) != CLI_OK)
-			goto out;
+		s = http_json(h, "GET", path, NULL, &flow, NULL);
 		free(path);
-		path = NULL;
-		for (int i = 0; i < np; i++)
-			if (add_param(params, flow, pargs[i]) == -1)
-				goto out;
 	}
+	for (int i = 0; s == SL_OK && i < pargs->n; i++)
+		s = add_param(params, flow, pargs->v[i]);
+	json_object_put(flow);
+	if (s != SL_OK) {
+		json_object_put(params);
+		params = NULL;
+	}
+	*out = params;
+	return s;
+}
+
+/*
+ * Starts a run of flow name with the -p arguments and prints its id;
+ * with wait, waits for its end too. Returns SL_OK or the failure.
+ */
+static enum sl_status
+start_run(struct http *h, const char *name, const struct cli_list *pargs,
+    int wait)
+{
+	struct json_object *params = NULL, *body = NULL, *run = NULL;
+	char *ename = http_escape(h, name), *path = NULL;
+	const char *id;		/* borrowed from run */
+	enum sl_status s;
+
+	if ((s = build_params(h, ename, pargs, &params)) != SL_OK)
+		goto out;
 	body = json_object_new_object();
-	json_object_object_add(body, "parameters", json_object_get(params));
+	json_object_object_add(body, "parameters", params);
 	path = xasprintf("/api/flows/%s/runs", ename);
-	if (api_json(a, "POST", path, jsonx_text(body), &run, NULL) != CLI_OK)
+	s = http_json(h, "POST", path, jsonx_text(body), &run, NULL);
+	if (s != SL_OK)
 		goto out;
-	if (jsonx_get_str(run, "id") == NULL) {
+	if ((id = jsonx_get_str(run, "id")) == NULL) {
 		cli_err("the API did not return a run id");
+		s = SL_IO;
 		goto out;
 	}
-	id = xstrdup(jsonx_get_str(run, "id"));
 	printf("%s\n", id);
 	fflush(stdout);
-	rc = wait ? wait_run(a, id) : CLI_OK;
+	if (wait)
+		s = wait_run(h, id);
 out:
 	json_object_put(run);
 	json_object_put(body);
-	json_object_put(params);
-	json_object_put(flow);
-	api_close(a);
-	free(id);
 	free(path);
 	free(ename);
-	free(pargs);
+	return s;
+}
+
+/* `sluicectl run FLOW ...`: CLI_OK, CLI_FAIL or CLI_USAGE. */
+enum cli_exit
+cmd_run(struct cli *cli, int argc, char **argv)
+{
+	struct cli_list pargs = { NULL, 0 };
+	int wait = 0;
+	const struct cli_opt opts[] = {
+		{ "param", 'p', CLI_OPT_LIST, &pargs },
+		{ "wait", 'w', CLI_OPT_FLAG, &wait },
+		{ NULL, 0, CLI_OPT_FLAG, NULL }
+	};
+	const struct cli_syntax syntax = { usage, opts, 1, 1, 0 };
+	struct cli_args a;
+	struct http *h = NULL;
+	enum cli_exit rc;
+
+	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
+		rc = a.exit;
+	else if ((h = http_open(cli->insecure)) == NULL)
+		rc = CLI_FAIL;
+	else
+		rc = cli_exit_of(start_run(h, a.args[0], &pargs, wait));
+	http_close(h);
+	cli_list_fini(&pargs);
 	return rc;
 }

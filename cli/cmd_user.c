@@ -22,9 +22,10 @@
 
 #include "audit.h"
 #include "cli.h"
-#include "dbraw.h"
+#include "db.h"
 #include "htpasswd.h"
 #include "json.h"
+#include "opts.h"
 #include "paths.h"
 #include "roles.h"
 #include "timefmt.h"
@@ -41,7 +42,7 @@ static const char usage[] =
     "       sluicectl user del NAME\n"
     "       sluicectl user list\n"
     "add and passwd read the password from the first line of standard\n"
-    "input. Names: 1-64 of A-Z a-z 0-9 _ . @ -\n";
+    "input. Names: " HTPASSWD_NAME_RULE "\n";
 
 static const char sql_get_role[] =
     "SELECT role FROM users WHERE name = :name";
@@ -56,18 +57,6 @@ static const char sql_touch[] =
     "UPDATE users SET updated_at = :now WHERE name = :name";
 static const char sql_list[] =
     "SELECT name, role FROM users ORDER BY name";
-
-/* The same rule lib/htpasswd.c enforces, checked early for a clear error. */
-static int
-name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 64)
-		return 0;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_.@-") == n;
-}
 
 static void
 wipe_free(char *s)
@@ -142,67 +131,105 @@ read_hash(void)
 	return hash;
 }
 
-/* Returns name's role (caller frees) or NULL when there is no row. */
-static char *
-get_role(struct db *db, const char *name)
-{
-	sqlite3_stmt *st = dbraw_prepare(db, sql_get_role);
-	char *role = NULL;
-
-	if (st == NULL)
-		return NULL;
-	dbraw_bind_text(st, ":name", name);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		role = xstrdup(dbraw_col_text(st, 0));
-	sqlite3_finalize(st);
-	return role;
-}
-
-/* Runs one write statement binding :name and, when given, :role. */
+/*
+ * Stores name's role in *role (caller frees), NULL when there is no such
+ * row. Returns SL_OK, or the failure after printing it.
+ */
 static enum sl_status
-write_user(struct db *db, const char *sql, const char *name, const char *role)
+get_role(struct db *db, const char *name, char **role)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql);
+	struct db_stmt st;
 	enum sl_status s;
 
-	if (st == NULL)
-		return SL_DB;
-	dbraw_bind_text(st, ":name", name);
-	if (role != NULL)
-		dbraw_bind_text(st, ":role", role);
-	if (sqlite3_bind_parameter_index(st, ":now") != 0)
-		dbraw_bind_int64(st, ":now", timefmt_now_ms());
-	s = dbraw_status(db, sqlite3_step(st));
-	if (s == SL_OK && sqlite3_changes(db_raw(db)) == 0)
-		s = SL_NOTFOUND;
-	sqlite3_finalize(st);
+	*role = NULL;
+	db_prepare(db, &st, sql_get_role);
+	db_bind_text(&st, ":name", name);
+	if (db_step(&st))
+		*role = xstrdup(db_col_text(&st, 0));
+	if ((s = db_finish(&st)) != SL_OK) {
+		cli_err("cannot read the users table");
+		free(*role);
+		*role = NULL;
+	}
 	return s;
+}
+
+/* What a statement of a user change binds besides :name. */
+enum {
+	BIND_ROLE = 1 << 0,	/* :role */
+	BIND_NOW = 1 << 1	/* :now, the change's time */
+};
+
+/* One kind of change to the users table and the audit action naming it. */
+struct user_change {
+	const char *sql;
+	unsigned binds;
+	const char *action;
+};
+
+static const struct user_change change_add = {
+	sql_insert, BIND_ROLE | BIND_NOW, "user.add"
+};
+static const struct user_change change_del = {
+	sql_delete, 0, "user.del"
+};
+static const struct user_change change_role = {
+	sql_set_role, BIND_ROLE | BIND_NOW, "user.role"
+};
+static const struct user_change change_passwd = {
+	sql_touch, BIND_NOW, "user.passwd"
+};
+
+/* One change to apply: what, to whom, and its audit event. */
+struct change_work {
+	const struct user_change *ch;
+	const char *name;
+	const char *role;	/* NULL unless ch binds :role */
+	const struct audit_event *ev;
+};
+
+/*
+ * The transaction of one change: the table row, then its audit event.
+ * SL_NOTFOUND when no row was changed.
+ */
+static enum sl_status
+change_tx(struct db *db, void *arg)
+{
+	const struct change_work *w = arg;
+	struct db_stmt st;
+	enum sl_status s;
+
+	db_prepare(db, &st, w->ch->sql);
+	db_bind_text(&st, ":name", w->name);
+	if (w->ch->binds & BIND_ROLE)
+		db_bind_text(&st, ":role", w->role);
+	if (w->ch->binds & BIND_NOW)
+		db_bind_int(&st, ":now", timefmt_now_ms());
+	if ((s = db_done(&st)) != SL_OK)
+		return s;
+	if (db_changes(db) == 0)
+		return SL_NOTFOUND;
+	return audit_record(db, w->ev);
 }
 
 /*
  * Applies one table change and its audit event in one transaction.
- * detail may be NULL. Returns SL_OK or the failure (printed).
+ * role is NULL unless the change binds it; detail may be NULL. Returns
+ * SL_OK or the failure (printed).
  */
 static enum sl_status
-commit_change(struct db *db, const char *sql, const char *name,
-    const char *role, const char *action, const char *detail)
+commit_change(struct db *db, const struct user_change *ch, const char *name,
+    const char *role, const char *detail)
 {
 	struct audit_event ev = {
-		.actor = "sluicectl", .action = action,
+		.actor = "sluicectl", .action = ch->action,
 		.object_type = "user", .object_id = name,
 		.address = NULL, .detail = detail,
 	};
+	struct change_work w = { ch, name, role, &ev };
 	enum sl_status s;
 
-	if ((s = db_begin_write(db)) != SL_OK)
-		goto out;
-	if ((s = write_user(db, sql, name, role)) != SL_OK)
-		goto out;
-	if ((s = audit_record(db, &ev)) != SL_OK)
-		goto out;
-	s = db_commit(db);
-out:
-	dbraw_rollback(db);
+	s = db_write(db, change_tx, &w);
 	if (s == SL_NOTFOUND)
 		cli_err("no such user %s", name);
 	else if (s == SL_BUSY)
@@ -216,10 +243,10 @@ out:
 static void
 restore_hash(const char *file, const char *name, const char *old)
 {
-	int rc = old ? htpasswd_set(file, name, old) :
+	enum sl_status s = old ? htpasswd_set(file, name, old) :
 	    htpasswd_del(file, name);
 
-	if (rc == -1)
+	if (s != SL_OK)
 		cli_err("could not restore %s in %s; check it by hand", name,
 		    file);
 }
@@ -238,232 +265,275 @@ role_detail(const char *role, const char *previous)
 	return s;
 }
 
-static int
-user_add(struct db *db, const char *file, const char *name, const char *role)
-{
-	char *old_role = NULL, *old_hash = NULL, *hash = NULL, *detail = NULL;
-	int rc = CLI_FAIL;
+/* One `sluicectl user` command line: what to do, to whom. */
+struct user_cmd {
+	const struct user_sub *sub;
+	const char *name;	/* NULL for list */
+	const char *role;	/* add and role, else NULL */
+};
 
-	old_role = get_role(db, name);
-	old_hash = htpasswd_lookup(file, name);
-	if (old_role != NULL || old_hash != NULL) {
-		cli_err("user %s exists; use `sluicectl user passwd` or "
-		    "`sluicectl user role`", name);
-		goto out;
-	}
+typedef enum sl_status user_fn(struct db *db, const char *file,
+    const struct user_cmd *uc);
+
+/*
+ * Reads and hashes the new password, writes it to the password file and
+ * then commits ch (with role and detail) and its audit event; when the
+ * commit fails, the file gets back name's old line. Returns SL_OK or the
+ * failure (printed).
+ */
+static enum sl_status
+set_password(struct db *db, const char *file, const char *name,
+    const struct user_change *ch, const char *role, const char *detail)
+{
+	char *hash = NULL, *old_hash = NULL;
+	enum sl_status s = SL_INVALID;
+
 	if ((hash = read_hash()) == NULL)
 		goto out;
-	if (htpasswd_set(file, name, hash) == -1) {
+	old_hash = htpasswd_lookup(file, name);
+	if ((s = htpasswd_set(file, name, hash)) != SL_OK) {
 		cli_err("cannot write %s", file);
 		goto out;
 	}
-	detail = role_detail(role, NULL);
-	if (commit_change(db, sql_insert, name, role, "user.add",
-	    detail) != SL_OK) {
-		restore_hash(file, name, NULL);
+	if ((s = commit_change(db, ch, name, role, detail)) != SL_OK)
+		restore_hash(file, name, old_hash);
+out:
+	free(old_hash);
+	free(hash);
+	return s;
+}
+
+static enum sl_status
+user_add(struct db *db, const char *file, const struct user_cmd *uc)
+{
+	char *old_role = NULL, *old_hash = NULL, *detail = NULL;
+	enum sl_status s;
+
+	if ((s = get_role(db, uc->name, &old_role)) != SL_OK)
+		return s;
+	old_hash = htpasswd_lookup(file, uc->name);
+	if (old_role != NULL || old_hash != NULL) {
+		cli_err("user %s exists; use `sluicectl user passwd` or "
+		    "`sluicectl user role`", uc->name);
+		s = SL_CONFLICT;
 		goto out;
 	}
-	printf("added user %s (%s)\n", name, role);
-	rc = CLI_OK;
+	detail = role_detail(uc->role, NULL);
+	s = set_password(db, file, uc->name, &change_add, uc->role, detail);
+	if (s == SL_OK)
+		printf("added user %s (%s)\n", uc->name, uc->role);
 out:
 	free(detail);
-	free(hash);
 	free(old_hash);
 	free(old_role);
-	return rc;
+	return s;
 }
 
 /*
  * A user found only in htpasswd (left by a crash between the two steps)
  * is removed from it too; there is no row, so no event.
  */
-static int
-user_del(struct db *db, const char *file, const char *name)
+static enum sl_status
+user_del(struct db *db, const char *file, const struct user_cmd *uc)
 {
-	char *old_role = get_role(db, name), *old_hash;
-	int rc = CLI_FAIL;
+	char *old_role = NULL, *old_hash = NULL;
+	enum sl_status s;
 
-	old_hash = htpasswd_lookup(file, name);
+	if ((s = get_role(db, uc->name, &old_role)) != SL_OK)
+		return s;
+	old_hash = htpasswd_lookup(file, uc->name);
+	s = SL_NOTFOUND;
 	if (old_role == NULL && old_hash == NULL) {
-		cli_err("no such user %s", name);
+		cli_err("no such user %s", uc->name);
 		goto out;
 	}
-	if (old_hash != NULL && htpasswd_del(file, name) == -1) {
+	s = SL_IO;
+	if (old_hash != NULL && htpasswd_del(file, uc->name) != SL_OK) {
 		cli_err("cannot write %s", file);
 		goto out;
 	}
-	if (old_role != NULL && commit_change(db, sql_delete, name, NULL,
-	    "user.del", NULL) != SL_OK) {
-		restore_hash(file, name, old_hash);
+	s = SL_OK;
+	if (old_role != NULL && (s = commit_change(db, &change_del, uc->name,
+	    NULL, NULL)) != SL_OK) {
+		restore_hash(file, uc->name, old_hash);
 		goto out;
 	}
-	printf("deleted user %s\n", name);
-	rc = CLI_OK;
+	printf("deleted user %s\n", uc->name);
 out:
 	free(old_hash);
 	free(old_role);
-	return rc;
+	return s;
 }
 
-static int
-user_passwd(struct db *db, const char *file, const char *name)
+/*
+ * Stores the role of uc's user in *role (caller frees). Returns SL_OK,
+ * SL_NOTFOUND (printed) when there is no such user, or the failure.
+ */
+static enum sl_status
+existing_role(struct db *db, const struct user_cmd *uc, char **role)
 {
-	char *role = get_role(db, name), *old_hash = NULL, *hash = NULL;
-	int rc = CLI_FAIL;
+	enum sl_status s = get_role(db, uc->name, role);
 
-	if (role == NULL) {
-		cli_err("no such user %s", name);
-		goto out;
+	if (s == SL_OK && *role == NULL) {
+		cli_err("no such user %s", uc->name);
+		s = SL_NOTFOUND;
 	}
-	if ((hash = read_hash()) == NULL)
-		goto out;
-	old_hash = htpasswd_lookup(file, name);
-	if (htpasswd_set(file, name, hash) == -1) {
-		cli_err("cannot write %s", file);
-		goto out;
-	}
-	if (commit_change(db, sql_touch, name, NULL, "user.passwd",
-	    NULL) != SL_OK) {
-		restore_hash(file, name, old_hash);
-		goto out;
-	}
-	printf("changed the password of %s\n", name);
-	rc = CLI_OK;
-out:
-	free(hash);
-	free(old_hash);
+	return s;
+}
+
+static enum sl_status
+user_passwd(struct db *db, const char *file, const struct user_cmd *uc)
+{
+	char *role = NULL;
+	enum sl_status s;
+
+	if ((s = existing_role(db, uc, &role)) != SL_OK)
+		return s;
+	s = set_password(db, file, uc->name, &change_passwd, NULL, NULL);
+	if (s == SL_OK)
+		printf("changed the password of %s\n", uc->name);
 	free(role);
-	return rc;
+	return s;
 }
 
-static int
-user_role(struct db *db, const char *name, const char *role)
+static enum sl_status
+user_role(struct db *db, const char *file, const struct user_cmd *uc)
 {
-	char *old_role = get_role(db, name), *detail = NULL;
-	int rc = CLI_FAIL;
+	char *old_role = NULL, *detail;
+	enum sl_status s;
 
-	if (old_role == NULL) {
-		cli_err("no such user %s", name);
-		goto out;
-	}
-	detail = role_detail(role, old_role);
-	if (commit_change(db, sql_set_role, name, role, "user.role",
-	    detail) != SL_OK)
-		goto out;
-	printf("%s is now %s\n", name, role);
-	rc = CLI_OK;
-out:
+	(void)file;	/* a role lives only in the users table */
+	if ((s = existing_role(db, uc, &old_role)) != SL_OK)
+		return s;
+	detail = role_detail(uc->role, old_role);
+	s = commit_change(db, &change_role, uc->name, uc->role, detail);
+	if (s == SL_OK)
+		printf("%s is now %s\n", uc->name, uc->role);
 	free(detail);
 	free(old_role);
-	return rc;
+	return s;
 }
 
-static int
-user_list(struct db *db, const char *file)
+static enum sl_status
+user_list(struct db *db, const char *file, const struct user_cmd *uc)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql_list);
+	struct db_stmt st;
 	char *hash;
-	int step;
+	enum sl_status s;
 
-	if (st == NULL)
-		return CLI_FAIL;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = dbraw_col_text(st, 0);
+	(void)uc;
+	db_prepare(db, &st, sql_list);
+	while (db_step(&st)) {
+		const char *name = db_col_text(&st, 0);
 
 		hash = htpasswd_lookup(file, name);
-		printf("%s\t%s%s\n", name, dbraw_col_text(st, 1),
+		printf("%s\t%s%s\n", name, db_col_text(&st, 1),
 		    hash ? "" : "\t(no password)");
 		free(hash);
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
+	if ((s = db_finish(&st)) != SL_OK)
 		cli_err("cannot read the users table");
-		return CLI_FAIL;
+	return s;
+}
+
+/* The user subcommands: name, positional arguments, whether --role is
+ * required (it is refused elsewhere), and what does the work. */
+struct user_sub {
+	const char *name;
+	int nargs;
+	int role_opt;
+	user_fn *fn;
+};
+
+static const struct user_sub subs[] = {
+	{ "add", 1, 1, user_add },
+	{ "del", 1, 0, user_del },
+	{ "passwd", 1, 0, user_passwd },
+	{ "role", 2, 0, user_role },
+	{ "list", 0, 0, user_list },
+};
+
+/* The subcommand named name, or NULL. */
+static const struct user_sub *
+sub_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(subs[i].name, name) == 0)
+			return &subs[i];
+	return NULL;
+}
+
+/*
+ * Parses the subcommand's line (argv[0] is the subcommand) into *uc and
+ * checks the name and role. Returns SL_OK, or SL_INVALID after printing
+ * why; the command stops with a->exit unless SL_OK and !a->help.
+ */
+static enum sl_status
+parse_user(struct cli *cli, int argc, char **argv, struct user_cmd *uc,
+    struct cli_args *a)
+{
+	const struct cli_opt opts[] = {
+		{ "role", 0, CLI_OPT_VALUE, &uc->role },
+		{ NULL, 0, CLI_OPT_FLAG, NULL }
+	};
+	const struct cli_syntax syntax = {
+		usage, opts, uc->sub->nargs, uc->sub->nargs, 0
+	};
+
+	if (cli_parse(cli, &syntax, argc, argv, a) != SL_OK || a->help)
+		return a->help ? SL_OK : SL_INVALID;
+	a->exit = CLI_USAGE;
+	if ((uc->role != NULL) != uc->sub->role_opt) {
+		cli_usage(usage);
+		return SL_INVALID;
 	}
-	return CLI_OK;
+	uc->name = a->nargs > 0 ? a->args[0] : NULL;
+	if (a->nargs > 1)
+		uc->role = a->args[1];
+	if (uc->name != NULL && !htpasswd_name_valid(uc->name)) {
+		cli_err("invalid user name \"%s\" (" HTPASSWD_NAME_RULE ")",
+		    uc->name);
+		return SL_INVALID;
+	}
+	if (uc->role != NULL && roles_parse(uc->role, &(enum role){0}) == -1) {
+		cli_err("invalid role \"%s\" (viewer, operator, admin, worker)",
+		    uc->role);
+		return SL_INVALID;
+	}
+	return SL_OK;
 }
 
 /*
  * `sluicectl user SUBCOMMAND ...` (argv[0] is "user"). Returns CLI_OK,
  * CLI_FAIL (printed) or CLI_USAGE.
  */
-int
+enum cli_exit
 cmd_user(struct cli *cli, int argc, char **argv)
 {
-	const char *sub, *name = NULL, *role = NULL;
-	char *file = NULL;
-	struct db *db = NULL;
-	int rc = CLI_USAGE, nargs = 0;
-	char *args[3];
+	struct user_cmd uc = { NULL, NULL, NULL };
+	struct cli_args a;
+	struct db *db;
+	char *file;
+	enum sl_status s;
 
-	(void)cli;	/* a local command: no API connection */
 	if (argc < 2)
 		return cli_usage(usage);
-	sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
-	    strcmp(sub, "help") == 0) {
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
 		fputs(usage, stdout);
 		return CLI_OK;
 	}
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
-			role = argv[++i];
-		else if (strncmp(argv[i], "--role=", 7) == 0)
-			role = argv[i] + 7;
-		else if (argv[i][0] == '-') {
-			cli_err("unknown option %s", argv[i]);
-			return cli_usage(usage);
-		} else if (nargs < 3)
-			args[nargs++] = argv[i];
-		else
-			return cli_usage(usage);
-	}
-	if (strcmp(sub, "list") == 0) {
-		if (nargs != 0 || role != NULL)
-			return cli_usage(usage);
-	} else if (strcmp(sub, "add") == 0) {
-		if (nargs != 1 || role == NULL)
-			return cli_usage(usage);
-	} else if (strcmp(sub, "role") == 0) {
-		if (nargs != 2 || role != NULL)
-			return cli_usage(usage);
-		role = args[1];
-	} else if (strcmp(sub, "del") == 0 || strcmp(sub, "passwd") == 0) {
-		if (nargs != 1 || role != NULL)
-			return cli_usage(usage);
-	} else {
-		cli_err("unknown user command %s", sub);
+	if ((uc.sub = sub_find(argv[1])) == NULL) {
+		cli_err("unknown user command %s", argv[1]);
 		return cli_usage(usage);
 	}
-	if (nargs > 0) {
-		name = args[0];
-		if (!name_valid(name)) {
-			cli_err("invalid user name \"%s\" (1-64 of A-Z a-z 0-9 "
-			    "_ . @ -)", name);
-			return CLI_USAGE;
-		}
-	}
-	if (role != NULL && roles_parse(role, &(enum role){0}) == -1) {
-		cli_err("invalid role \"%s\" (viewer, operator, admin, worker)",
-		    role);
-		return CLI_USAGE;
-	}
-	rc = CLI_FAIL;
+	if (parse_user(cli, argc - 1, argv + 1, &uc, &a) != SL_OK || a.help)
+		return a.exit;
 	if ((db = cli_db_open()) == NULL)
-		goto out;
+		return CLI_FAIL;
 	file = paths_data("htpasswd");
-	if (strcmp(sub, "list") == 0)
-		rc = user_list(db, file);
-	else if (strcmp(sub, "add") == 0)
-		rc = user_add(db, file, name, role);
-	else if (strcmp(sub, "del") == 0)
-		rc = user_del(db, file, name);
-	else if (strcmp(sub, "passwd") == 0)
-		rc = user_passwd(db, file, name);
-	else
-		rc = user_role(db, name, role);
-out:
+	s = uc.sub->fn(db, file, &uc);
 	free(file);
 	db_close(db);
-	return rc;
+	return cli_exit_of(s);
 }

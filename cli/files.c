@@ -54,9 +54,9 @@ cli_read_file(const char *path, size_t *len)
 
 /*
  * Creates the file at path (which must not exist) with mode and writes
- * len bytes of buf. Returns 0, or -1 after printing why.
+ * len bytes of buf. Returns SL_OK, or SL_IO after printing why.
  */
-int
+enum sl_status
 cli_write_new_file(const char *path, const char *buf, size_t len, int mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -65,7 +65,7 @@ cli_write_new_file(const char *path, const char *buf, size_t len, int mode)
 
 	if (fd == -1) {
 		cli_err("%s: %s", path, strerror(errno));
-		return -1;
+		return SL_IO;
 	}
 	while (off < len) {
 		w = write(fd, buf + off, len - off);
@@ -74,13 +74,13 @@ cli_write_new_file(const char *path, const char *buf, size_t len, int mode)
 		if (w <= 0) {
 			cli_err("%s: %s", path, strerror(errno));
 			close(fd);
-			return -1;
+			return SL_IO;
 		}
 		off += (size_t)w;
 	}
 	if (close(fd) == -1) {
 		cli_err("%s: %s", path, strerror(errno));
-		return -1;
+		return SL_IO;
 	}
-	return 0;
+	return SL_OK;
 }

@@ -11,8 +11,10 @@
  *     verification off;
  *   - request bodies are JSON with Content-Type: application/json, which
  *     the API demands on every mutating request.
- * API errors ({"error":{"code","message"}}) are printed by api_fail as
- * "sluicectl: <code>: <message>".
+ * API errors ({"error":{"code","message"}}) are printed by http_fail as
+ * "sluicectl: <code>: <message>". Failures are enum sl_status: SL_IO for
+ * the transport, and for an API error the status its HTTP code stands
+ * for (http_status).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +30,10 @@
 #include "paths.h"
 #include "xalloc.h"
 
-#define API_CONNECT_TIMEOUT_S 10L
-#define API_TIMEOUT_S 120L
+#define HTTP_CONNECT_TIMEOUT_S 10L
+#define HTTP_TIMEOUT_S 120L
 
-struct api {
+struct http {
 	CURL *curl;
 	char *base;		/* without a trailing slash */
 	char *user;
@@ -69,16 +71,16 @@ url_is_local(const char *url, int *plain)
 
 /*
  * Reads the environment and makes a client; insecure skips TLS
- * verification. Returns it (api_close releases it) or NULL after printing
+ * verification. Returns it (http_close releases it) or NULL after printing
  * what is missing.
  */
-struct api *
-api_open(int insecure)
+struct http *
+http_open(int insecure)
 {
 	const char *url = getenv("SLUICE_URL"), *port = getenv("SLUICE_PORT");
 	const char *user = getenv("SLUICE_USER");
 	const char *pw = getenv("SLUICE_PASSWORD");
-	struct api *a;
+	struct http *h;
 	size_t n;
 	int local, plain;
 
@@ -91,63 +93,63 @@ api_open(int insecure)
 		cli_err("cannot initialise libcurl");
 		return NULL;
 	}
-	a = xcalloc(1, sizeof(*a));
-	a->insecure = insecure;
+	h = xcalloc(1, sizeof(*h));
+	h->insecure = insecure;
 	if (url != NULL && *url != '\0')
-		a->base = xstrdup(url);
+		h->base = xstrdup(url);
 	else
-		a->base = xasprintf("https://127.0.0.1:%s",
+		h->base = xasprintf("https://127.0.0.1:%s",
 		    port && *port ? port : "8443");
-	n = strlen(a->base);
-	while (n > 0 && a->base[n - 1] == '/')
-		a->base[--n] = '\0';
-	a->user = xstrdup(user);
-	a->password = xstrdup(pw);
-	local = url_is_local(a->base, &plain);
+	n = strlen(h->base);
+	while (n > 0 && h->base[n - 1] == '/')
+		h->base[--n] = '\0';
+	h->user = xstrdup(user);
+	h->password = xstrdup(pw);
+	local = url_is_local(h->base, &plain);
 	if (plain && !local) {
 		cli_err("SLUICE_URL %s: use https:// (http would send the "
-		    "password in clear text)", a->base);
-		api_close(a);
+		    "password in clear text)", h->base);
+		http_close(h);
 		return NULL;
 	}
 	if (local) {
-		a->cafile = paths_data("tls/cert.pem");
-		if (access(a->cafile, R_OK) == -1) {
-			free(a->cafile);
-			a->cafile = NULL;
+		h->cafile = paths_data("tls/cert.pem");
+		if (access(h->cafile, R_OK) == -1) {
+			free(h->cafile);
+			h->cafile = NULL;
 		}
 	}
-	if ((a->curl = curl_easy_init()) == NULL) {
+	if ((h->curl = curl_easy_init()) == NULL) {
 		cli_err("cannot initialise libcurl");
-		api_close(a);
+		http_close(h);
 		return NULL;
 	}
-	return a;
+	return h;
 }
 
-/* Releases a (NULL is fine), wiping the password. */
+/* Releases h (NULL is fine), wiping the password. */
 void
-api_close(struct api *a)
+http_close(struct http *h)
 {
-	if (a == NULL)
+	if (h == NULL)
 		return;
-	if (a->curl != NULL)
-		curl_easy_cleanup(a->curl);
-	if (a->password != NULL) {
-		explicit_bzero(a->password, strlen(a->password));
-		free(a->password);
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	if (h->password != NULL) {
+		explicit_bzero(h->password, strlen(h->password));
+		free(h->password);
 	}
-	free(a->user);
-	free(a->base);
-	free(a->cafile);
-	free(a);
+	free(h->user);
+	free(h->base);
+	free(h->cafile);
+	free(h);
 	curl_global_cleanup();
 }
 
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct api_reply *r = arg;
+	struct http_reply *r = arg;
 	size_t n = size * nmemb;
 
 	r->body = xrealloc(r->body, r->len + n + 1);
@@ -178,7 +180,7 @@ header_value(const char *h, size_t n, const char *name, size_t *vlen)
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct api_reply *r = arg;
+	struct http_reply *r = arg;
 	size_t n = size * nmemb, vlen;
 	const char *v;
 	char num[32];
@@ -202,59 +204,59 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 /*
  * Sends method path (path starts with "/api/", already escaped) with an
  * optional JSON body and fills r, which the caller releases with
- * api_reply_fini even on failure. Returns 0 when a reply arrived,
- * whatever its status, or -1 after printing the transport error.
+ * http_reply_fini even on failure. Returns SL_OK when a reply arrived,
+ * whatever its status, or SL_IO after printing the transport error.
  */
-int
-api_call(struct api *a, const char *method, const char *path,
-    const char *body, struct api_reply *r)
+enum sl_status
+http_call(struct http *h, const char *method, const char *path,
+    const char *body, struct http_reply *r)
 {
 	struct curl_slist *hdrs = NULL;
-	char *url = xasprintf("%s%s", a->base, path);
+	char *url = xasprintf("%s%s", h->base, path);
 	char err[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
-	int rc = -1;
+	enum sl_status s = SL_IO;
 
 	memset(r, 0, sizeof(*r));
 	r->next_offset = -1;
 	r->attempt = -1;
 	r->body = xstrdup("");
-	curl_easy_reset(a->curl);
-	curl_easy_setopt(a->curl, CURLOPT_URL, url);
-	curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(a->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(a->curl, CURLOPT_USERNAME, a->user);
-	curl_easy_setopt(a->curl, CURLOPT_PASSWORD, a->password);
-	curl_easy_setopt(a->curl, CURLOPT_USERAGENT, "sluicectl");
-	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT,
-	    API_CONNECT_TIMEOUT_S);
-	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT, API_TIMEOUT_S);
-	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(a->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(a->curl, CURLOPT_HEADERDATA, r);
-	if (a->insecure) {
-		curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(a->curl, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (a->cafile != NULL)
-		curl_easy_setopt(a->curl, CURLOPT_CAINFO, a->cafile);
+	curl_easy_reset(h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(h->curl, CURLOPT_USERNAME, h->user);
+	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, h->password);
+	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "sluicectl");
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT,
+	    HTTP_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, r);
+	if (h->insecure) {
+		curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (h->cafile != NULL)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->cafile);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
 	if (strcmp(method, "GET") == 0) {
-		curl_easy_setopt(a->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	} else {
 		if (body == NULL)
 			body = "{}";
 		hdrs = curl_slist_append(hdrs,
 		    "Content-Type: application/json");
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE,
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE,
 		    (long)strlen(body));
-		curl_easy_setopt(a->curl, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
 	}
-	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
-	cc = curl_easy_perform(a->curl);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(h->curl);
 	if (cc != CURLE_OK) {
 		cli_err("%s %s: %s", method, url,
 		    *err ? err : curl_easy_strerror(cc));
@@ -263,30 +265,49 @@ api_call(struct api *a, const char *method, const char *path,
 			    "use --insecure to skip the check");
 		goto out;
 	}
-	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	rc = 0;
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	s = SL_OK;
 out:
 	curl_slist_free_all(hdrs);
 	free(url);
-	return rc;
+	return s;
 }
 
 /* Releases r's body (r itself is the caller's). */
 void
-api_reply_fini(struct api_reply *r)
+http_reply_fini(struct http_reply *r)
 {
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
 }
 
+/* The status an HTTP error code stands for (the inverse of fcgi/reply.c). */
+static enum sl_status
+http_status(long code)
+{
+	switch (code) {
+	case 400:
+		return SL_INVALID;
+	case 404:
+		return SL_NOTFOUND;
+	case 409:
+		return SL_CONFLICT;
+	case 503:
+		return SL_BUSY;
+	default:
+		return SL_IO;
+	}
+}
+
 /*
  * Prints the API's error from a non-2xx reply as "sluicectl: code:
  * message" (or the HTTP status when the body is not an API error).
- * Returns CLI_FAIL so callers can `return api_fail(&r);`.
+ * Returns the status the reply's HTTP code stands for (never SL_OK), so
+ * callers can `return http_fail(&r);`.
  */
-int
-api_fail(const struct api_reply *r)
+enum sl_status
+http_fail(const struct http_reply *r)
 {
 	struct json_object *o, *e;
 	const char *code = NULL, *msg = NULL;
@@ -305,14 +326,14 @@ api_fail(const struct api_reply *r)
 		cli_err("HTTP %ld, and the reply is not a Sluice API error: "
 		    "is SLUICE_URL right (https://HOST:PORT)?", r->status);
 	json_object_put(o);
-	return CLI_FAIL;
+	return http_status(r->status);
 }
 
 /* Percent-escapes one path segment or query value; caller frees. */
 char *
-api_escape(struct api *a, const char *s)
+http_escape(struct http *h, const char *s)
 {
-	char *e = curl_easy_escape(a->curl, s, 0), *copy;
+	char *e = curl_easy_escape(h->curl, s, 0), *copy;
 
 	if (e == NULL)
 		return xstrdup("");
@@ -323,24 +344,24 @@ api_escape(struct api *a, const char *s)
 
 /*
  * Calls the API and parses a 2xx JSON reply into *out (the caller puts
- * it). status (may be NULL) receives the HTTP status. Returns CLI_OK, or
- * CLI_FAIL after printing the transport or API error.
+ * it). status (may be NULL) receives the HTTP status. Returns SL_OK, or
+ * the failure after printing the transport or API error (*out NULL).
  */
-int
-api_json(struct api *a, const char *method, const char *path,
+enum sl_status
+http_json(struct http *h, const char *method, const char *path,
     const char *body, struct json_object **out, long *status)
 {
-	struct api_reply r;
+	struct http_reply r;
 	char why[256];
-	int rc = CLI_FAIL;
+	enum sl_status s;
 
 	*out = NULL;
-	if (api_call(a, method, path, body, &r) == -1)
+	if ((s = http_call(h, method, path, body, &r)) != SL_OK)
 		goto out;
 	if (status != NULL)
 		*status = r.status;
 	if (r.status < 200 || r.status > 299) {
-		api_fail(&r);
+		s = http_fail(&r);
 		goto out;
 	}
 	if (r.len == 0) {
@@ -348,10 +369,9 @@ api_json(struct api *a, const char *method, const char *path,
 	} else if ((*out = jsonx_parse(r.body, r.len, why,
 	    sizeof(why))) == NULL) {
 		cli_err("%s %s: the reply is not JSON: %s", method, path, why);
-		goto out;
+		s = SL_IO;
 	}
-	rc = CLI_OK;
 out:
-	api_reply_fini(&r);
-	return rc;
+	http_reply_fini(&r);
+	return s;
 }

@@ -7,25 +7,27 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-struct api;
+#include "status.h"
 
-struct api_reply {
+struct http;
+
+struct http_reply {
 	long status;		/* HTTP status */
-	char *body;		/* NUL-terminated; owned, api_reply_fini */
+	char *body;		/* NUL-terminated; owned, http_reply_fini */
 	size_t len;
 	long long next_offset;	/* X-Log-Next-Offset, or -1 */
 	long long attempt;	/* X-Log-Attempt, or -1 */
 	int complete;		/* X-Log-Complete: true */
 };
 
-struct api *api_open(int insecure);
-void api_close(struct api *a);
-int api_call(struct api *a, const char *method, const char *path,
-    const char *body, struct api_reply *r);
-void api_reply_fini(struct api_reply *r);
-int api_fail(const struct api_reply *r);
-char *api_escape(struct api *a, const char *s);
-int api_json(struct api *a, const char *method, const char *path,
+struct http *http_open(int insecure);
+void http_close(struct http *h);
+enum sl_status http_call(struct http *h, const char *method, const char *path,
+    const char *body, struct http_reply *r);
+void http_reply_fini(struct http_reply *r);
+enum sl_status http_fail(const struct http_reply *r);
+char *http_escape(struct http *h, const char *s);
+enum sl_status http_json(struct http *h, const char *method, const char *path,
     const char *body, struct json_object **out, long *status);
 
 #endif

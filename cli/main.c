@@ -37,7 +37,7 @@ static const char usage_text[] =
 
 static const struct {
 	const char *name;
-	int (*fn)(struct cli *, int, char **);
+	cli_command_fn *fn;
 } commands[] = {
 	{ "migrate", cmd_migrate },
 	{ "user", cmd_user },
@@ -63,11 +63,21 @@ cli_err(const char *fmt, ...)
 }
 
 /* Prints a command's usage to stderr and returns CLI_USAGE. */
-int
+enum cli_exit
 cli_usage(const char *usage)
 {
 	fputs(usage, stderr);
 	return CLI_USAGE;
+}
+
+/*
+ * The exit code of a command whose work ended with s: CLI_OK for SL_OK,
+ * else CLI_FAIL (the failure was printed where it happened).
+ */
+enum cli_exit
+cli_exit_of(enum sl_status s)
+{
+	return s == SL_OK ? CLI_OK : CLI_FAIL;
 }
 
 /* Parses global options and runs one command; returns its exit code. */

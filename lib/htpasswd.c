@@ -28,12 +28,14 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define HTPASSWD_NAME_MAX 64
-#define HTPASSWD_LINE_MAX 4096
-
-/* Returns 1 when name matches [A-Za-z0-9_.@-]{1,64}. */
-static int
-name_valid(const char *name)
+/*
+ * The user-name rule, the one copy of it (HTPASSWD_NAME_RULE says it to
+ * people): 1 to HTPASSWD_NAME_MAX characters from [A-Za-z0-9_.@-], so a
+ * name can never break the "name:hash" line format or a log line.
+ * Returns 1 when name (NULL is fine) follows it, else 0.
+ */
+int
+htpasswd_name_valid(const char *name)
 {
 	size_t n;
 
@@ -102,7 +104,7 @@ htpasswd_lookup(const char *path, const char *name)
 	size_t cap = 0, len;
 	const char *h;
 
-	if (!name_valid(name))
+	if (!htpasswd_name_valid(name))
 		goto out;
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno != ENOENT)
@@ -137,147 +139,188 @@ open_parent(const char *path)
 	return fd;
 }
 
-/*
- * Rewrites the file at path with name's line replaced by "name:hash", or
- * appended when absent, or removed when hash is NULL. *changed is set to
- * whether name was present before. The directory lock is held
- * throughout. Returns 0 or -1 (logged); on failure the old file stays.
- */
-static int
-rewrite(const char *path, const char *name, const char *hash, int *changed)
-{
-	FILE *in = NULL, *out = NULL;
-	char *tmp = NULL, *line = NULL;
-	size_t cap = 0, len;
-	int dirfd = -1, tmpfd = -1, rc = -1, done = 0;
-	struct stat sb;
+/* The new file a rewrite writes beside the old one, then renames over it. */
+struct newfile {
+	char *path;	/* NULL once renamed */
+	FILE *f;
+};
 
-	*changed = 0;
-	if ((dirfd = open_parent(path)) == -1)
-		goto out;
-	if (flock(dirfd, LOCK_EX) == -1) {
-		log_warn("htpasswd: lock directory of %s", path);
-		goto out;
+/* Creates the new file for path (mode 0640). Returns SL_OK or SL_IO. */
+static enum sl_status
+newfile_open(struct newfile *nf, const char *path)
+{
+	int fd;
+
+	nf->f = NULL;
+	nf->path = xasprintf("%s.tmpXXXXXX", path);
+	if ((fd = mkostemp(nf->path, O_CLOEXEC)) == -1) {
+		log_warn("htpasswd: create %s", nf->path);
+		free(nf->path);
+		nf->path = NULL;
+		return SL_IO;
 	}
-	tmp = xasprintf("%s.tmpXXXXXX", path);
-	if ((tmpfd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		log_warn("htpasswd: create %s", tmp);
-		free(tmp);
-		tmp = NULL;
-		goto out;
+	if (fchmod(fd, 0640) == -1) {
+		log_warn("htpasswd: chmod %s", nf->path);
+		close(fd);
+		return SL_IO;
 	}
-	if (fchmod(tmpfd, 0640) == -1) {
-		log_warn("htpasswd: chmod %s", tmp);
-		goto out;
+	if ((nf->f = fdopen(fd, "w")) == NULL) {
+		log_warn("htpasswd: fdopen %s", nf->path);
+		close(fd);
+		return SL_IO;
 	}
-	if ((out = fdopen(tmpfd, "w")) == NULL) {
-		log_warn("htpasswd: fdopen %s", tmp);
-		goto out;
+	return SL_OK;
+}
+
+/* Removes the new file unless it was renamed into place. */
+static void
+newfile_discard(struct newfile *nf)
+{
+	if (nf->f != NULL)
+		fclose(nf->f);
+	nf->f = NULL;
+	if (nf->path != NULL) {
+		unlink(nf->path);
+		free(nf->path);
+		nf->path = NULL;
 	}
-	tmpfd = -1;
+}
+
+/* Writes, syncs and renames the new file over path. SL_OK or SL_IO. */
+static enum sl_status
+newfile_commit(struct newfile *nf, const char *path, int dirfd)
+{
+	FILE *f = nf->f;
+
+	nf->f = NULL;
+	if (fflush(f) == EOF || fsync(fileno(f)) == -1) {
+		log_warn("htpasswd: write %s", nf->path);
+		fclose(f);
+		return SL_IO;
+	}
+	if (fclose(f) == EOF) {
+		log_warn("htpasswd: close %s", nf->path);
+		return SL_IO;
+	}
+	if (rename(nf->path, path) == -1) {
+		log_warn("htpasswd: rename %s to %s", nf->path, path);
+		return SL_IO;
+	}
+	free(nf->path);
+	nf->path = NULL;
+	if (fsync(dirfd) == -1)
+		log_warn("htpasswd: fsync directory of %s", path);
+	return SL_OK;
+}
+
+/*
+ * Copies the lines of the old file at path (if any) to out, with name's
+ * line replaced by "name:hash", or removed when hash is NULL, and
+ * "name:hash" appended when name had no line. Blank lines are dropped.
+ * Returns SL_OK or SL_IO (logged).
+ */
+static enum sl_status
+copy_lines(const char *path, FILE *out, const char *name, const char *hash)
+{
+	FILE *in;
+	char *line = NULL;
+	size_t cap = 0, len;
+	struct stat sb;
+	int done = 0, failed;
+
 	if ((in = fopen(path, "re")) == NULL && errno != ENOENT) {
 		log_warn("htpasswd: %s", path);
-		goto out;
+		return SL_IO;
 	}
 	if (in != NULL) {
 		/* Keep the owner and group a previous writer chose. */
 		if (fstat(fileno(in), &sb) == 0 &&
 		    fchown(fileno(out), sb.st_uid, sb.st_gid) == -1)
-			log_debug("htpasswd: chown %s", tmp);
+			log_debug("htpasswd: chown new copy of %s", path);
 		while (getline(&line, &cap, in) != -1) {
 			chomp(line);
 			if (line_hash(line, name, &len) != NULL) {
-				*changed = 1;
 				if (hash != NULL && !done)
 					fprintf(out, "%s:%s\n", name, hash);
 				done = 1;
-				continue;
-			}
-			if (*line != '\0')
+			} else if (*line != '\0')
 				fprintf(out, "%s\n", line);
 		}
-		if (ferror(in)) {
+		failed = ferror(in);
+		free(line);
+		fclose(in);
+		if (failed) {
 			log_warn("htpasswd: read %s", path);
-			goto out;
+			return SL_IO;
 		}
 	}
 	if (hash != NULL && !done)
 		fprintf(out, "%s:%s\n", name, hash);
-	if (fflush(out) == EOF || fsync(fileno(out)) == -1) {
-		log_warn("htpasswd: write %s", tmp);
+	return SL_OK;
+}
+
+/*
+ * Rewrites the file at path with name's line replaced by "name:hash", or
+ * appended when absent, or removed when hash is NULL. The directory lock
+ * is held throughout. Returns SL_OK or SL_IO (logged); on failure the old
+ * file stays.
+ */
+static enum sl_status
+rewrite(const char *path, const char *name, const char *hash)
+{
+	struct newfile nf = { NULL, NULL };
+	enum sl_status s = SL_IO;
+	int dirfd;
+
+	if ((dirfd = open_parent(path)) == -1)
+		return SL_IO;
+	if (flock(dirfd, LOCK_EX) == -1) {
+		log_warn("htpasswd: lock directory of %s", path);
 		goto out;
 	}
-	if (fclose(out) == EOF) {
-		out = NULL;
-		log_warn("htpasswd: close %s", tmp);
+	if ((s = newfile_open(&nf, path)) != SL_OK)
 		goto out;
-	}
-	out = NULL;
-	if (rename(tmp, path) == -1) {
-		log_warn("htpasswd: rename %s to %s", tmp, path);
+	if ((s = copy_lines(path, nf.f, name, hash)) != SL_OK)
 		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	if (fsync(dirfd) == -1)
-		log_warn("htpasswd: fsync directory of %s", path);
-	rc = 0;
+	s = newfile_commit(&nf, path, dirfd);
 out:
-	free(line);
-	if (in != NULL)
-		fclose(in);
-	if (out != NULL)
-		fclose(out);
-	if (tmpfd != -1)
-		close(tmpfd);
-	if (tmp != NULL) {
-		unlink(tmp);
-		free(tmp);
-	}
-	if (dirfd != -1)
-		close(dirfd);
-	return rc;
+	newfile_discard(&nf);
+	close(dirfd);
+	return s;
 }
 
 /*
  * Sets name's hash in the file at path (adding the user if new), keeping
- * every other line. name must match [A-Za-z0-9_.@-]{1,64}; hash must be a
- * crypt string without ':' or newlines. Returns 0, or -1 with errno
- * EINVAL for a bad name or hash, or -1 after logging an I/O failure (the
- * old file is then unchanged).
+ * every other line. name must follow htpasswd_name_valid; hash must be a
+ * crypt string without ':' or newlines. Returns SL_OK, SL_INVALID for a
+ * bad name or hash, or SL_IO after logging an I/O failure (the old file
+ * is then unchanged).
  */
-int
+enum sl_status
 htpasswd_set(const char *path, const char *name, const char *hash)
 {
-	int changed;
-
-	if (!name_valid(name) || !hash_storable(hash)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return rewrite(path, name, hash, &changed);
+	if (!htpasswd_name_valid(name) || !hash_storable(hash))
+		return SL_INVALID;
+	return rewrite(path, name, hash);
 }
 
 /*
  * Removes name's line from the file at path, keeping every other line.
- * Returns 0 when the user is gone (including when it was never there; the
- * file is then left untouched), or -1 with errno EINVAL for a bad name,
- * or -1 after logging an I/O failure.
+ * Returns SL_OK when the user is gone (including when it was never there;
+ * the file is then left untouched), SL_INVALID for a bad name, or SL_IO
+ * after logging an I/O failure.
  */
-int
+enum sl_status
 htpasswd_del(const char *path, const char *name)
 {
 	char *old;
-	int changed;
 
-	if (!name_valid(name)) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (!htpasswd_name_valid(name))
+		return SL_INVALID;
 	if ((old = htpasswd_lookup(path, name)) == NULL)
-		return 0;
+		return SL_OK;
 	free(old);
-	return rewrite(path, name, NULL, &changed);
+	return rewrite(path, name, NULL);
 }
 
 /*

@@ -2,10 +2,11 @@
  * test_htpasswd.c: unit tests for lib/htpasswd.c on a temporary
  * directory: hashing and verification, locked hashes, set/del keeping
  * other users, atomic rewrite (mode, no temp files left, old file intact
- * on failure) and name validation. One output line per case.
+ * on failure), the user-name rule and name validation. One output line
+ * per case (tests/unit/check.h); a failed case names every failed
+ * condition by line.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +16,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "htpasswd.h"
 #include "xalloc.h"
 
-static int failures;
 static char dir[64];
 static char *file;
 
+/*
+ * Inside a case (which declares int ok = 1 and char why[512] = ""):
+ * records a failed condition in why, for check()'s detail.
+ */
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
-		printf("    %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
+		failed_at(why, sizeof(why), __LINE__, #cond);		\
 		ok = 0;							\
 	}								\
 } while (0)
 
+/* Appends "line N: cond" to why (truncated when full). */
 static void
-report(const char *name, int ok)
+failed_at(char *why, size_t whysz, int line, const char *cond)
 {
-	printf("%s %s\n", ok ? "ok  " : "FAIL", name);
-	if (!ok)
-		failures++;
+	size_t n = strlen(why);
+
+	snprintf(why + n, whysz - n, "%sline %d: %s", n ? "; " : "", line,
+	    cond);
 }
 
 static char *
@@ -84,6 +91,7 @@ test_hash_verify(void)
 {
 	char *h = htpasswd_hash("correct horse"), *h2;
 	int ok = 1;
+	char why[512] = "";
 
 	CHECK(h != NULL && strncmp(h, "$y$", 3) == 0);
 	CHECK(h != NULL && strchr(h, ':') == NULL);
@@ -95,13 +103,14 @@ test_hash_verify(void)
 	CHECK(htpasswd_verify("correct horse", h2) == 0);
 	free(h);
 	free(h2);
-	report("hash_verify_yescrypt", ok);
+	check("hash_verify_yescrypt", ok, why);
 }
 
 static void
 test_verify_refuses(void)
 {
 	int ok = 1;
+	char why[512] = "";
 
 	CHECK(htpasswd_verify("x", "") == -1);
 	CHECK(htpasswd_verify("x", "*") == -1);
@@ -110,19 +119,20 @@ test_verify_refuses(void)
 	CHECK(htpasswd_verify("x", "!$y$j9T$abc$def") == -1);
 	CHECK(htpasswd_verify("x", "$unknown$method") == -1);
 	CHECK(htpasswd_verify("x", NULL) == -1);
-	report("verify_refuses_locked_and_unknown", ok);
+	check("verify_refuses_locked_and_unknown", ok, why);
 }
 
 static void
 test_missing_file(void)
 {
 	int ok = 1;
+	char why[512] = "";
 
 	unlink(file);
 	CHECK(htpasswd_lookup(file, "alice") == NULL);
-	CHECK(htpasswd_del(file, "alice") == 0);
+	CHECK(htpasswd_del(file, "alice") == SL_OK);
 	CHECK(access(file, F_OK) == -1);
-	report("missing_file_means_no_users", ok);
+	check("missing_file_means_no_users", ok, why);
 }
 
 static void
@@ -132,15 +142,16 @@ test_set_keeps_others(void)
 	    *hc = htpasswd_hash("c"), *text;
 	struct stat sb;
 	int ok = 1;
+	char why[512] = "";
 
 	unlink(file);
-	CHECK(htpasswd_set(file, "alice", ha) == 0);
-	CHECK(htpasswd_set(file, "bob", hb) == 0);
-	CHECK(htpasswd_set(file, "carol@example.org", hc) == 0);
+	CHECK(htpasswd_set(file, "alice", ha) == SL_OK);
+	CHECK(htpasswd_set(file, "bob", hb) == SL_OK);
+	CHECK(htpasswd_set(file, "carol@example.org", hc) == SL_OK);
 	CHECK(has_user("alice", ha) && has_user("bob", hb) &&
 	    has_user("carol@example.org", hc));
 	/* Replacing bob keeps alice and carol and bob's position. */
-	CHECK(htpasswd_set(file, "bob", ha) == 0);
+	CHECK(htpasswd_set(file, "bob", ha) == SL_OK);
 	CHECK(has_user("alice", ha) && has_user("bob", ha) &&
 	    has_user("carol@example.org", hc));
 	text = slurp(file);
@@ -158,23 +169,60 @@ test_set_keeps_others(void)
 	free(ha);
 	free(hb);
 	free(hc);
-	report("set_adds_replaces_keeps_others", ok);
+	check("set_adds_replaces_keeps_others", ok, why);
 }
 
 static void
 test_del_keeps_others(void)
 {
 	int ok = 1;
+	char why[512] = "";
 
-	CHECK(htpasswd_del(file, "bob") == 0);
+	CHECK(htpasswd_del(file, "bob") == SL_OK);
 	CHECK(!has_user("bob", NULL));
 	CHECK(has_user("alice", NULL) && has_user("carol@example.org", NULL));
-	CHECK(htpasswd_del(file, "bob") == 0);
-	CHECK(htpasswd_del(file, "alice") == 0);
-	CHECK(htpasswd_del(file, "carol@example.org") == 0);
+	CHECK(htpasswd_del(file, "bob") == SL_OK);
+	CHECK(htpasswd_del(file, "alice") == SL_OK);
+	CHECK(htpasswd_del(file, "carol@example.org") == SL_OK);
 	CHECK(!has_user("alice", NULL));
 	CHECK(count_entries(dir) == 1);
-	report("del_removes_one_keeps_others", ok);
+	check("del_removes_one_keeps_others", ok, why);
+}
+
+static void
+test_name_rule(void)
+{
+	static const char *good[] = {
+		"alice", "A", "carol@example.org", "a.b-c_d", "0",
+		"0123456789012345678901234567890123456789"
+		"012345678901234567890123", NULL
+	};
+	static const char *bad[] = {
+		"", "a:b", "a b", "a\nb", "\xc3\xa9", "a/b", "a\tb", "a\\b",
+		"a,b", "a\"b",
+		"0123456789012345678901234567890123456789"
+		"0123456789012345678901234", NULL
+	};
+	char rule[16];
+	int ok = 1;
+	char why[512] = "";
+
+	for (int i = 0; good[i] != NULL; i++)
+		CHECK(htpasswd_name_valid(good[i]) == 1);
+	for (int i = 0; bad[i] != NULL; i++)
+		CHECK(htpasswd_name_valid(bad[i]) == 0);
+	CHECK(htpasswd_name_valid(NULL) == 0);
+	CHECK(strlen(good[5]) == HTPASSWD_NAME_MAX);
+	/* The text told to people says the same length. */
+	snprintf(rule, sizeof(rule), "1-%d ", HTPASSWD_NAME_MAX);
+	CHECK(strncmp(HTPASSWD_NAME_RULE, rule, strlen(rule)) == 0);
+	/* The file's writers follow the rule exactly. */
+	unlink(file);
+	for (int i = 0; good[i] != NULL; i++)
+		CHECK(htpasswd_set(file, good[i], "$y$x") == SL_OK &&
+		    htpasswd_del(file, good[i]) == SL_OK);
+	unlink(file);
+	check("user_name_rule", ok, why);
 }
 
 static void
@@ -187,32 +235,32 @@ test_bad_names(void)
 	};
 	char *h = htpasswd_hash("p"), *before, *after;
 	int ok = 1;
+	char why[512] = "";
 
-	CHECK(htpasswd_set(file, "keeper", h) == 0);
+	CHECK(htpasswd_set(file, "keeper", h) == SL_OK);
 	before = slurp(file);
 	for (int i = 0; bad[i] != NULL; i++) {
-		errno = 0;
-		CHECK(htpasswd_set(file, bad[i], h) == -1 && errno == EINVAL);
-		CHECK(htpasswd_del(file, bad[i]) == -1);
+		CHECK(htpasswd_set(file, bad[i], h) == SL_INVALID);
+		CHECK(htpasswd_del(file, bad[i]) == SL_INVALID);
 		CHECK(htpasswd_lookup(file, bad[i]) == NULL);
 	}
-	CHECK(htpasswd_set(file, NULL, h) == -1);
+	CHECK(htpasswd_set(file, NULL, h) == SL_INVALID);
 	/* Hashes that would break the line format are refused. */
-	CHECK(htpasswd_set(file, "x", "a:b") == -1);
-	CHECK(htpasswd_set(file, "x", "a\nevil:$y$") == -1);
-	CHECK(htpasswd_set(file, "x", "") == -1);
-	CHECK(htpasswd_set(file, "x", NULL) == -1);
+	CHECK(htpasswd_set(file, "x", "a:b") == SL_INVALID);
+	CHECK(htpasswd_set(file, "x", "a\nevil:$y$") == SL_INVALID);
+	CHECK(htpasswd_set(file, "x", "") == SL_INVALID);
+	CHECK(htpasswd_set(file, "x", NULL) == SL_INVALID);
 	/* 64 characters is the longest name. */
 	CHECK(htpasswd_set(file, "0123456789012345678901234567890123456789"
-	    "012345678901234567890123", h) == 0);
+	    "012345678901234567890123", h) == SL_OK);
 	CHECK(htpasswd_del(file, "0123456789012345678901234567890123456789"
-	    "012345678901234567890123") == 0);
+	    "012345678901234567890123") == SL_OK);
 	after = slurp(file);
 	CHECK(before && after && strcmp(before, after) == 0);
 	free(before);
 	free(after);
 	free(h);
-	report("bad_names_and_hashes_refused", ok);
+	check("bad_names_and_hashes_refused", ok, why);
 }
 
 static void
@@ -221,6 +269,7 @@ test_nginx_format(void)
 	FILE *f;
 	char *h, *text;
 	int ok = 1;
+	char why[512] = "";
 
 	/* Comments, blank lines, CRLF and a third field are tolerated. */
 	f = fopen(file, "w");
@@ -232,12 +281,12 @@ test_nginx_format(void)
 	h = htpasswd_lookup(file, "zed");
 	CHECK(h != NULL && strcmp(h, "$y$abc") == 0);
 	free(h);
-	CHECK(htpasswd_set(file, "new", "$y$def") == 0);
+	CHECK(htpasswd_set(file, "new", "$y$def") == SL_OK);
 	text = slurp(file);
 	CHECK(text != NULL && strcmp(text,
 	    "old:{PLAIN}x:some comment\nzed:$y$abc\nnew:$y$def\n") == 0);
 	free(text);
-	report("nginx_format_tolerated", ok);
+	check("nginx_format_tolerated", ok, why);
 }
 
 static void
@@ -246,6 +295,7 @@ test_write_failure_keeps_file(void)
 	struct rlimit saved, small;
 	char *before, *after, *big;
 	int ok = 1;
+	char why[512] = "";
 
 	/*
 	 * A file size limit below the new file's size makes the write fail
@@ -261,8 +311,7 @@ test_write_failure_keeps_file(void)
 	small = saved;
 	small.rlim_cur = before ? strlen(before) + 10 : 10;
 	setrlimit(RLIMIT_FSIZE, &small);
-	errno = 0;
-	CHECK(htpasswd_set(file, "blocked", big) == -1 && errno != EINVAL);
+	CHECK(htpasswd_set(file, "blocked", big) == SL_IO);
 	setrlimit(RLIMIT_FSIZE, &saved);
 	after = slurp(file);
 	CHECK(before && after && strcmp(before, after) == 0);
@@ -270,7 +319,7 @@ test_write_failure_keeps_file(void)
 	free(big);
 	free(before);
 	free(after);
-	report("write_failure_keeps_old_file", ok);
+	check("write_failure_keeps_old_file", ok, why);
 }
 
 static void
@@ -279,6 +328,7 @@ test_concurrent_writers(void)
 	enum { WRITERS = 6, EACH = 15 };
 	char name[32], *h;
 	pid_t pids[WRITERS];
+	char why[512] = "";
 	int ok = 1, status, missing = 0;
 
 	unlink(file);
@@ -287,7 +337,7 @@ test_concurrent_writers(void)
 		if ((pids[w] = fork()) == 0) {
 			for (int i = 0; i < EACH; i++) {
 				snprintf(name, sizeof(name), "w%d-u%d", w, i);
-				if (htpasswd_set(file, name, "$y$x") == -1)
+				if (htpasswd_set(file, name, "$y$x") != SL_OK)
 					_exit(1);
 			}
 			_exit(0);
@@ -310,7 +360,7 @@ test_concurrent_writers(void)
 	if (missing)
 		printf("    %d of %d users lost\n", missing, WRITERS * EACH);
 	unlink(file);
-	report("concurrent_writers_lose_nothing", ok);
+	check("concurrent_writers_lose_nothing", ok, why);
 }
 
 static void
@@ -318,11 +368,12 @@ test_missing_dir(void)
 {
 	char *p = xasprintf("%s/nope/htpasswd", dir);
 	int ok = 1;
+	char why[512] = "";
 
-	CHECK(htpasswd_set(p, "alice", "$y$x") == -1);
+	CHECK(htpasswd_set(p, "alice", "$y$x") == SL_IO);
 	CHECK(htpasswd_lookup(p, "alice") == NULL);
 	free(p);
-	report("missing_directory_fails_cleanly", ok);
+	check("missing_directory_fails_cleanly", ok, why);
 }
 
 int
@@ -339,6 +390,7 @@ main(void)
 	test_missing_file();
 	test_set_keeps_others();
 	test_del_keeps_others();
+	test_name_rule();
 	test_bad_names();
 	test_nginx_format();
 	test_write_failure_keeps_file();
@@ -347,5 +399,5 @@ main(void)
 	unlink(file);
 	rmdir(dir);
 	free(file);
-	return failures ? 1 : 0;
+	return check_status();
 }
