@@ -11,7 +11,7 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 #include <pthread.h>
-#include "dbraw.h"
+#include "db.h"
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>

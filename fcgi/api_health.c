@@ -3,7 +3,7 @@
  * by the launcher, tests and load balancers. It reads the database (so a
  * broken database answers 503) but changes nothing.
  */
-#include "dbraw.h"
+#include "db.h"
 #include "json.h"
 #include "reply.h"
 #include "timefmt.h"
@@ -21,16 +21,13 @@ static const char sql_online[] =
 void
 api_health(struct req *r)
 {
-	sqlite3_stmt *st = dbraw_prepare(r->db, sql_online);
+	struct db_stmt st;
 	struct json_object *obj, *sched;
 	int64_t online = -1;
 
-	if (st != NULL) {
-		dbraw_bind_int64(st, ":since", timefmt_now_ms() - API_ONLINE_MS);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			online = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
+	db_prepare(r->db, &st, sql_online);
+	db_bind_int(&st, ":since", timefmt_now_ms() - API_ONLINE_MS);
+	db_first_int(&st, &online);
 	obj = json_object_new_object();
 	if (online < 0) {
 		jsonx_add_str(obj, "status", "unavailable");

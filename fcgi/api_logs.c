@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "ids.h"
 #include "log.h"
 #include "reply.h"
@@ -55,12 +55,13 @@ void
 api_logs_get(struct req *r)
 {
 	const char *id = r->arg[0], *task = r->arg[1];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt st;
+	enum sl_status s;
 	int64_t offset, attempt, limit, size = 0, n = 0;
 	enum task_state ts = TASK_PENDING;
 	char *path = NULL, *data = NULL;
 	struct stat sb;
-	int download, terminal, fd = -1, rc;
+	int download, terminal, fd = -1, row;
 
 	if (!ids_valid(id) || !safe_name(task)) {
 		reply_fail(r, SL_NOTFOUND, "no such run or task");
@@ -71,31 +72,29 @@ api_logs_get(struct req *r)
 	    req_query_int(r, "limit", LOG_CHUNK_MAX, 1, LOG_CHUNK_MAX,
 	    &limit) == -1 || req_query_bool(r, "download", &download) == -1)
 		return;
-	if ((st = dbraw_prepare(r->db, sql_attempt)) == NULL) {
-		reply_fail(r, SL_DB, "cannot read task runs");
-		return;
+	db_prepare(r->db, &st, sql_attempt);
+	db_bind_text(&st, ":id", id);
+	db_bind_text(&st, ":task", task);
+	db_bind_int(&st, ":attempt", attempt);
+	if ((row = db_step(&st)) != 0) {
+		attempt = db_col_int(&st, 0);
+		states_task_parse(db_col_text(&st, 1), &ts);
 	}
-	dbraw_bind_text(st, ":id", id);
-	dbraw_bind_text(st, ":task", task);
-	dbraw_bind_int64(st, ":attempt", attempt);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE && attempt)
-			reply_fail(r, SL_NOTFOUND, "run %s has no attempt %lld "
-			    "of task \"%s\"", id, (long long)attempt, task);
-		else if (rc == SQLITE_DONE)
-			reply_fail(r, SL_NOTFOUND, "run %s has no task "
-			    "\"%s\"", id, task);
-		else
-			reply_fail(r, dbraw_status(r->db, rc), "cannot read "
-			    "task runs");
+	if ((s = db_finish(&st)) != SL_OK) {
+		reply_fail(r, s, "cannot read task runs");
 		goto out;
 	}
-	attempt = sqlite3_column_int64(st, 0);
-	states_task_parse(dbraw_col_text(st, 1), &ts);
+	if (!row && attempt) {
+		reply_fail(r, SL_NOTFOUND, "run %s has no attempt %lld of "
+		    "task \"%s\"", id, (long long)attempt, task);
+		goto out;
+	}
+	if (!row) {
+		reply_fail(r, SL_NOTFOUND, "run %s has no task \"%s\"", id,
+		    task);
+		goto out;
+	}
 	terminal = states_task_terminal(ts);
-	sqlite3_finalize(st);
-	st = NULL;
 
 	path = xasprintf("%s/%s/%s.%lld.log", r->ctx->logs_dir, id, task,
 	    (long long)attempt);
@@ -138,7 +137,6 @@ api_logs_get(struct req *r)
 		    "filename=\"%s-%s.%lld.log\"", id, task,
 		    (long long)attempt);
 out:
-	sqlite3_finalize(st);
 	if (fd != -1)
 		close(fd);
 	free(path);

@@ -18,7 +18,7 @@
 
 #include "auth.h"
 #include "authcache.h"
-#include "dbraw.h"
+#include "db.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "reply.h"
@@ -75,17 +75,19 @@ b64_decode(const char *in, size_t n, unsigned char *out)
 static int
 user_exists(struct req *r, const char *user)
 {
-	sqlite3_stmt *st = dbraw_prepare(r->db, sql_user);
-	int rc;
+	struct db_stmt st;
+	int64_t one;
 
-	if (st == NULL)
-		return -1;
-	dbraw_bind_text(st, ":name", user);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
+	db_prepare(r->db, &st, sql_user);
+	db_bind_text(&st, ":name", user);
+	switch (db_first_int(&st, &one)) {
+	case SL_OK:
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	case SL_NOTFOUND:
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 /* Replies 401 with the fixed reason why, also for nginx's error page. */

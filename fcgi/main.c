@@ -27,7 +27,7 @@
 #include "api.h"
 #include "auth.h"
 #include "authcache.h"
-#include "dbraw.h"
+#include "db.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "migrate.h"
@@ -83,8 +83,12 @@ serve(struct ctx *ctx, struct db *db, FCGX_Request *fr)
 		auth_verify(&r);
 	else
 		router_dispatch(&r);
-	/* Whatever the handler did, never leave a transaction open. */
-	dbraw_rollback(db);
+	/* Handlers write through db_write, which never leaves a transaction
+	 * open; should one be, roll it back rather than wedge this thread. */
+	if (db_in_transaction(db)) {
+		log_warnx("serve: transaction left open; rolled back");
+		db_exec(db, "ROLLBACK");
+	}
 	reply_send(&r);
 	req_free(&r);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "dbraw.h"
+#include "db.h"
 #include "json.h"
 #include "log.h"
 #include "reply.h"
@@ -368,26 +368,21 @@ req_read_body(struct req *r)
 int
 req_load_role(struct req *r)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct db_stmt st;
+	enum sl_status s;
 
 	r->role = ROLE_NONE;
 	if (r->user == NULL)
 		return 0;
-	if ((st = dbraw_prepare(r->db, sql_role)) == NULL) {
-		reply_fail(r, SL_DB, "cannot read users");
+	db_prepare(r->db, &st, sql_role);
+	db_bind_text(&st, ":name", r->user);
+	if (db_step(&st))
+		roles_parse(db_col_text(&st, 0), &r->role);
+	if ((s = db_finish(&st)) != SL_OK) {
+		reply_fail(r, s, "cannot read users");
 		return -1;
 	}
-	dbraw_bind_text(st, ":name", r->user);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		roles_parse(dbraw_col_text(st, 0), &r->role);
-	} else if (rc != SQLITE_DONE) {
-		reply_fail(r, dbraw_status(r->db, rc), "cannot read users");
-		ret = -1;
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return 0;
 }
 
 /*

@@ -6,10 +6,10 @@
  * parsing against a route's parameter list, integer and boolean
  * parameters, the JSON body and its key check, and Basic credential
  * decoding must never crash, leak or accept a path segment with '/', "."
- * or "..". Needs libfcgi (FCGX_GetParam):
- *   clang -std=c11 -D_GNU_SOURCE -Ilib -g -O1 \
- *     -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_request.c \
- *     build/libsluice.a -lfcgi -ljson-c -lcrypt -lsqlite3 -lm
+ * or "..". Needs libfcgi (FCGX_GetParam); build it with
+ *   make -f tests/fuzz/fuzz.mk build/fuzz/fuzz_request
+ * (or build/fuzz/seeds_request to replay seeds with gcc), which links
+ * lib/ and the libraries it needs (FUZZ_LDLIBS).
  */
 #include <stdint.h>
 #include <stdlib.h>
