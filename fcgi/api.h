@@ -1,9 +1,11 @@
 /*
  * api.h: what the sluice-api files share: the process context (the only
  * shared state; no other globals), the per-request struct, and the
- * request handlers that router.c names. Each handler replies through
- * reply.h exactly once; everything it allocates hangs off struct req or is
- * released before it returns.
+ * request handlers that router.c names. A handler replies through
+ * reply.h and returns SL_OK, or returns the status of its failure
+ * (described with reply_fail, or left to reply_send's generic message);
+ * everything it allocates hangs off struct req or is released before it
+ * returns.
  */
 #ifndef SLUICE_FCGI_API_H
 #define SLUICE_FCGI_API_H
@@ -69,9 +71,10 @@ struct req {
 	struct buf hdrs;
 	struct buf out;
 	int replied;
+	enum sl_status failed;		/* the error replied, SL_OK if none */
 };
 
-typedef void api_handler(struct req *r);
+typedef enum sl_status api_handler(struct req *r);
 
 api_handler api_health;
 api_handler api_me;

@@ -30,7 +30,7 @@ static const char sql_list[] =
  * next_cursor (an event id).
  * 200 {"items":[...],"next_cursor":string|null}; 400 bad parameter.
  */
-void
+enum sl_status
 api_events_list(struct req *r)
 {
 	struct json_object *items = NULL;
@@ -39,9 +39,10 @@ api_events_list(struct req *r)
 	int64_t limit, cursor, n = 0, last = 0;
 	char buf[32];
 
-	if (req_limit(r, &limit) == -1 ||
-	    req_query_int(r, "cursor", 0, 1, INT64_MAX, &cursor) == -1)
-		return;
+	if ((s = req_limit(r, &limit)) != SL_OK ||
+	    (s = req_query_int(r, "cursor", 0, 1, INT64_MAX, &cursor)) !=
+	    SL_OK)
+		return s;
 	db_prepare(r->db, &st, sql_list);
 	db_bind_text(&st, ":actor", req_query(r, "actor"));
 	db_bind_text(&st, ":type", req_query(r, "object_type"));
@@ -69,12 +70,9 @@ api_events_list(struct req *r)
 		json_object_array_add(items, e);
 	}
 	if ((s = db_finish(&st)) != SL_OK) {
-		reply_fail(r, s, "cannot list events");
-		goto out;
+		json_object_put(items);
+		return reply_fail(r, s, "cannot list events");
 	}
 	snprintf(buf, sizeof(buf), "%lld", (long long)last);
-	reply_page(r, items, n > limit ? buf : NULL);
-	items = NULL;
-out:
-	json_object_put(items);
+	return reply_page(r, items, n > limit ? buf : NULL);
 }

@@ -120,8 +120,8 @@ not_found(const char *name, char *why, size_t whysz)
 /*
  * Starts the view of flow name from its flows row: name, version (the
  * asked one, 0: current), current_version, flags and times. *current gets
- * the current version, *live whether it is neither paused nor archived. Returns SL_OK and a new
- * object in *out, or a status with why.
+ * the current version, *live whether it is neither paused nor archived.
+ * Returns SL_OK and a new object in *out, or a status with why.
  */
 static enum sl_status
 flow_row(struct db *db, const char *name, int64_t version,
@@ -324,19 +324,19 @@ list_item(struct db_stmt *st, int64_t now)
  * name of the previous page.
  * 200 {"items":[...],"next_cursor":name|null}; 400 bad parameter.
  */
-void
+enum sl_status
 api_flows_list(struct req *r)
 {
 	struct json_object *items = NULL;
 	struct db_stmt st;
-	enum sl_status s = SL_OK;
+	enum sl_status s;
 	int64_t limit, n = 0, now = timefmt_now_ms();
 	int archived;
 	char *last = NULL;
 
-	if (req_limit(r, &limit) == -1 ||
-	    req_query_bool(r, "archived", &archived) == -1)
-		return;
+	if ((s = req_limit(r, &limit)) != SL_OK ||
+	    (s = req_query_bool(r, "archived", &archived)) != SL_OK)
+		return s;
 	db_prepare(r->db, &st, sql_list);
 	db_bind_int(&st, ":archived", archived);
 	db_bind_text(&st, ":cursor", req_query(r, "cursor"));
@@ -353,14 +353,13 @@ api_flows_list(struct req *r)
 		json_object_array_add(items, item);
 		s = add_recent(r->db, last, item);
 	}
-	if (db_finish(&st) != SL_OK || s != SL_OK)
-		reply_fail(r, s != SL_OK ? s : st.err, "cannot list flows");
-	else {
-		reply_page(r, items, n > limit ? last : NULL);
-		items = NULL;
-	}
-	json_object_put(items);
+	if (db_finish(&st) != SL_OK || s != SL_OK) {
+		s = reply_fail(r, s != SL_OK ? s : st.err, "cannot list flows");
+		json_object_put(items);
+	} else
+		s = reply_page(r, items, n > limit ? last : NULL);
 	free(last);
+	return s;
 }
 
 /*
@@ -371,7 +370,7 @@ api_flows_list(struct req *r)
  * empty when paused, archived or unscheduled) and versions (newest first).
  * 200; 400 bad version; 404 unknown flow or version.
  */
-void
+enum sl_status
 api_flows_get(struct req *r)
 {
 	struct json_object *obj;
@@ -379,19 +378,17 @@ api_flows_get(struct req *r)
 	int64_t version;
 	char why[256];
 
-	if (!flowdef_name_valid(r->arg[0])) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found "
+	if (!flowdef_name_valid(r->arg[0]))
+		return reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found "
 		    "(not a valid flow name)", r->arg[0],
 		    strlen(r->arg[0]) > 64 ? "..." : "");
-		return;
-	}
-	if (req_query_int(r, "version", 0, 1, INT32_MAX, &version) == -1)
-		return;
+	if ((s = req_query_int(r, "version", 0, 1, INT32_MAX, &version)) !=
+	    SL_OK)
+		return s;
 	s = flow_detail(r->db, r->arg[0], version, &obj, why, sizeof(why));
 	if (s != SL_OK)
-		reply_fail(r, s, "%s", why);
-	else
-		reply_ok(r, obj);
+		return reply_fail(r, s, "%s", why);
+	return reply_ok(r, obj);
 }
 
 /* A PUT of a flow definition, for store. */
@@ -496,7 +493,7 @@ store(struct db *db, void *arg)
  * 201 created (flow view); 200 replaced; 400 invalid definition or name;
  * 415 not JSON; 413 too large; 503 busy.
  */
-void
+enum sl_status
 api_flows_put(struct req *r)
 {
 	struct json_object *def = NULL, *norm = NULL, *obj;
@@ -505,25 +502,24 @@ api_flows_put(struct req *r)
 	enum sl_status s;
 	char why[512];
 
-	if (!flowdef_name_valid(name)) {
-		reply_fail(r, SL_INVALID, "name: \"%.64s%s\" is not a valid "
-		    "flow name ([a-z0-9][a-z0-9_.-]{0,63})", name,
+	if (!flowdef_name_valid(name))
+		return reply_fail(r, SL_INVALID, "name: \"%.64s%s\" is not a "
+		    "valid flow name ([a-z0-9][a-z0-9_.-]{0,63})", name,
 		    strlen(name) > 64 ? "..." : "");
-		return;
-	}
-	if ((def = req_json_object(r, 0)) == NULL)
-		return;
+	if ((s = req_json_object(r, 0, &def)) != SL_OK)
+		return s;
 	if (jsonx_get(def, "name") != NULL) {
 		given = jsonx_get_str(def, "name");
 		if (given == NULL || strcmp(given, name) != 0) {
-			reply_fail(r, SL_INVALID, "name: the definition's name "
-			    "must equal the name in the path (\"%s\")", name);
+			s = reply_fail(r, SL_INVALID, "name: the definition's "
+			    "name must equal the name in the path (\"%s\")",
+			    name);
 			goto out;
 		}
 	} else
 		jsonx_add_str(def, "name", name);
 	if ((norm = flowdef_validate(def, why, sizeof(why))) == NULL) {
-		reply_fail(r, SL_INVALID, "%s", why);
+		s = reply_fail(r, SL_INVALID, "%s", why);
 		goto out;
 	}
 	p.text = jsonx_text(norm);
@@ -542,12 +538,13 @@ api_flows_put(struct req *r)
 out:
 	json_object_put(def);
 	json_object_put(norm);
+	return s;
 }
 
 /* A change of one flow's row, for update. */
 struct change {
 	struct req *r;
-	const char *sql;	/* with :name, :now and, if paused >= 0, :paused */
+	const char *sql;	/* :name, :now and, if paused >= 0, :paused */
 	const char *action;	/* the audit action */
 	int paused;		/* -1: not a pause */
 	int refuse_archived;
@@ -626,7 +623,7 @@ change_flow(struct db *db, struct change *c)
  * Pauses or resumes the flow's schedule (manual runs still start).
  * 200 flow view; 400 bad body; 404 unknown flow; 409 archived; 503 busy.
  */
-void
+enum sl_status
 api_flows_patch(struct req *r)
 {
 	struct json_object *body, *v, *obj;
@@ -635,19 +632,17 @@ api_flows_patch(struct req *r)
 	enum sl_status s;
 	char why[256];
 
-	if (!flowdef_name_valid(r->arg[0])) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found",
+	if (!flowdef_name_valid(r->arg[0]))
+		return reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found",
 		    r->arg[0]);
-		return;
-	}
-	if ((body = req_json_object(r, 0)) == NULL)
-		return;
-	if (req_check_keys(r, body, "paused", "body") == -1)
+	if ((s = req_json_object(r, 0, &body)) != SL_OK)
+		return s;
+	if ((s = req_check_keys(r, body, "paused", "body")) != SL_OK)
 		goto out;
 	v = jsonx_get(body, "paused");
 	if (v == NULL || !json_object_is_type(v, json_type_boolean)) {
-		reply_fail(r, SL_INVALID, "paused: expected boolean, got %s",
-		    v ? req_type_name(v) : "nothing");
+		s = reply_fail(r, SL_INVALID, "paused: expected boolean, got "
+		    "%s", v ? req_type_name(v) : "nothing");
 		goto out;
 	}
 	c.paused = json_object_get_boolean(v) ? 1 : 0;
@@ -665,6 +660,7 @@ api_flows_patch(struct req *r)
 	reply_ok(r, obj);
 out:
 	json_object_put(body);
+	return s;
 }
 
 /*
@@ -673,27 +669,21 @@ out:
  * no new runs; its runs and logs are kept. Archiving twice is fine.
  * 204; 404 unknown flow; 503 busy.
  */
-void
+enum sl_status
 api_flows_delete(struct req *r)
 {
 	struct change c = {.r = r, .sql = sql_archive,
 	    .action = "flow.delete", .paused = -1};
 	enum sl_status s;
 
-	if (!flowdef_name_valid(r->arg[0])) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found",
+	if (!flowdef_name_valid(r->arg[0]))
+		return reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found",
 		    r->arg[0]);
-		return;
-	}
-	if (r->body_len > 0) {
-		reply_fail(r, SL_INVALID, "DELETE takes no body");
-		return;
-	}
-	if ((s = change_flow(r->db, &c)) != SL_OK) {
-		reply_fail(r, s, "%s", c.why);
-		return;
-	}
+	if (r->body_len > 0)
+		return reply_fail(r, SL_INVALID, "DELETE takes no body");
+	if ((s = change_flow(r->db, &c)) != SL_OK)
+		return reply_fail(r, s, "%s", c.why);
 	if (c.changed)
 		wake_schedulers();
-	reply_no_content(r);
+	return reply_no_content(r);
 }

@@ -18,7 +18,7 @@ static const char sql_online[] =
  *     in the last 15 s and workers counts those workers.
  * 503 {"status":"unavailable"}: the database cannot be read.
  */
-void
+enum sl_status
 api_health(struct req *r)
 {
 	struct db_stmt st;
@@ -31,8 +31,7 @@ api_health(struct req *r)
 	obj = json_object_new_object();
 	if (online < 0) {
 		jsonx_add_str(obj, "status", "unavailable");
-		reply_unavailable(r, obj);
-		return;
+		return reply_unavailable(r, obj);
 	}
 	jsonx_add_str(obj, "status", "ok");
 	jsonx_add_str(obj, "version", API_VERSION);
@@ -41,5 +40,5 @@ api_health(struct req *r)
 	    json_object_new_boolean(online > 0));
 	jsonx_add_int(sched, "workers", online);
 	json_object_object_add(obj, "scheduler", sched);
-	reply_ok(r, obj);
+	return reply_ok(r, obj);
 }

@@ -51,7 +51,7 @@ safe_name(const char *s)
  * A log not yet created reads as empty.
  * 200; 400 bad parameter; 404 unknown run, task or attempt.
  */
-void
+enum sl_status
 api_logs_get(struct req *r)
 {
 	const char *id = r->arg[0], *task = r->arg[1];
@@ -63,15 +63,14 @@ api_logs_get(struct req *r)
 	struct stat sb;
 	int download, terminal, fd = -1, row;
 
-	if (!ids_valid(id) || !safe_name(task)) {
-		reply_fail(r, SL_NOTFOUND, "no such run or task");
-		return;
-	}
-	if (req_query_int(r, "offset", 0, 0, INT64_MAX, &offset) == -1 ||
-	    req_query_int(r, "attempt", 0, 1, 1000000, &attempt) == -1 ||
-	    req_query_int(r, "limit", LOG_CHUNK_MAX, 1, LOG_CHUNK_MAX,
-	    &limit) == -1 || req_query_bool(r, "download", &download) == -1)
-		return;
+	if (!ids_valid(id) || !safe_name(task))
+		return reply_fail(r, SL_NOTFOUND, "no such run or task");
+	if ((s = req_query_int(r, "offset", 0, 0, INT64_MAX, &offset)) !=
+	    SL_OK || (s = req_query_int(r, "attempt", 0, 1, 1000000,
+	    &attempt)) != SL_OK || (s = req_query_int(r, "limit",
+	    LOG_CHUNK_MAX, 1, LOG_CHUNK_MAX, &limit)) != SL_OK ||
+	    (s = req_query_bool(r, "download", &download)) != SL_OK)
+		return s;
 	db_prepare(r->db, &st, sql_attempt);
 	db_bind_text(&st, ":id", id);
 	db_bind_text(&st, ":task", task);
@@ -85,12 +84,12 @@ api_logs_get(struct req *r)
 		goto out;
 	}
 	if (!row && attempt) {
-		reply_fail(r, SL_NOTFOUND, "run %s has no attempt %lld of "
+		s = reply_fail(r, SL_NOTFOUND, "run %s has no attempt %lld of "
 		    "task \"%s\"", id, (long long)attempt, task);
 		goto out;
 	}
 	if (!row) {
-		reply_fail(r, SL_NOTFOUND, "run %s has no task \"%s\"", id,
+		s = reply_fail(r, SL_NOTFOUND, "run %s has no task \"%s\"", id,
 		    task);
 		goto out;
 	}
@@ -101,12 +100,12 @@ api_logs_get(struct req *r)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1 && errno != ENOENT) {
 		log_warn("api_logs_get: open %s", path);
-		reply_fail(r, SL_IO, "cannot read the log");
+		s = reply_fail(r, SL_IO, "cannot read the log");
 		goto out;
 	}
 	if (fd != -1) {
 		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-			reply_fail(r, SL_IO, "cannot read the log");
+			s = reply_fail(r, SL_IO, "cannot read the log");
 			goto out;
 		}
 		size = sb.st_size;
@@ -141,4 +140,5 @@ out:
 		close(fd);
 	free(path);
 	free(data);
+	return s;
 }

@@ -65,7 +65,7 @@ totals(struct db *db, int64_t out[3])
  * GET /api/metrics (viewer)
  * 200 text/plain; version=0.0.4; 500 when the database cannot be read.
  */
-void
+enum sl_status
 api_metrics(struct req *r)
 {
 	int64_t runs[RUN_STATE_MAX] = {0}, tasks[TASK_STATE_MAX] = {0};
@@ -74,10 +74,8 @@ api_metrics(struct req *r)
 
 	if (by_state(r->db, sql_runs, 1, runs) != SL_OK ||
 	    by_state(r->db, sql_tasks, 0, tasks) != SL_OK ||
-	    totals(r->db, tot) != SL_OK) {
-		reply_fail(r, SL_DB, "cannot read metrics");
-		return;
-	}
+	    totals(r->db, tot) != SL_OK)
+		return reply_fail(r, SL_DB, "cannot read metrics");
 	buf_str(&b, "# HELP sluice_runs Runs by state.\n"
 	    "# TYPE sluice_runs gauge\n");
 	for (int i = 0; i < RUN_STATE_MAX; i++)
@@ -107,4 +105,5 @@ api_metrics(struct req *r)
 	    "sluice_build_info{version=\"" API_VERSION "\"} 1\n");
 	reply_text(r, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	buf_fini(&b);
+	return SL_OK;
 }

@@ -283,7 +283,7 @@ out:
 }
 
 /* Replies with the detail of run id (status 200, 201 or 202 by how). */
-static void
+static enum sl_status
 reply_run(struct req *r, const char *id, int how)
 {
 	struct json_object *o;
@@ -291,13 +291,12 @@ reply_run(struct req *r, const char *id, int how)
 	char why[256];
 
 	if ((s = run_detail(r->db, id, &o, why, sizeof(why))) != SL_OK)
-		reply_fail(r, s, "%s", why);
-	else if (how == 201)
-		reply_created(r, o);
-	else if (how == 202)
-		reply_accepted(r, o);
-	else
-		reply_ok(r, o);
+		return reply_fail(r, s, "%s", why);
+	if (how == 201)
+		return reply_created(r, o);
+	if (how == 202)
+		return reply_accepted(r, o);
+	return reply_ok(r, o);
 }
 
 /* Inserts a PENDING attempt number attempt of run id's task. */
@@ -443,7 +442,7 @@ create_work(struct db *db, void *arg)
  * Starts a run of the flow's current version: PENDING, trigger manual.
  * 201 run; 400 bad parameters; 404 unknown flow; 409 archived; 503 busy.
  */
-void
+enum sl_status
 api_runs_create(struct req *r)
 {
 	struct create c = {.r = r, .flow = r->arg[0]};
@@ -451,20 +450,19 @@ api_runs_create(struct req *r)
 	const char *flow = r->arg[0];
 	enum sl_status s;
 
-	if (!flowdef_name_valid(flow)) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found (not "
-		    "a valid flow name)", flow, strlen(flow) > 64 ? "..." : "");
-		return;
-	}
-	if ((body = req_json_object(r, 1)) == NULL)
-		return;
-	if (req_check_keys(r, body, "parameters", "body") == -1)
+	if (!flowdef_name_valid(flow))
+		return reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found "
+		    "(not a valid flow name)", flow,
+		    strlen(flow) > 64 ? "..." : "");
+	if ((s = req_json_object(r, 1, &body)) != SL_OK)
+		return s;
+	if ((s = req_check_keys(r, body, "parameters", "body")) != SL_OK)
 		goto out;
 	c.given = jsonx_get(body, "parameters");
 	if (c.given != NULL && !json_object_is_type(c.given,
 	    json_type_object)) {
-		reply_fail(r, SL_INVALID, "parameters: expected object, got "
-		    "%s", req_type_name(c.given));
+		s = reply_fail(r, SL_INVALID, "parameters: expected object, "
+		    "got %s", req_type_name(c.given));
 		goto out;
 	}
 	snprintf(c.why, sizeof(c.why), "database busy");
@@ -473,9 +471,10 @@ api_runs_create(struct req *r)
 		goto out;
 	}
 	wake_schedulers();
-	reply_run(r, c.id, 201);
+	s = reply_run(r, c.id, 201);
 out:
 	json_object_put(body);
+	return s;
 }
 
 /*
@@ -484,7 +483,7 @@ out:
  * previous page (a run id).
  * 200 {"items":[...],"next_cursor":id|null}; 400 bad parameter.
  */
-void
+enum sl_status
 api_runs_list(struct req *r)
 {
 	const char *flow = req_query(r, "flow"), *state = req_query(r, "state");
@@ -496,23 +495,17 @@ api_runs_list(struct req *r)
 	int64_t limit, n = 0, now = timefmt_now_ms();
 	char last[IDS_LEN] = "";
 
-	if (req_limit(r, &limit) == -1)
-		return;
-	if (flow != NULL && !flowdef_name_valid(flow)) {
-		reply_fail(r, SL_INVALID, "flow: \"%.64s%s\" is not a valid "
-		    "flow name", flow, strlen(flow) > 64 ? "..." : "");
-		return;
-	}
-	if (state != NULL && states_run_parse(state, &rs) == -1) {
-		reply_fail(r, SL_INVALID, "state: \"%.32s\" is not a run state "
-		    "(SCHEDULED, PENDING, RUNNING, CANCELLING, COMPLETED, "
-		    "FAILED, CANCELLED, CRASHED)", state);
-		return;
-	}
-	if (cursor != NULL && !ids_valid(cursor)) {
-		reply_fail(r, SL_INVALID, "cursor: not a run id");
-		return;
-	}
+	if ((s = req_limit(r, &limit)) != SL_OK)
+		return s;
+	if (flow != NULL && !flowdef_name_valid(flow))
+		return reply_fail(r, SL_INVALID, "flow: \"%.64s%s\" is not a "
+		    "valid flow name", flow, strlen(flow) > 64 ? "..." : "");
+	if (state != NULL && states_run_parse(state, &rs) == -1)
+		return reply_fail(r, SL_INVALID, "state: \"%.32s\" is not a "
+		    "run state (SCHEDULED, PENDING, RUNNING, CANCELLING, "
+		    "COMPLETED, FAILED, CANCELLED, CRASHED)", state);
+	if (cursor != NULL && !ids_valid(cursor))
+		return reply_fail(r, SL_INVALID, "cursor: not a run id");
 	sql = flow && state ? sql_list_both : flow ? sql_list_flow :
 	    state ? sql_list_state : sql_list_all;
 	db_prepare(r->db, &st, sql);
@@ -530,38 +523,34 @@ api_runs_list(struct req *r)
 		json_object_array_add(items, run_json(&st, now));
 	}
 	if ((s = db_finish(&st)) != SL_OK) {
-		reply_fail(r, s, "cannot list runs");
-		goto out;
+		json_object_put(items);
+		return reply_fail(r, s, "cannot list runs");
 	}
-	reply_page(r, items, n > limit ? last : NULL);
-	items = NULL;
-out:
-	json_object_put(items);
+	return reply_page(r, items, n > limit ? last : NULL);
 }
 
-/* Checks the {id} path segment; replies 404 and returns -1 if malformed. */
-static int
+/* Checks the {id} path segment: SL_NOTFOUND (replied) when malformed. */
+static enum sl_status
 valid_id(struct req *r)
 {
 	if (ids_valid(r->arg[0]))
-		return 0;
-	reply_fail(r, SL_NOTFOUND, "run \"%.64s\" not found (not a run id)",
-	    r->arg[0]);
-	return -1;
+		return SL_OK;
+	return reply_fail(r, SL_NOTFOUND, "run \"%.64s\" not found (not a "
+	    "run id)", r->arg[0]);
 }
 
-/* Refuses any body but an empty one or {}. Returns 0 or -1 (replied). */
-static int
+/* Refuses any body but an empty one or {} (SL_INVALID, replied). */
+static enum sl_status
 empty_body(struct req *r)
 {
-	struct json_object *body = req_json_object(r, 1);
-	int ret;
+	struct json_object *body;
+	enum sl_status s;
 
-	if (body == NULL)
-		return -1;
-	ret = req_check_keys(r, body, "", "body");
+	if ((s = req_json_object(r, 1, &body)) != SL_OK)
+		return s;
+	s = req_check_keys(r, body, "", "body");
 	json_object_put(body);
-	return ret;
+	return s;
 }
 
 /*
@@ -608,11 +597,14 @@ read_run(struct req *r, const char *id, enum run_state *state,
  * exit_code, signal, log_size, reason}].
  * 200; 404 unknown run.
  */
-void
+enum sl_status
 api_runs_get(struct req *r)
 {
-	if (valid_id(r) == 0)
-		reply_run(r, r->arg[0], 200);
+	enum sl_status s;
+
+	if ((s = valid_id(r)) != SL_OK)
+		return s;
+	return reply_run(r, r->arg[0], 200);
 }
 
 /* Runs sql (with :id, :now and optionally :reason) in the transaction. */
@@ -690,20 +682,22 @@ cancel_work(struct db *db, void *arg)
 	return s;
 }
 
-/* Runs fn on a in a write transaction and replies: the run, or why not. */
-static void
-act_run(struct req *r, db_work_fn *fn, struct act *a, int wake)
+/*
+ * Checks r's run id and empty body, runs fn on a in a write transaction
+ * and replies: the run (a->how), or why not.
+ */
+static enum sl_status
+act_run(struct req *r, db_work_fn *fn, struct act *a)
 {
 	enum sl_status s;
 
+	if ((s = valid_id(r)) != SL_OK || (s = empty_body(r)) != SL_OK)
+		return s;
 	snprintf(a->why, sizeof(a->why), "database busy");
-	if ((s = db_write(r->db, fn, a)) != SL_OK) {
-		reply_fail(r, s, "%s", a->why);
-		return;
-	}
-	if (wake)
-		wake_schedulers();
-	reply_run(r, *a->nid ? a->nid : a->id, a->how);
+	if ((s = db_write(r->db, fn, a)) != SL_OK)
+		return reply_fail(r, s, "%s", a->why);
+	wake_schedulers();
+	return reply_run(r, *a->nid ? a->nid : a->id, a->how);
 }
 
 /*
@@ -714,14 +708,12 @@ act_run(struct req *r, db_work_fn *fn, struct act *a, int wake)
  * it. Cancelling a CANCELLING run again is accepted (202).
  * 404 unknown run; 409 already finished; 503 busy.
  */
-void
+enum sl_status
 api_runs_cancel(struct req *r)
 {
 	struct act a = {.r = r, .id = r->arg[0], .how = 200};
 
-	if (valid_id(r) == -1 || empty_body(r) == -1)
-		return;
-	act_run(r, cancel_work, &a, 1);
+	return act_run(r, cancel_work, &a);
 }
 
 /*
@@ -809,14 +801,12 @@ out:
  * 200 run; 404 unknown run; 409 not FAILED, CANCELLED or CRASHED, or the
  * flow is archived; 503 busy.
  */
-void
+enum sl_status
 api_runs_retry(struct req *r)
 {
 	struct act a = {.r = r, .id = r->arg[0], .how = 200};
 
-	if (valid_id(r) == -1 || empty_body(r) == -1)
-		return;
-	act_run(r, retry_work, &a, 1);
+	return act_run(r, retry_work, &a);
 }
 
 /*
@@ -869,12 +859,10 @@ out:
  * 201 new run; 404 unknown run; 409 original unfinished or flow archived;
  * 503 busy.
  */
-void
+enum sl_status
 api_runs_rerun(struct req *r)
 {
 	struct act a = {.r = r, .id = r->arg[0], .how = 201};
 
-	if (valid_id(r) == -1 || empty_body(r) == -1)
-		return;
-	act_run(r, rerun_work, &a, 1);
+	return act_run(r, rerun_work, &a);
 }

@@ -57,7 +57,7 @@ worker_json(struct db_stmt *st, int64_t now)
  * last_heartbeat, running, concurrency_limit, paused.
  * 200 {"items":[...],"next_cursor":name|null}; 400 bad parameter.
  */
-void
+enum sl_status
 api_workers_list(struct req *r)
 {
 	struct json_object *items = NULL;
@@ -66,8 +66,8 @@ api_workers_list(struct req *r)
 	int64_t limit, n = 0, now = timefmt_now_ms();
 	char last[WORKER_NAME_MAX + 1] = "";
 
-	if (req_limit(r, &limit) == -1)
-		return;
+	if ((s = req_limit(r, &limit)) != SL_OK)
+		return s;
 	db_prepare(r->db, &st, sql_list);
 	db_bind_text(&st, ":cursor", req_query(r, "cursor"));
 	db_bind_int(&st, ":limit", limit + 1);
@@ -79,13 +79,10 @@ api_workers_list(struct req *r)
 		json_object_array_add(items, worker_json(&st, now));
 	}
 	if ((s = db_finish(&st)) != SL_OK) {
-		reply_fail(r, s, "cannot list workers");
-		goto out;
+		json_object_put(items);
+		return reply_fail(r, s, "cannot list workers");
 	}
-	reply_page(r, items, n > limit ? last : NULL);
-	items = NULL;
-out:
-	json_object_put(items);
+	return reply_page(r, items, n > limit ? last : NULL);
 }
 
 /* What PATCH /api/workers/{name} changes, for patch_work. */
@@ -124,7 +121,7 @@ patch_work(struct db *db, void *arg)
 }
 
 /* Replies 200 with worker name as it is now. */
-static void
+static enum sl_status
 reply_worker(struct req *r, const char *name)
 {
 	struct db_stmt st;
@@ -133,11 +130,12 @@ reply_worker(struct req *r, const char *name)
 	db_bind_text(&st, ":name", name);
 	if (!db_step(&st)) {
 		db_finish(&st);
-		reply_fail(r, SL_DB, "cannot change worker \"%s\"", name);
-		return;
+		return reply_fail(r, SL_DB, "cannot change worker \"%s\"",
+		    name);
 	}
 	reply_ok(r, worker_json(&st, timefmt_now_ms()));
 	db_finish(&st);
+	return SL_OK;
 }
 
 /*
@@ -146,7 +144,7 @@ reply_worker(struct req *r, const char *name)
  * A paused worker claims no new runs; running ones continue.
  * 200 worker; 400 bad body; 404 unknown worker; 503 busy.
  */
-void
+enum sl_status
 api_workers_patch(struct req *r)
 {
 	struct patch p = {.r = r, .name = r->arg[0]};
@@ -154,31 +152,30 @@ api_workers_patch(struct req *r)
 	const char *name = p.name;
 	enum sl_status s;
 
-	if (strlen(name) > WORKER_NAME_MAX) {
-		reply_fail(r, SL_NOTFOUND, "worker not found");
-		return;
-	}
-	if ((body = req_json_object(r, 0)) == NULL)
-		return;
-	if (req_check_keys(r, body, "paused,concurrency_limit", "body") == -1)
+	if (strlen(name) > WORKER_NAME_MAX)
+		return reply_fail(r, SL_NOTFOUND, "worker not found");
+	if ((s = req_json_object(r, 0, &body)) != SL_OK)
+		return s;
+	if ((s = req_check_keys(r, body, "paused,concurrency_limit",
+	    "body")) != SL_OK)
 		goto out;
 	paused = jsonx_get(body, "paused");
 	limit = jsonx_get(body, "concurrency_limit");
 	if (paused == NULL && limit == NULL) {
-		reply_fail(r, SL_INVALID, "body: give paused and/or "
+		s = reply_fail(r, SL_INVALID, "body: give paused and/or "
 		    "concurrency_limit");
 		goto out;
 	}
 	if (paused != NULL && !json_object_is_type(paused,
 	    json_type_boolean)) {
-		reply_fail(r, SL_INVALID, "paused: expected boolean, got %s",
-		    req_type_name(paused));
+		s = reply_fail(r, SL_INVALID, "paused: expected boolean, got "
+		    "%s", req_type_name(paused));
 		goto out;
 	}
 	if (limit != NULL && (!jsonx_is_int(limit) ||
 	    json_object_get_int64(limit) < 1 ||
 	    json_object_get_int64(limit) > 1000)) {
-		reply_fail(r, SL_INVALID, "concurrency_limit: expected an "
+		s = reply_fail(r, SL_INVALID, "concurrency_limit: expected an "
 		    "integer from 1 to 1000, got %s", jsonx_is_int(limit) ?
 		    json_object_to_json_string(limit) : req_type_name(limit));
 		goto out;
@@ -192,8 +189,9 @@ api_workers_patch(struct req *r)
 		reply_fail(r, s, "cannot change worker \"%s\"", name);
 	else {
 		wake_schedulers();
-		reply_worker(r, name);
+		s = reply_worker(r, name);
 	}
 out:
 	json_object_put(body);
+	return s;
 }

@@ -75,21 +75,22 @@ serve(struct ctx *ctx, struct db *db, FCGX_Request *fr)
 {
 	struct req r;
 	const char *auth;
+	enum sl_status s;
 
 	req_init(&r, ctx, db, fr);
 	atomic_fetch_add(&ctx->requests, 1);
 	auth = req_param(&r, "SLUICE_AUTH");
 	if (auth != NULL && strcmp(auth, "1") == 0)
-		auth_verify(&r);
+		s = auth_verify(&r);
 	else
-		router_dispatch(&r);
+		s = router_dispatch(&r);
 	/* Handlers write through db_write, which never leaves a transaction
 	 * open; should one be, roll it back rather than wedge this thread. */
 	if (db_in_transaction(db)) {
 		log_warnx("serve: transaction left open; rolled back");
 		db_exec(db, "ROLLBACK");
 	}
-	reply_send(&r);
+	reply_send(&r, s);
 	req_free(&r);
 }
 

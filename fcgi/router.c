@@ -121,81 +121,98 @@ json_content_type(const char *ct)
 }
 
 /*
- * Routes r to its handler after the shared checks, and leaves the reply in
- * r for reply_send.
+ * Finds the route for r's method and the path segs. Returns it, or NULL
+ * after replying 405 (with Allow; another method has the path) or 404.
  */
-void
-router_dispatch(struct req *r)
+static const struct route *
+find_route(struct req *r, char **segs, int nseg)
 {
-	char *segs[REQ_MAX_SEGS] = {0};
-	const struct route *rt = NULL;
 	char allow[64] = "";
-	int nseg;
-	size_t i;
 
-	nseg = req_split_path(r, segs, REQ_MAX_SEGS);
-	if (nseg == -1 && r->path_error != NULL) {
-		reply_error(r, RE_INVALID, "malformed path: %s",
-		    r->path_error);
-		goto out;
-	}
-	if (nseg < 2 || strcmp(segs[0], "api") != 0) {
-		reply_error(r, RE_NOT_FOUND, "no such API path");
-		goto out;
-	}
-	for (i = 0; i < NROUTES; i++) {
+	for (size_t i = 0; i < NROUTES; i++) {
 		if (!match(routes[i].path, segs, nseg, NULL))
 			continue;
-		if (strcmp(routes[i].method, r->method) == 0) {
-			rt = &routes[i];
-			break;
-		}
+		if (strcmp(routes[i].method, r->method) == 0)
+			return &routes[i];
 		if (strstr(allow, routes[i].method) == NULL)
 			snprintf(allow + strlen(allow), sizeof(allow) -
 			    strlen(allow), "%s%s", *allow ? ", " : "",
 			    routes[i].method);
 	}
-	if (rt == NULL) {
-		if (*allow) {
-			reply_error(r, RE_METHOD, "%s is not allowed here; "
-			    "allowed: %s", r->method, allow);
-			reply_header(r, "Allow", "%s", allow);
-		} else {
-			reply_error(r, RE_NOT_FOUND, "no such API path");
-		}
-		goto out;
+	if (*allow == '\0') {
+		reply_fail(r, SL_NOTFOUND, "no such API path");
+		return NULL;
 	}
-	match(rt->path, segs, nseg, r->arg);
-	if (rt->min_role != ROLE_NONE) {
-		if (req_load_role(r) == -1)
-			goto out;
-		if (r->user == NULL || r->role == ROLE_NONE) {
-			reply_error(r, RE_UNAUTHORIZED, "authentication "
-			    "required");
-			goto out;
-		}
-		if (!roles_allow(r->role, rt->min_role,
-		    strcmp(r->method, "GET") == 0)) {
-			reply_error(r, RE_FORBIDDEN, "%s %s needs role %s; "
-			    "user \"%s\" is %s", r->method, rt->path,
-			    roles_name(rt->min_role), r->user,
-			    roles_name(r->role));
-			goto out;
-		}
+	reply_fail(r, SL_METHOD, "%s is not allowed here; allowed: %s",
+	    r->method, allow);
+	reply_header(r, "Allow", "%s", allow);
+	return NULL;
+}
+
+/* Checks that r's user may use rt: 401 without a known user, 403 without
+ * the role. */
+static enum sl_status
+check_role(struct req *r, const struct route *rt)
+{
+	enum sl_status s;
+
+	if (rt->min_role == ROLE_NONE)
+		return SL_OK;
+	if ((s = req_load_role(r)) != SL_OK)
+		return s;
+	if (r->user == NULL || r->role == ROLE_NONE)
+		return reply_fail(r, SL_UNAUTHORIZED, "authentication "
+		    "required");
+	if (!roles_allow(r->role, rt->min_role, strcmp(r->method, "GET") == 0))
+		return reply_fail(r, SL_FORBIDDEN, "%s %s needs role %s; user "
+		    "\"%s\" is %s", r->method, rt->path,
+		    roles_name(rt->min_role), r->user, roles_name(r->role));
+	return SL_OK;
+}
+
+/*
+ * For mutating methods: the JSON content type (415) and the body (413
+ * when too large).
+ */
+static enum sl_status
+check_body(struct req *r)
+{
+	if (!mutating(r->method))
+		return SL_OK;
+	if (!json_content_type(req_param(r, "CONTENT_TYPE")))
+		return reply_fail(r, SL_MEDIA, "%s needs Content-Type: "
+		    "application/json", r->method);
+	return req_read_body(r);
+}
+
+/*
+ * Routes r to its handler after the shared checks. Returns the handler's
+ * status, or the failed check's (replied); reply_send sends the reply.
+ */
+enum sl_status
+router_dispatch(struct req *r)
+{
+	char *segs[REQ_MAX_SEGS] = {0};
+	const struct route *rt;
+	enum sl_status s;
+	int nseg;
+
+	nseg = req_split_path(r, segs, REQ_MAX_SEGS);
+	if (nseg == -1 && r->path_error != NULL)
+		s = reply_fail(r, SL_INVALID, "malformed path: %s",
+		    r->path_error);
+	else if (nseg < 2 || strcmp(segs[0], "api") != 0)
+		s = reply_fail(r, SL_NOTFOUND, "no such API path");
+	else if ((rt = find_route(r, segs, nseg)) == NULL)
+		s = r->failed;
+	else {
+		match(rt->path, segs, nseg, r->arg);
+		if ((s = check_role(r, rt)) == SL_OK &&
+		    (s = req_parse_query(r, rt->query)) == SL_OK &&
+		    (s = check_body(r)) == SL_OK)
+			s = rt->handler(r);
 	}
-	if (req_parse_query(r, rt->query) == -1)
-		goto out;
-	if (mutating(r->method)) {
-		if (!json_content_type(req_param(r, "CONTENT_TYPE"))) {
-			reply_error(r, RE_MEDIA, "%s needs Content-Type: "
-			    "application/json", r->method);
-			goto out;
-		}
-		if (req_read_body(r) == -1)
-			goto out;
-	}
-	rt->handler(r);
-out:
 	for (int k = 0; k < REQ_MAX_SEGS; k++)
 		free(segs[k]);
+	return s;
 }
