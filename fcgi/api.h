@@ -28,6 +28,7 @@
 #define API_MAX_ARGS 3
 #define API_IO_TIMEOUT_S 10	/* per socket read or write */
 #define API_ONLINE_MS 15000	/* online: a heartbeat this recent */
+#define API_WORKER_NAME_MAX 128	/* longest {worker} in a path */
 
 struct authcache;
 
@@ -60,7 +61,7 @@ struct req {
 	const char *user;		/* REMOTE_USER; NULL if absent/empty */
 	const char *addr;		/* REMOTE_ADDR or NULL */
 	enum role role;
-	char *arg[API_MAX_ARGS];	/* decoded {name} path segments */
+	char *arg[API_MAX_ARGS];	/* decoded {type} path segments, valid */
 	const char *path_error;		/* static: why the path is malformed */
 	struct qparam *q;
 	int nq;

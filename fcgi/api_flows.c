@@ -363,7 +363,7 @@ api_flows_list(struct req *r)
 }
 
 /*
- * GET /api/flows/{name}?version=N (viewer)
+ * GET /api/flows/{flow}?version=N (viewer)
  * The flow with its definition (of version N, default the current one),
  * version, current_version, paused, archived, created_at, updated_at,
  * schedule, schedule_description, next_runs (next 5 fire times, UTC;
@@ -378,10 +378,6 @@ api_flows_get(struct req *r)
 	int64_t version;
 	char why[256];
 
-	if (!flowdef_name_valid(r->arg[0]))
-		return reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found "
-		    "(not a valid flow name)", r->arg[0],
-		    strlen(r->arg[0]) > 64 ? "..." : "");
 	if ((s = req_query_int(r, "version", 0, 1, INT32_MAX, &version)) !=
 	    SL_OK)
 		return s;
@@ -486,7 +482,7 @@ store(struct db *db, void *arg)
 }
 
 /*
- * PUT /api/flows/{name} (admin), body: a flow definition
+ * PUT /api/flows/{flow} (admin), body: a flow definition
  * Validates the definition (its "name", if present, must equal the path's)
  * and stores it as a new version; un-archives an archived flow. An
  * identical definition makes no new version.
@@ -502,10 +498,6 @@ api_flows_put(struct req *r)
 	enum sl_status s;
 	char why[512];
 
-	if (!flowdef_name_valid(name))
-		return reply_fail(r, SL_INVALID, "name: \"%.64s%s\" is not a "
-		    "valid flow name ([a-z0-9][a-z0-9_.-]{0,63})", name,
-		    strlen(name) > 64 ? "..." : "");
 	if ((s = req_json_object(r, 0, &def)) != SL_OK)
 		return s;
 	if (jsonx_get(def, "name") != NULL) {
@@ -619,7 +611,7 @@ change_flow(struct db *db, struct change *c)
 }
 
 /*
- * PATCH /api/flows/{name} (admin), body {"paused": bool}
+ * PATCH /api/flows/{flow} (admin), body {"paused": bool}
  * Pauses or resumes the flow's schedule (manual runs still start).
  * 200 flow view; 400 bad body; 404 unknown flow; 409 archived; 503 busy.
  */
@@ -632,9 +624,6 @@ api_flows_patch(struct req *r)
 	enum sl_status s;
 	char why[256];
 
-	if (!flowdef_name_valid(r->arg[0]))
-		return reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found",
-		    r->arg[0]);
 	if ((s = req_json_object(r, 0, &body)) != SL_OK)
 		return s;
 	if ((s = req_check_keys(r, body, "paused", "body")) != SL_OK)
@@ -664,7 +653,7 @@ out:
 }
 
 /*
- * DELETE /api/flows/{name} (admin), no body
+ * DELETE /api/flows/{flow} (admin), no body
  * Archives the flow: hidden from GET /api/flows (unless archived=true),
  * no new runs; its runs and logs are kept. Archiving twice is fine.
  * 204; 404 unknown flow; 503 busy.
@@ -676,9 +665,6 @@ api_flows_delete(struct req *r)
 	    .action = "flow.delete", .paused = -1};
 	enum sl_status s;
 
-	if (!flowdef_name_valid(r->arg[0]))
-		return reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found",
-		    r->arg[0]);
 	if (r->body_len > 0)
 		return reply_fail(r, SL_INVALID, "DELETE takes no body");
 	if ((s = change_flow(r->db, &c)) != SL_OK)

@@ -2,10 +2,10 @@
  * api_logs.c: GET a task attempt's log, by byte offset, so the dashboard
  * and `sluicectl logs --follow` can tail it. Logs are files written by
  * the scheduler at <data>/logs/<run-id>/<task>.<attempt>.log; the path is
- * built only from a run id that passed ids_valid and a task name and
- * attempt that exist in task_runs (names there were validated by
- * flowdef), and opened with O_NOFOLLOW, so no request can reach another
- * file. The attempt's state is read before the file, so "complete" is
+ * built only from a run id and a task name that passed the router's
+ * {run} and {task} validators (no "/", no leading ".") and exist in
+ * task_runs with the attempt, and opened with O_NOFOLLOW, so no request
+ * can reach another file. The attempt's state is read before the file, so "complete" is
  * never claimed before the last byte was written.
  */
 #include <errno.h>
@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "db.h"
-#include "ids.h"
 #include "log.h"
 #include "reply.h"
 #include "request.h"
@@ -31,17 +30,8 @@ static const char sql_attempt[] =
     " AND task = :task AND (:attempt = 0 OR attempt = :attempt)"
     " ORDER BY attempt DESC LIMIT 1";
 
-/* Task names come from validated definitions; check again anyway. */
-static int
-safe_name(const char *s)
-{
-	return s != NULL && *s != '\0' && *s != '.' && strlen(s) <= 128 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_.-") == strlen(s);
-}
-
 /*
- * GET /api/runs/{id}/tasks/{task}/log?offset=N&attempt=K&limit=L&download=1
+ * GET /api/runs/{run}/tasks/{task}/log?offset=N&attempt=K&limit=L&download=1
  * (viewer)
  * Up to limit (default and maximum 1 MiB) bytes of the attempt's log
  * (default: the latest attempt) from byte offset N, as text/plain.
@@ -63,8 +53,6 @@ api_logs_get(struct req *r)
 	struct stat sb;
 	int download, terminal, fd = -1, row;
 
-	if (!ids_valid(id) || !safe_name(task))
-		return reply_fail(r, SL_NOTFOUND, "no such run or task");
 	if ((s = req_query_int(r, "offset", 0, 0, INT64_MAX, &offset)) !=
 	    SL_OK || (s = req_query_int(r, "attempt", 0, 1, 1000000,
 	    &attempt)) != SL_OK || (s = req_query_int(r, "limit",

@@ -437,7 +437,7 @@ create_work(struct db *db, void *arg)
 }
 
 /*
- * POST /api/flows/{name}/runs (operator), body {"parameters": {...}}
+ * POST /api/flows/{flow}/runs (operator), body {"parameters": {...}}
  * (optional; missing parameters take their defaults)
  * Starts a run of the flow's current version: PENDING, trigger manual.
  * 201 run; 400 bad parameters; 404 unknown flow; 409 archived; 503 busy.
@@ -447,13 +447,8 @@ api_runs_create(struct req *r)
 {
 	struct create c = {.r = r, .flow = r->arg[0]};
 	struct json_object *body = NULL;
-	const char *flow = r->arg[0];
 	enum sl_status s;
 
-	if (!flowdef_name_valid(flow))
-		return reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found "
-		    "(not a valid flow name)", flow,
-		    strlen(flow) > 64 ? "..." : "");
 	if ((s = req_json_object(r, 1, &body)) != SL_OK)
 		return s;
 	if ((s = req_check_keys(r, body, "parameters", "body")) != SL_OK)
@@ -529,16 +524,6 @@ api_runs_list(struct req *r)
 	return reply_page(r, items, n > limit ? last : NULL);
 }
 
-/* Checks the {id} path segment: SL_NOTFOUND (replied) when malformed. */
-static enum sl_status
-valid_id(struct req *r)
-{
-	if (ids_valid(r->arg[0]))
-		return SL_OK;
-	return reply_fail(r, SL_NOTFOUND, "run \"%.64s\" not found (not a "
-	    "run id)", r->arg[0]);
-}
-
 /* Refuses any body but an empty one or {} (SL_INVALID, replied). */
 static enum sl_status
 empty_body(struct req *r)
@@ -590,7 +575,7 @@ read_run(struct req *r, const char *id, enum run_state *state,
 }
 
 /*
- * GET /api/runs/{id} (viewer)
+ * GET /api/runs/{run} (viewer)
  * The run with its tasks in definition order: name, state, attempt,
  * depends_on, started_at, ended_at, exit_code, log_size, reason (of the
  * latest attempt) and attempts [{attempt, state, started_at, ended_at,
@@ -600,10 +585,6 @@ read_run(struct req *r, const char *id, enum run_state *state,
 enum sl_status
 api_runs_get(struct req *r)
 {
-	enum sl_status s;
-
-	if ((s = valid_id(r)) != SL_OK)
-		return s;
 	return reply_run(r, r->arg[0], 200);
 }
 
@@ -683,7 +664,7 @@ cancel_work(struct db *db, void *arg)
 }
 
 /*
- * Checks r's run id and empty body, runs fn on a in a write transaction
+ * Checks r's empty body, runs fn on a in a write transaction
  * and replies: the run (a->how), or why not.
  */
 static enum sl_status
@@ -691,7 +672,7 @@ act_run(struct req *r, db_work_fn *fn, struct act *a)
 {
 	enum sl_status s;
 
-	if ((s = valid_id(r)) != SL_OK || (s = empty_body(r)) != SL_OK)
+	if ((s = empty_body(r)) != SL_OK)
 		return s;
 	snprintf(a->why, sizeof(a->why), "database busy");
 	if ((s = db_write(r->db, fn, a)) != SL_OK)
@@ -701,7 +682,7 @@ act_run(struct req *r, db_work_fn *fn, struct act *a)
 }
 
 /*
- * POST /api/runs/{id}/cancel (operator), body empty or {}
+ * POST /api/runs/{run}/cancel (operator), body empty or {}
  * A SCHEDULED or PENDING run is cancelled at once (200, state CANCELLED,
  * its waiting tasks CANCELLED). A RUNNING run becomes CANCELLING (202);
  * the scheduler stops its processes (SIGTERM, then SIGKILL) and finishes
@@ -794,7 +775,7 @@ out:
 }
 
 /*
- * POST /api/runs/{id}/retry (operator), body empty or {}
+ * POST /api/runs/{run}/retry (operator), body empty or {}
  * Runs again, in the same run, every task whose latest attempt failed,
  * was cancelled, crashed or was skipped (a new PENDING attempt); the run
  * goes back to PENDING with retry_count + 1.
@@ -853,8 +834,8 @@ out:
 }
 
 /*
- * POST /api/runs/{id}/rerun (operator), body empty or {}
- * Starts a new run (trigger rerun, rerun_of = id) of the same flow
+ * POST /api/runs/{run}/rerun (operator), body empty or {}
+ * Starts a new run (trigger rerun, rerun_of = run) of the same flow
  * version with the same parameters. The original must have finished.
  * 201 new run; 404 unknown run; 409 original unfinished or flow archived;
  * 503 busy.

@@ -16,8 +16,6 @@
 #include "timefmt.h"
 #include "wake.h"
 
-#define WORKER_NAME_MAX 128
-
 static const char sql_list[] =
     "SELECT name, pool, host, pid, started_at, last_heartbeat, running,"
     " concurrency_limit, paused FROM workers"
@@ -64,7 +62,7 @@ api_workers_list(struct req *r)
 	struct db_stmt st;
 	enum sl_status s;
 	int64_t limit, n = 0, now = timefmt_now_ms();
-	char last[WORKER_NAME_MAX + 1] = "";
+	char last[API_WORKER_NAME_MAX + 1] = "";
 
 	if ((s = req_limit(r, &limit)) != SL_OK)
 		return s;
@@ -85,7 +83,7 @@ api_workers_list(struct req *r)
 	return reply_page(r, items, n > limit ? last : NULL);
 }
 
-/* What PATCH /api/workers/{name} changes, for patch_work. */
+/* What PATCH /api/workers/{worker} changes, for patch_work. */
 struct patch {
 	struct req *r;
 	const char *name;
@@ -139,7 +137,7 @@ reply_worker(struct req *r, const char *name)
 }
 
 /*
- * PATCH /api/workers/{name} (admin), body {"paused": bool,
+ * PATCH /api/workers/{worker} (admin), body {"paused": bool,
  * "concurrency_limit": 1..1000} (at least one)
  * A paused worker claims no new runs; running ones continue.
  * 200 worker; 400 bad body; 404 unknown worker; 503 busy.
@@ -152,8 +150,6 @@ api_workers_patch(struct req *r)
 	const char *name = p.name;
 	enum sl_status s;
 
-	if (strlen(name) > WORKER_NAME_MAX)
-		return reply_fail(r, SL_NOTFOUND, "worker not found");
 	if ((s = req_json_object(r, 0, &body)) != SL_OK)
 		return s;
 	if ((s = req_check_keys(r, body, "paused,concurrency_limit",
