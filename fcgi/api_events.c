@@ -3,8 +3,7 @@
  * lib/audit.c: who (REMOTE_USER, or "sluicectl") did what to which object,
  * when and from where. Read only; newest first, paged by event id.
  */
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdint.h>
 
 #include "db.h"
 #include "json.h"
@@ -22,6 +21,27 @@ static const char sql_list[] =
     " AND (:cursor IS NULL OR id < :cursor)"
     " ORDER BY id DESC LIMIT :limit";
 
+/* The list item of the current row of sql_list. */
+static enum sl_status
+event_item(struct req *r, struct db_stmt *st, void *arg,
+    struct json_object **item)
+{
+	struct json_object *e = json_object_new_object();
+
+	(void)r;
+	(void)arg;
+	sqlx_add_int(e, "id", st, 0);
+	sqlx_add_time(e, "at", st, 1);
+	sqlx_add_text(e, "actor", st, 2);
+	sqlx_add_text(e, "action", st, 3);
+	sqlx_add_text(e, "object_type", st, 4);
+	sqlx_add_text(e, "object_id", st, 5);
+	sqlx_add_text(e, "address", st, 6);
+	json_object_object_add(e, "detail", sqlx_json(st, 7));
+	*item = e;
+	return SL_OK;
+}
+
 /*
  * GET /api/events?actor=&object_type=&object_id=&action=&limit=&cursor=
  * (viewer)
@@ -33,11 +53,9 @@ static const char sql_list[] =
 enum sl_status
 api_events_list(struct req *r)
 {
-	struct json_object *items = NULL;
 	struct db_stmt st;
 	enum sl_status s;
-	int64_t limit, cursor, n = 0, last = 0;
-	char buf[32];
+	int64_t limit, cursor;
 
 	if ((s = req_limit(r, &limit)) != SL_OK ||
 	    (s = req_query_int(r, "cursor", 0, 1, INT64_MAX, &cursor)) !=
@@ -50,29 +68,5 @@ api_events_list(struct req *r)
 	db_bind_text(&st, ":action", req_query(r, "action"));
 	if (cursor > 0)
 		db_bind_int(&st, ":cursor", cursor);
-	db_bind_int(&st, ":limit", limit + 1);
-	items = json_object_new_array();
-	while (db_step(&st)) {
-		struct json_object *e;
-
-		if (++n > limit)
-			break;
-		last = db_col_int(&st, 0);
-		e = json_object_new_object();
-		sqlx_add_int(e, "id", &st, 0);
-		sqlx_add_time(e, "at", &st, 1);
-		sqlx_add_text(e, "actor", &st, 2);
-		sqlx_add_text(e, "action", &st, 3);
-		sqlx_add_text(e, "object_type", &st, 4);
-		sqlx_add_text(e, "object_id", &st, 5);
-		sqlx_add_text(e, "address", &st, 6);
-		json_object_object_add(e, "detail", sqlx_json(&st, 7));
-		json_object_array_add(items, e);
-	}
-	if ((s = db_finish(&st)) != SL_OK) {
-		json_object_put(items);
-		return reply_fail(r, s, "cannot list events");
-	}
-	snprintf(buf, sizeof(buf), "%lld", (long long)last);
-	return reply_page(r, items, n > limit ? buf : NULL);
+	return reply_page(r, &st, limit, 0, event_item, NULL, "events");
 }

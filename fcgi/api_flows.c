@@ -284,10 +284,15 @@ add_recent(struct db *db, const char *flow, struct json_object *item)
 	return db_finish(&st);
 }
 
-/* Builds one item of the flow list from the current row of sql_list. */
-static struct json_object *
-list_item(struct db_stmt *st, int64_t now)
+/*
+ * The list item of the current row of sql_list, with its recent runs;
+ * arg is the time now.
+ */
+static enum sl_status
+flow_item(struct req *r, struct db_stmt *st, void *arg,
+    struct json_object **out)
 {
+	int64_t now = *(int64_t *)arg;
 	struct json_object *item = json_object_new_object();
 	struct json_object *def = sqlx_json(st, 4);
 	int64_t next = -1;
@@ -312,7 +317,8 @@ list_item(struct db_stmt *st, int64_t now)
 	sqlx_add_time(item, "created_at", st, 5);
 	sqlx_add_time(item, "updated_at", st, 6);
 	json_object_put(def);
-	return item;
+	*out = item;
+	return add_recent(r->db, db_col_text(st, 0), item);
 }
 
 /*
@@ -327,12 +333,10 @@ list_item(struct db_stmt *st, int64_t now)
 enum sl_status
 api_flows_list(struct req *r)
 {
-	struct json_object *items = NULL;
 	struct db_stmt st;
 	enum sl_status s;
-	int64_t limit, n = 0, now = timefmt_now_ms();
+	int64_t limit, now = timefmt_now_ms();
 	int archived;
-	char *last = NULL;
 
 	if ((s = req_limit(r, &limit)) != SL_OK ||
 	    (s = req_query_bool(r, "archived", &archived)) != SL_OK)
@@ -340,26 +344,7 @@ api_flows_list(struct req *r)
 	db_prepare(r->db, &st, sql_list);
 	db_bind_int(&st, ":archived", archived);
 	db_bind_text(&st, ":cursor", req_query(r, "cursor"));
-	db_bind_int(&st, ":limit", limit + 1);
-	items = json_object_new_array();
-	while (s == SL_OK && db_step(&st)) {
-		struct json_object *item;
-
-		if (++n > limit)
-			break;
-		free(last);
-		last = xstrdup(db_col_text(&st, 0));
-		item = list_item(&st, now);
-		json_object_array_add(items, item);
-		s = add_recent(r->db, last, item);
-	}
-	if (db_finish(&st) != SL_OK || s != SL_OK) {
-		s = reply_fail(r, s != SL_OK ? s : st.err, "cannot list flows");
-		json_object_put(items);
-	} else
-		s = reply_page(r, items, n > limit ? last : NULL);
-	free(last);
-	return s;
+	return reply_page(r, &st, limit, 0, flow_item, &now, "flows");
 }
 
 /*

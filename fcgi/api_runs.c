@@ -472,6 +472,16 @@ out:
 	return s;
 }
 
+/* The list item of the current row of a list query; arg is the time now. */
+static enum sl_status
+run_item(struct req *r, struct db_stmt *st, void *arg,
+    struct json_object **item)
+{
+	(void)r;
+	*item = run_json(st, *(int64_t *)arg);
+	return SL_OK;
+}
+
 /*
  * GET /api/runs?flow=&state=&limit=&cursor= (viewer)
  * Runs newest first, without their tasks. cursor is next_cursor of the
@@ -483,12 +493,10 @@ api_runs_list(struct req *r)
 {
 	const char *flow = req_query(r, "flow"), *state = req_query(r, "state");
 	const char *cursor = req_query(r, "cursor"), *sql;
-	struct json_object *items = NULL;
 	struct db_stmt st;
 	enum run_state rs;
 	enum sl_status s;
-	int64_t limit, n = 0, now = timefmt_now_ms();
-	char last[IDS_LEN] = "";
+	int64_t limit, now = timefmt_now_ms();
 
 	if ((s = req_limit(r, &limit)) != SL_OK)
 		return s;
@@ -509,19 +517,7 @@ api_runs_list(struct req *r)
 	if (state != NULL)
 		db_bind_text(&st, ":state", state);
 	db_bind_text(&st, ":cursor", cursor);
-	db_bind_int(&st, ":limit", limit + 1);
-	items = json_object_new_array();
-	while (db_step(&st)) {
-		if (++n > limit)
-			break;
-		snprintf(last, sizeof(last), "%s", db_col_text(&st, C_ID));
-		json_object_array_add(items, run_json(&st, now));
-	}
-	if ((s = db_finish(&st)) != SL_OK) {
-		json_object_put(items);
-		return reply_fail(r, s, "cannot list runs");
-	}
-	return reply_page(r, items, n > limit ? last : NULL);
+	return reply_page(r, &st, limit, C_ID, run_item, &now, "runs");
 }
 
 /* Refuses any body but an empty one or {} (SL_INVALID, replied). */

@@ -49,6 +49,16 @@ worker_json(struct db_stmt *st, int64_t now)
 	return o;
 }
 
+/* The list item of the current row of sql_list; arg is the time now. */
+static enum sl_status
+worker_item(struct req *r, struct db_stmt *st, void *arg,
+    struct json_object **item)
+{
+	(void)r;
+	*item = worker_json(st, *(int64_t *)arg);
+	return SL_OK;
+}
+
 /*
  * GET /api/workers?limit=&cursor= (viewer)
  * Workers by name: name, pool, host, pid, online, started_at,
@@ -58,29 +68,15 @@ worker_json(struct db_stmt *st, int64_t now)
 enum sl_status
 api_workers_list(struct req *r)
 {
-	struct json_object *items = NULL;
 	struct db_stmt st;
 	enum sl_status s;
-	int64_t limit, n = 0, now = timefmt_now_ms();
-	char last[API_WORKER_NAME_MAX + 1] = "";
+	int64_t limit, now = timefmt_now_ms();
 
 	if ((s = req_limit(r, &limit)) != SL_OK)
 		return s;
 	db_prepare(r->db, &st, sql_list);
 	db_bind_text(&st, ":cursor", req_query(r, "cursor"));
-	db_bind_int(&st, ":limit", limit + 1);
-	items = json_object_new_array();
-	while (db_step(&st)) {
-		if (++n > limit)
-			break;
-		snprintf(last, sizeof(last), "%s", db_col_text(&st, 0));
-		json_object_array_add(items, worker_json(&st, now));
-	}
-	if ((s = db_finish(&st)) != SL_OK) {
-		json_object_put(items);
-		return reply_fail(r, s, "cannot list workers");
-	}
-	return reply_page(r, items, n > limit ? last : NULL);
+	return reply_page(r, &st, limit, 0, worker_item, &now, "workers");
 }
 
 /* What PATCH /api/workers/{worker} changes, for patch_work. */

@@ -8,11 +8,13 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "log.h"
 #include "reply.h"
+#include "xalloc.h"
 
 /*
  * The one mapping of a status to the HTTP error: status line, error code
@@ -88,18 +90,48 @@ reply_ok(struct req *r, struct json_object *obj)
 }
 
 /*
- * Replies 200 with one page of a list, {"items": items, "next_cursor":
- * cursor} (null when cursor is NULL: the last page); takes items'
- * reference.
+ * Replies 200 with one page of a list: every row of st (prepared, with
+ * everything bound but :limit) up to limit, each made an item by
+ * item(r, st, arg, &obj). st asks for limit + 1 rows (bound here to
+ * :limit), so a row beyond limit means there is a next page, and
+ * next_cursor is then the text of column cursor_col of the last item's
+ * row (null on the last page): {"items": [...], "next_cursor": ...}.
+ * st is finished here. When a step or an item fails, replies the
+ * failure ("cannot list <what>") instead. Returns the status.
  */
 enum sl_status
-reply_page(struct req *r, struct json_object *items, const char *cursor)
+reply_page(struct req *r, struct db_stmt *st, int64_t limit, int cursor_col,
+    reply_item_fn *item, void *arg, const char *what)
 {
-	struct json_object *obj = json_object_new_object();
+	struct json_object *items = json_object_new_array(), *obj, *o;
+	enum sl_status s = SL_OK;
+	char *cursor = NULL;
+	int64_t n = 0;
 
+	db_bind_int(st, ":limit", limit + 1);
+	while (s == SL_OK && db_step(st)) {
+		if (++n > limit)
+			break;
+		o = NULL;
+		s = item(r, st, arg, &o);
+		if (o != NULL)
+			json_object_array_add(items, o);
+		/* After the item: reading an integer as text converts it. */
+		free(cursor);
+		cursor = xstrdup(db_col_text(st, cursor_col));
+	}
+	if (db_finish(st) != SL_OK && s == SL_OK)
+		s = st->err;
+	if (s != SL_OK) {
+		json_object_put(items);
+		free(cursor);
+		return reply_fail(r, s, "cannot list %s", what);
+	}
+	obj = json_object_new_object();
 	json_object_object_add(obj, "items", items);
-	jsonx_add_str(obj, "next_cursor", cursor);
+	jsonx_add_str(obj, "next_cursor", n > limit ? cursor : NULL);
 	json_reply(r, 200, obj);
+	free(cursor);
 	return SL_OK;
 }
 

@@ -10,15 +10,21 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api.h"
+#include "db.h"
 #include "status.h"
 
 void reply_header(struct req *r, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 enum sl_status reply_ok(struct req *r, struct json_object *obj);
-enum sl_status reply_page(struct req *r, struct json_object *items,
-    const char *cursor);
+/* Makes the list item *item (a new object) of st's current row. */
+typedef enum sl_status reply_item_fn(struct req *r, struct db_stmt *st,
+    void *arg, struct json_object **item);
+
+enum sl_status reply_page(struct req *r, struct db_stmt *st, int64_t limit,
+    int cursor_col, reply_item_fn *item, void *arg, const char *what);
 enum sl_status reply_created(struct req *r, struct json_object *obj);
 enum sl_status reply_accepted(struct req *r, struct json_object *obj);
 enum sl_status reply_no_content(struct req *r);
