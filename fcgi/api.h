@@ -61,7 +61,7 @@ struct req {
 	const char *user;		/* REMOTE_USER; NULL if absent/empty */
 	const char *addr;		/* REMOTE_ADDR or NULL */
 	enum role role;
-	char *arg[API_MAX_ARGS];	/* decoded {type} path segments, valid */
+	char *arg[API_MAX_ARGS];	/* the {type} segments, checked */
 	const char *path_error;		/* static: why the path is malformed */
 	struct qparam *q;
 	int nq;
