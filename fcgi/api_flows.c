@@ -543,13 +543,14 @@ update(struct db *db, void *arg)
 	struct json_object *detail = NULL;
 	struct db_stmt st;
 	enum sl_status s;
-	int paused, archived, row;
+	int paused = 0, archived = 0, row;
 
 	db_prepare(db, &st, sql_flow);
 	db_bind_text(&st, ":name", name);
-	row = db_step(&st);
-	paused = (int)db_col_int(&st, 1);
-	archived = (int)db_col_int(&st, 2);
+	if ((row = db_step(&st)) != 0) {
+		paused = (int)db_col_int(&st, 1);
+		archived = (int)db_col_int(&st, 2);
+	}
 	if ((s = db_finish(&st)) != SL_OK)
 		return s;
 	if (!row)

@@ -269,9 +269,8 @@ run_detail(struct db *db, const char *id, struct json_object **out,
 	}
 	if (s != SL_OK)
 		goto out;
-	if ((s = load_def(db, flow, version, &def)) == SL_NOTFOUND)
-		s = SL_DB;
-	if (s != SL_OK || (s = add_tasks(db, id, def, o)) != SL_OK)
+	if ((s = load_def(db, flow, version, &def)) != SL_OK ||
+	    (s = add_tasks(db, id, def, o)) != SL_OK)
 		goto out;
 	*out = o;
 	o = NULL;

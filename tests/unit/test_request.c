@@ -3,7 +3,8 @@
  * compiled in from fcgi/ (request.c, reply.c, buf.c, authcache.c): path
  * splitting and decoding (traversal and bad escapes refused), query
  * parameters (unknown and repeated ones refused, integer bounds), JSON
- * bodies (only objects), the error replies they produce, SipHash-2-4
+ * bodies (only objects), the error replies they produce (every status
+ * through reply.c's one table), SipHash-2-4
  * against the reference vectors, and the auth cache (hit, expiry,
  * eviction bound, failure throttling). One line per case; exit 1 on any
  * failure.
@@ -227,6 +228,31 @@ test_reply(void)
 	reply_fail(&r, SL_BUSY, "busy");
 	check("reply_busy", r.status == 503 &&
 	    strstr(r.out.p, "\"busy\"") != NULL, r.out.p);
+	{
+		/* One table maps every status to its HTTP status and code. */
+		static const struct {
+			enum sl_status s;
+			int status;
+			const char *code;
+		} map[] = {
+			{SL_INVALID, 400, "\"invalid\""},
+			{SL_NOTFOUND, 404, "\"not_found\""},
+			{SL_FORBIDDEN, 403, "\"forbidden\""},
+			{SL_METHOD, 405, "\"method_not_allowed\""},
+			{SL_TOO_LARGE, 413, "\"too_large\""},
+			{SL_MEDIA, 415, "\"unsupported_media_type\""},
+			{SL_IO, 500, "\"internal\""},
+			{SL_DB, 500, "\"internal\""},
+		};
+
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+			enum sl_status got = reply_fail(&r, map[i].s, "x");
+
+			check("reply_status_map", got == map[i].s &&
+			    r.status == map[i].status && r.failed == map[i].s &&
+			    strstr(r.out.p, map[i].code) != NULL, r.out.p);
+		}
+	}
 	reply_fail(&r, SL_UNAUTHORIZED, "no");
 	check("reply_401_challenge", r.status == 401 && strstr(r.hdrs.p,
 	    "WWW-Authenticate: Basic realm=\"Sluice\"") != NULL, r.hdrs.p);
