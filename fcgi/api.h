@@ -1,9 +1,11 @@
 /*
  * api.h: what the sluice-api files share: the process context (the only
  * shared state; no other globals), the per-request struct, and the
- * request handlers that router.c names. Each handler replies through
- * reply.h exactly once; everything it allocates hangs off struct req or is
- * released before it returns.
+ * request handlers that router.c names. A handler replies through
+ * reply.h and returns SL_OK, or returns the status of its failure
+ * (described with reply_fail, or left to reply_send's generic message);
+ * everything it allocates hangs off struct req or is released before it
+ * returns.
  */
 #ifndef SLUICE_FCGI_API_H
 #define SLUICE_FCGI_API_H
@@ -11,7 +13,7 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 #include <pthread.h>
-#include "dbraw.h"
+#include "db.h"
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +28,7 @@
 #define API_MAX_ARGS 3
 #define API_IO_TIMEOUT_S 10	/* per socket read or write */
 #define API_ONLINE_MS 15000	/* online: a heartbeat this recent */
+#define API_WORKER_NAME_MAX 128	/* longest {worker} in a path */
 
 struct authcache;
 
@@ -58,7 +61,7 @@ struct req {
 	const char *user;		/* REMOTE_USER; NULL if absent/empty */
 	const char *addr;		/* REMOTE_ADDR or NULL */
 	enum role role;
-	char *arg[API_MAX_ARGS];	/* decoded {name} path segments */
+	char *arg[API_MAX_ARGS];	/* the {type} segments, checked */
 	const char *path_error;		/* static: why the path is malformed */
 	struct qparam *q;
 	int nq;
@@ -69,9 +72,10 @@ struct req {
 	struct buf hdrs;
 	struct buf out;
 	int replied;
+	enum sl_status failed;		/* the error replied, SL_OK if none */
 };
 
-typedef void api_handler(struct req *r);
+typedef enum sl_status api_handler(struct req *r);
 
 api_handler api_health;
 api_handler api_me;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cron.h"
-#include "dbraw.h"
+#include "db.h"
 #include "flowdef.h"
 #include "json.h"
 #include "reply.h"
@@ -118,6 +118,112 @@ not_found(const char *name, char *why, size_t whysz)
 }
 
 /*
+ * Starts the view of flow name from its flows row: name, version (the
+ * asked one, 0: current), current_version, flags and times. *current gets
+ * the current version, *live whether it is neither paused nor archived.
+ * Returns SL_OK and a new object in *out, or a status with why.
+ */
+static enum sl_status
+flow_row(struct db *db, const char *name, int64_t version,
+    struct json_object **out, int64_t *current, int *live, char *why,
+    size_t whysz)
+{
+	struct json_object *obj;
+	struct db_stmt st;
+	enum sl_status s;
+
+	*out = NULL;
+	db_prepare(db, &st, sql_flow);
+	db_bind_text(&st, ":name", name);
+	if (!db_step(&st)) {
+		if ((s = db_finish(&st)) == SL_OK)
+			return not_found(name, why, whysz);
+		return s;
+	}
+	obj = json_object_new_object();
+	*current = db_col_int(&st, 0);
+	*live = !db_col_int(&st, 1) && !db_col_int(&st, 2);
+	jsonx_add_str(obj, "name", name);
+	jsonx_add_int(obj, "version", version ? version : *current);
+	jsonx_add_int(obj, "current_version", *current);
+	sqlx_add_bool(obj, "paused", &st, 1);
+	sqlx_add_bool(obj, "archived", &st, 2);
+	sqlx_add_time(obj, "created_at", &st, 3);
+	sqlx_add_time(obj, "updated_at", &st, 4);
+	if ((s = db_finish(&st)) != SL_OK) {
+		json_object_put(obj);
+		return s;
+	}
+	*out = obj;
+	return SL_OK;
+}
+
+/*
+ * Loads version of flow name's definition into *def (a new object, NULL
+ * for SQL NULL). Returns SL_OK, SL_NOTFOUND or the database status.
+ */
+static enum sl_status
+flow_def(struct db *db, const char *name, int64_t version,
+    struct json_object **def)
+{
+	struct db_stmt st;
+	enum sl_status s;
+	int row;
+
+	*def = NULL;
+	db_prepare(db, &st, sql_def);
+	db_bind_text(&st, ":name", name);
+	db_bind_int(&st, ":version", version);
+	if ((row = db_step(&st)) != 0)
+		*def = sqlx_json(&st, 0);
+	if ((s = db_finish(&st)) != SL_OK) {
+		json_object_put(*def);
+		*def = NULL;
+		return s;
+	}
+	return row ? SL_OK : SL_NOTFOUND;
+}
+
+/* Adds obj["versions"]: flow name's versions, newest first. */
+static enum sl_status
+add_versions(struct db *db, const char *name, struct json_object *obj)
+{
+	struct json_object *arr = json_object_new_array();
+	struct db_stmt st;
+
+	json_object_object_add(obj, "versions", arr);
+	db_prepare(db, &st, sql_versions);
+	db_bind_text(&st, ":name", name);
+	while (db_step(&st)) {
+		struct json_object *v = json_object_new_object();
+
+		sqlx_add_int(v, "version", &st, 0);
+		sqlx_add_text(v, "created_by", &st, 1);
+		sqlx_add_time(v, "created_at", &st, 2);
+		json_object_array_add(arr, v);
+	}
+	return db_finish(&st);
+}
+
+/* Adds def's description, schedule and next_runs (when live) to obj. */
+static void
+add_schedule(struct json_object *obj, struct json_object *def, int live)
+{
+	struct json_object *arr = json_object_new_array();
+	char *desc = NULL;
+
+	copy_key(obj, "description", def);
+	copy_key(obj, "schedule", def);
+	if (live)
+		schedule_times(def, timefmt_now_ms(), NEXT_RUNS, arr, &desc);
+	else
+		schedule_times(def, 0, 0, NULL, &desc);
+	json_object_object_add(obj, "next_runs", arr);
+	jsonx_add_str(obj, "schedule_description", desc);
+	free(desc);
+}
+
+/*
  * Builds the full view of flow name with the definition of version (0:
  * current). Returns SL_OK and a new object in *out, or a status with why.
  */
@@ -125,85 +231,31 @@ static enum sl_status
 flow_detail(struct db *db, const char *name, int64_t version,
     struct json_object **out, char *why, size_t whysz)
 {
-	sqlite3_stmt *st = NULL;
-	struct json_object *obj = NULL, *def = NULL, *arr;
-	enum sl_status s = SL_DB;
+	struct json_object *obj = NULL, *def = NULL;
+	enum sl_status s;
 	int64_t current;
-	int paused, archived, rc;
-	char *desc = NULL;
+	int live;
 
 	*out = NULL;
 	snprintf(why, whysz, "cannot read flow \"%s\"", name);
-	if ((st = dbraw_prepare(db, sql_flow)) == NULL)
+	s = flow_row(db, name, version, &obj, &current, &live, why, whysz);
+	if (s != SL_OK)
+		return s;
+	s = flow_def(db, name, version ? version : current, &def);
+	if (s == SL_NOTFOUND)
+		snprintf(why, whysz, "flow \"%s\" has no version %lld", name,
+		    (long long)version);
+	if (s != SL_OK)
 		goto out;
-	dbraw_bind_text(st, ":name", name);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		s = rc == SQLITE_DONE ? not_found(name, why, whysz) :
-		    dbraw_status(db, rc);
-		goto out;
-	}
-	obj = json_object_new_object();
-	current = sqlite3_column_int64(st, 0);
-	paused = sqlite3_column_int(st, 1);
-	archived = sqlite3_column_int(st, 2);
-	jsonx_add_str(obj, "name", name);
-	jsonx_add_int(obj, "version", version ? version : current);
-	jsonx_add_int(obj, "current_version", current);
-	sqlx_add_bool(obj, "paused", st, 1);
-	sqlx_add_bool(obj, "archived", st, 2);
-	sqlx_add_time(obj, "created_at", st, 3);
-	sqlx_add_time(obj, "updated_at", st, 4);
-	sqlite3_finalize(st);
-
-	if ((st = dbraw_prepare(db, sql_def)) == NULL)
-		goto out;
-	dbraw_bind_text(st, ":name", name);
-	dbraw_bind_int64(st, ":version", version ? version : current);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		if (rc == SQLITE_DONE) {
-			snprintf(why, whysz, "flow \"%s\" has no version "
-			    "%lld", name, (long long)version);
-			s = SL_NOTFOUND;
-		} else
-			s = dbraw_status(db, rc);
-		goto out;
-	}
-	def = sqlx_json(st, 0);
-	sqlite3_finalize(st);
-	copy_key(obj, "description", def);
-	copy_key(obj, "schedule", def);
-	arr = json_object_new_array();
-	if (!paused && !archived)
-		schedule_times(def, timefmt_now_ms(), NEXT_RUNS, arr, &desc);
-	else
-		schedule_times(def, 0, 0, NULL, &desc);
-	json_object_object_add(obj, "next_runs", arr);
-	jsonx_add_str(obj, "schedule_description", desc);
+	add_schedule(obj, def, live);
 	json_object_object_add(obj, "definition", json_object_get(def));
-
-	if ((st = dbraw_prepare(db, sql_versions)) == NULL)
-		goto out;
-	dbraw_bind_text(st, ":name", name);
-	arr = json_object_new_array();
-	json_object_object_add(obj, "versions", arr);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct json_object *v = json_object_new_object();
-
-		sqlx_add_int(v, "version", st, 0);
-		sqlx_add_text(v, "created_by", st, 1);
-		sqlx_add_time(v, "created_at", st, 2);
-		json_object_array_add(arr, v);
-	}
-	if ((s = dbraw_status(db, rc)) != SL_OK)
+	if ((s = add_versions(db, name, obj)) != SL_OK)
 		goto out;
 	*out = obj;
 	obj = NULL;
-	s = SL_OK;
 out:
-	sqlite3_finalize(st);
 	json_object_put(obj);
 	json_object_put(def);
-	free(desc);
 	return s;
 }
 
@@ -211,30 +263,62 @@ out:
 static enum sl_status
 add_recent(struct db *db, const char *flow, struct json_object *item)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql_recent);
 	struct json_object *states = json_object_new_array(), *last = NULL;
-	int rc;
+	struct db_stmt st;
 
 	json_object_object_add(item, "recent_runs", states);
-	if (st == NULL) {
-		json_object_object_add(item, "last_run", NULL);
-		return SL_DB;
-	}
-	dbraw_bind_text(st, ":flow", flow);
-	dbraw_bind_int64(st, ":limit", RECENT_RUNS);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_prepare(db, &st, sql_recent);
+	db_bind_text(&st, ":flow", flow);
+	db_bind_int(&st, ":limit", RECENT_RUNS);
+	while (db_step(&st)) {
 		if (last == NULL) {
 			last = json_object_new_object();
-			sqlx_add_text(last, "id", st, 0);
-			sqlx_add_text(last, "state", st, 1);
-			sqlx_add_time(last, "created_at", st, 2);
+			sqlx_add_text(last, "id", &st, 0);
+			sqlx_add_text(last, "state", &st, 1);
+			sqlx_add_time(last, "created_at", &st, 2);
 		}
 		json_object_array_add(states,
-		    json_object_new_string(dbraw_col_text(st, 1)));
+		    json_object_new_string(db_col_text(&st, 1)));
 	}
 	json_object_object_add(item, "last_run", last);
-	sqlite3_finalize(st);
-	return dbraw_status(db, rc);
+	return db_finish(&st);
+}
+
+/*
+ * The list item of the current row of sql_list, with its recent runs;
+ * arg is the time now.
+ */
+static enum sl_status
+flow_item(struct req *r, struct db_stmt *st, void *arg,
+    struct json_object **out)
+{
+	int64_t now = *(int64_t *)arg;
+	struct json_object *item = json_object_new_object();
+	struct json_object *def = sqlx_json(st, 4);
+	int64_t next = -1;
+	char *desc = NULL;
+
+	sqlx_add_text(item, "name", st, 0);
+	copy_key(item, "description", def);
+	sqlx_add_int(item, "version", st, 1);
+	sqlx_add_bool(item, "paused", st, 2);
+	sqlx_add_bool(item, "archived", st, 3);
+	copy_key(item, "schedule", def);
+	if (!db_col_int(st, 2) && !db_col_int(st, 3))
+		next = schedule_times(def, now, 1, NULL, &desc);
+	else
+		schedule_times(def, 0, 0, NULL, &desc);
+	jsonx_add_str(item, "schedule_description", desc);
+	free(desc);
+	if (next >= 0)
+		jsonx_add_time(item, "next_run", next);
+	else
+		json_object_object_add(item, "next_run", NULL);
+	sqlx_add_time(item, "created_at", st, 5);
+	sqlx_add_time(item, "updated_at", st, 6);
+	json_object_put(def);
+	*out = item;
+	return add_recent(r->db, db_col_text(st, 0), item);
 }
 
 /*
@@ -246,84 +330,32 @@ add_recent(struct db *db, const char *flow, struct json_object *item)
  * name of the previous page.
  * 200 {"items":[...],"next_cursor":name|null}; 400 bad parameter.
  */
-void
+enum sl_status
 api_flows_list(struct req *r)
 {
-	struct json_object *items = NULL;
-	sqlite3_stmt *st = NULL;
-	enum sl_status s = SL_DB;
-	int64_t limit, n = 0, now = timefmt_now_ms();
-	int archived, rc;
-	char *last = NULL;
+	struct db_stmt st;
+	enum sl_status s;
+	int64_t limit, now = timefmt_now_ms();
+	int archived;
 
-	if (req_limit(r, &limit) == -1 ||
-	    req_query_bool(r, "archived", &archived) == -1)
-		return;
-	if ((st = dbraw_prepare(r->db, sql_list)) == NULL)
-		goto out;
-	dbraw_bind_int64(st, ":archived", archived);
-	dbraw_bind_text(st, ":cursor", req_query(r, "cursor"));
-	dbraw_bind_int64(st, ":limit", limit + 1);
-	items = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct json_object *item, *def;
-		const char *name = dbraw_col_text(st, 0);
-		int64_t next = -1;
-		char *desc = NULL;
-
-		if (++n > limit)
-			break;
-		free(last);
-		last = xstrdup(name);
-		item = json_object_new_object();
-		def = sqlx_json(st, 4);
-		jsonx_add_str(item, "name", name);
-		copy_key(item, "description", def);
-		sqlx_add_int(item, "version", st, 1);
-		sqlx_add_bool(item, "paused", st, 2);
-		sqlx_add_bool(item, "archived", st, 3);
-		copy_key(item, "schedule", def);
-		if (!sqlite3_column_int(st, 2) && !sqlite3_column_int(st, 3))
-			next = schedule_times(def, now, 1, NULL, &desc);
-		else
-			schedule_times(def, 0, 0, NULL, &desc);
-		jsonx_add_str(item, "schedule_description", desc);
-		free(desc);
-		if (next >= 0)
-			jsonx_add_time(item, "next_run", next);
-		else
-			json_object_object_add(item, "next_run", NULL);
-		sqlx_add_time(item, "created_at", st, 5);
-		sqlx_add_time(item, "updated_at", st, 6);
-		json_object_put(def);
-		if ((s = add_recent(r->db, name, item)) != SL_OK) {
-			json_object_put(item);
-			goto out;
-		}
-		json_object_array_add(items, item);
-	}
-	if (rc != SQLITE_ROW && (s = dbraw_status(r->db, rc)) != SL_OK)
-		goto out;
-	reply_page(r, items, n > limit ? last : NULL);
-	items = NULL;
-	s = SL_OK;
-out:
-	if (s != SL_OK)
-		reply_fail(r, s, "cannot list flows");
-	sqlite3_finalize(st);
-	json_object_put(items);
-	free(last);
+	if ((s = req_limit(r, &limit)) != SL_OK ||
+	    (s = req_query_bool(r, "archived", &archived)) != SL_OK)
+		return s;
+	db_prepare(r->db, &st, sql_list);
+	db_bind_int(&st, ":archived", archived);
+	db_bind_text(&st, ":cursor", req_query(r, "cursor"));
+	return reply_page(r, &st, limit, 0, flow_item, &now, "flows");
 }
 
 /*
- * GET /api/flows/{name}?version=N (viewer)
+ * GET /api/flows/{flow}?version=N (viewer)
  * The flow with its definition (of version N, default the current one),
  * version, current_version, paused, archived, created_at, updated_at,
  * schedule, schedule_description, next_runs (next 5 fire times, UTC;
  * empty when paused, archived or unscheduled) and versions (newest first).
  * 200; 400 bad version; 404 unknown flow or version.
  */
-void
+enum sl_status
 api_flows_get(struct req *r)
 {
 	struct json_object *obj;
@@ -331,151 +363,144 @@ api_flows_get(struct req *r)
 	int64_t version;
 	char why[256];
 
-	if (!flowdef_name_valid(r->arg[0])) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found "
-		    "(not a valid flow name)", r->arg[0],
-		    strlen(r->arg[0]) > 64 ? "..." : "");
-		return;
-	}
-	if (req_query_int(r, "version", 0, 1, INT32_MAX, &version) == -1)
-		return;
+	if ((s = req_query_int(r, "version", 0, 1, INT32_MAX, &version)) !=
+	    SL_OK)
+		return s;
 	s = flow_detail(r->db, r->arg[0], version, &obj, why, sizeof(why));
 	if (s != SL_OK)
-		reply_fail(r, s, "%s", why);
-	else
-		reply_ok(r, obj);
+		return reply_fail(r, s, "%s", why);
+	return reply_ok(r, obj);
+}
+
+/* A PUT of a flow definition, for store. */
+struct put {
+	struct req *r;
+	const char *name;
+	const char *text;	/* the normalised definition */
+	int created;		/* out: the flow is new */
+	int64_t version;	/* out: the version now current */
+};
+
+/*
+ * Reads flow name's current version (0 when there is no flow), whether it
+ * is archived and whether its current definition is text.
+ */
+static enum sl_status
+current_of(struct db *db, const char *name, const char *text,
+    int64_t *current, int *archived, int *same)
+{
+	struct db_stmt st;
+	enum sl_status s;
+
+	*current = 0;
+	*archived = *same = 0;
+	db_prepare(db, &st, sql_flow);
+	db_bind_text(&st, ":name", name);
+	if (db_step(&st)) {
+		*current = db_col_int(&st, 0);
+		*archived = (int)db_col_int(&st, 2);
+	}
+	if ((s = db_finish(&st)) != SL_OK || *current == 0)
+		return s;
+	db_prepare(db, &st, sql_def);
+	db_bind_text(&st, ":name", name);
+	db_bind_int(&st, ":version", *current);
+	if (db_step(&st) && strcmp(db_col_text(&st, 0), text) == 0)
+		*same = 1;
+	return db_finish(&st);
 }
 
 /*
- * Stores def (normalised) as flow name's next version inside the open
- * transaction. *created is set when the flow is new; *version gets the
- * version now current. An identical definition makes no new version (an
- * archived flow is still un-archived).
+ * Inside the write transaction: stores p->text as flow p->name's next
+ * version, creating the flow if new, with its audit event. An identical
+ * definition makes no new version (an archived flow is still
+ * un-archived).
  */
 static enum sl_status
-store(struct req *r, const char *name, const char *text, int *created,
-    int64_t *version)
+store(struct db *db, void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	struct json_object *detail = json_object_new_object();
-	enum sl_status s = SL_DB;
-	int64_t now = timefmt_now_ms(), current = 0;
-	int archived = 0, rc, same = 0;
+	struct put *p = arg;
+	struct json_object *detail;
+	struct db_stmt st;
+	enum sl_status s;
+	int64_t now = timefmt_now_ms(), current;
+	int archived, same;
 
-	*created = 0;
-	if ((st = dbraw_prepare(r->db, sql_flow)) == NULL)
-		goto out;
-	dbraw_bind_text(st, ":name", name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		current = sqlite3_column_int64(st, 0);
-		archived = sqlite3_column_int(st, 2);
-	} else if ((s = dbraw_status(r->db, rc)) != SL_OK)
-		goto out;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (current > 0) {
-		if ((st = dbraw_prepare(r->db, sql_def)) == NULL)
-			goto out;
-		dbraw_bind_text(st, ":name", name);
-		dbraw_bind_int64(st, ":version", current);
-		if (sqlite3_step(st) == SQLITE_ROW &&
-		    strcmp(dbraw_col_text(st, 0), text) == 0)
-			same = 1;
-		sqlite3_finalize(st);
-		st = NULL;
-	} else {
-		*created = 1;
-		st = dbraw_prepare(r->db, sql_insert_flow);
-		if (st != NULL) {
-			dbraw_bind_text(st, ":name", name);
-			dbraw_bind_int64(st, ":now", now);
-		}
-		if ((s = sqlx_done(r->db, st)) != SL_OK)
-			goto out;
-	}
-	*version = same ? current : current + 1;
-	if (same && !archived) {
-		s = SL_OK;	/* nothing changed, nothing to record */
-		goto out;
+	s = current_of(db, p->name, p->text, &current, &archived, &same);
+	if (s != SL_OK)
+		return s;
+	p->created = current == 0;
+	p->version = same ? current : current + 1;
+	if (same && !archived)
+		return SL_OK;	/* nothing changed, nothing to record */
+	if (p->created) {
+		db_prepare(db, &st, sql_insert_flow);
+		db_bind_text(&st, ":name", p->name);
+		db_bind_int(&st, ":now", now);
+		if ((s = db_done(&st)) != SL_OK)
+			return s;
 	}
 	if (!same) {
-		st = dbraw_prepare(r->db, sql_insert_version);
-		if (st != NULL) {
-			dbraw_bind_text(st, ":name", name);
-			dbraw_bind_int64(st, ":version", *version);
-			dbraw_bind_text(st, ":definition", text);
-			dbraw_bind_text(st, ":by", r->user);
-			dbraw_bind_int64(st, ":now", now);
-		}
-		if ((s = sqlx_done(r->db, st)) != SL_OK)
-			goto out;
+		db_prepare(db, &st, sql_insert_version);
+		db_bind_text(&st, ":name", p->name);
+		db_bind_int(&st, ":version", p->version);
+		db_bind_text(&st, ":definition", p->text);
+		db_bind_text(&st, ":by", p->r->user);
+		db_bind_int(&st, ":now", now);
+		if ((s = db_done(&st)) != SL_OK)
+			return s;
 	}
-	st = dbraw_prepare(r->db, sql_set_version);
-	if (st != NULL) {
-		dbraw_bind_text(st, ":name", name);
-		dbraw_bind_int64(st, ":version", *version);
-		dbraw_bind_int64(st, ":now", now);
-	}
-	if ((s = sqlx_done(r->db, st)) != SL_OK)
-		goto out;
-	st = NULL;
-	jsonx_add_int(detail, "version", *version);
+	db_prepare(db, &st, sql_set_version);
+	db_bind_text(&st, ":name", p->name);
+	db_bind_int(&st, ":version", p->version);
+	db_bind_int(&st, ":now", now);
+	if ((s = db_done(&st)) != SL_OK)
+		return s;
+	detail = json_object_new_object();
+	jsonx_add_int(detail, "version", p->version);
 	if (archived)
 		json_object_object_add(detail, "unarchived",
 		    json_object_new_boolean(1));
-	s = req_audit(r, "flow.put", "flow", name, detail);
-out:
-	sqlite3_finalize(st);
+	s = req_audit(p->r, "flow.put", "flow", p->name, detail);
 	json_object_put(detail);
 	return s;
 }
 
 /*
- * PUT /api/flows/{name} (admin), body: a flow definition
+ * PUT /api/flows/{flow} (admin), body: a flow definition
  * Validates the definition (its "name", if present, must equal the path's)
  * and stores it as a new version; un-archives an archived flow. An
  * identical definition makes no new version.
  * 201 created (flow view); 200 replaced; 400 invalid definition or name;
  * 415 not JSON; 413 too large; 503 busy.
  */
-void
+enum sl_status
 api_flows_put(struct req *r)
 {
 	struct json_object *def = NULL, *norm = NULL, *obj;
+	struct put p = {.r = r, .name = r->arg[0]};
 	const char *name = r->arg[0], *given;
 	enum sl_status s;
 	char why[512];
-	int created = 0;
-	int64_t version = 0;
 
-	if (!flowdef_name_valid(name)) {
-		reply_fail(r, SL_INVALID, "name: \"%.64s%s\" is not a valid "
-		    "flow name ([a-z0-9][a-z0-9_.-]{0,63})", name,
-		    strlen(name) > 64 ? "..." : "");
-		return;
-	}
-	if ((def = req_json_object(r, 0)) == NULL)
-		return;
+	if ((s = req_json_object(r, 0, &def)) != SL_OK)
+		return s;
 	if (jsonx_get(def, "name") != NULL) {
 		given = jsonx_get_str(def, "name");
 		if (given == NULL || strcmp(given, name) != 0) {
-			reply_fail(r, SL_INVALID, "name: the definition's name "
-			    "must equal the name in the path (\"%s\")", name);
+			s = reply_fail(r, SL_INVALID, "name: the definition's "
+			    "name must equal the name in the path (\"%s\")",
+			    name);
 			goto out;
 		}
 	} else
 		jsonx_add_str(def, "name", name);
 	if ((norm = flowdef_validate(def, why, sizeof(why))) == NULL) {
-		reply_fail(r, SL_INVALID, "%s", why);
+		s = reply_fail(r, SL_INVALID, "%s", why);
 		goto out;
 	}
-	if ((s = db_begin_write(r->db)) == SL_OK &&
-	    (s = store(r, name, jsonx_text(norm), &created, &version)) ==
-	    SL_OK)
-		s = db_commit(r->db);
-	if (s != SL_OK) {
-		dbraw_rollback(r->db);
+	p.text = jsonx_text(norm);
+	if ((s = db_write(r->db, store, &p)) != SL_OK) {
 		reply_fail(r, s, "cannot store flow \"%s\"", name);
 		goto out;
 	}
@@ -483,156 +508,154 @@ api_flows_put(struct req *r)
 	if ((s = flow_detail(r->db, name, 0, &obj, why, sizeof(why))) !=
 	    SL_OK)
 		reply_fail(r, s, "%s", why);
-	else if (created)
+	else if (p.created)
 		reply_created(r, obj);
 	else
 		reply_ok(r, obj);
 out:
 	json_object_put(def);
 	json_object_put(norm);
+	return s;
 }
 
+/* A change of one flow's row, for update. */
+struct change {
+	struct req *r;
+	const char *sql;	/* :name, :now and, if paused >= 0, :paused */
+	const char *action;	/* the audit action */
+	int paused;		/* -1: not a pause */
+	int refuse_archived;
+	int changed;		/* out: 0 when nothing would change */
+	char why[256];		/* out: why it failed */
+};
+
 /*
- * Runs one UPDATE of flow name (sql with :name, :now and, if paused >= 0,
- * :paused) and its audit event in one transaction. The flow must exist;
- * archived ones are refused when refuse_archived is set. *changed is
- * cleared when the update would change nothing (no audit then).
+ * Inside the write transaction: runs c->sql on flow r->arg[0] and records
+ * its audit event. The flow must exist; archived ones are refused when
+ * c->refuse_archived is set. c->changed is cleared when the update would
+ * change nothing (no audit then).
  */
 static enum sl_status
-update(struct req *r, const char *sql, const char *action, int paused,
-    int refuse_archived, int *changed, char *why, size_t whysz)
+update(struct db *db, void *arg)
 {
-	const char *name = r->arg[0];
+	struct change *c = arg;
+	const char *name = c->r->arg[0];
 	struct json_object *detail = NULL;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt st;
 	enum sl_status s;
-	int rc;
+	int paused = 0, archived = 0, row;
 
-	*changed = 1;
-	if ((s = db_begin_write(r->db)) != SL_OK)
-		goto out;
-	s = SL_DB;
-	if ((st = dbraw_prepare(r->db, sql_flow)) == NULL)
-		goto out;
-	dbraw_bind_text(st, ":name", name);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		s = rc == SQLITE_DONE ? not_found(name, why, whysz) :
-		    dbraw_status(r->db, rc);
-		goto out;
+	db_prepare(db, &st, sql_flow);
+	db_bind_text(&st, ":name", name);
+	if ((row = db_step(&st)) != 0) {
+		paused = (int)db_col_int(&st, 1);
+		archived = (int)db_col_int(&st, 2);
 	}
-	if (sqlite3_column_int(st, 2) && refuse_archived) {
-		snprintf(why, whysz, "flow \"%s\" is archived; PUT its "
-		    "definition to restore it", name);
-		s = SL_CONFLICT;
-		goto out;
+	if ((s = db_finish(&st)) != SL_OK)
+		return s;
+	if (!row)
+		return not_found(name, c->why, sizeof(c->why));
+	if (archived && c->refuse_archived) {
+		snprintf(c->why, sizeof(c->why), "flow \"%s\" is archived; "
+		    "PUT its definition to restore it", name);
+		return SL_CONFLICT;
 	}
-	if ((paused >= 0 && sqlite3_column_int(st, 1) == paused) ||
-	    (paused < 0 && sqlite3_column_int(st, 2))) {
-		*changed = 0;
-		s = SL_OK;
-		goto out;
+	if ((c->paused >= 0 && paused == c->paused) ||
+	    (c->paused < 0 && archived)) {
+		c->changed = 0;
+		return SL_OK;
 	}
-	sqlite3_finalize(st);
-	if ((st = dbraw_prepare(r->db, sql)) != NULL) {
-		dbraw_bind_text(st, ":name", name);
-		dbraw_bind_int64(st, ":now", timefmt_now_ms());
-		if (paused >= 0)
-			dbraw_bind_int64(st, ":paused", paused);
-	}
-	s = sqlx_done(r->db, st);
-	st = NULL;
-	if (s != SL_OK)
-		goto out;
-	if (paused >= 0) {
+	db_prepare(db, &st, c->sql);
+	db_bind_text(&st, ":name", name);
+	db_bind_int(&st, ":now", timefmt_now_ms());
+	if (c->paused >= 0)
+		db_bind_int(&st, ":paused", c->paused);
+	if ((s = db_done(&st)) != SL_OK)
+		return s;
+	if (c->paused >= 0) {
 		detail = json_object_new_object();
 		json_object_object_add(detail, "paused",
-		    json_object_new_boolean(paused));
+		    json_object_new_boolean(c->paused));
 	}
-	if ((s = req_audit(r, action, "flow", name, detail)) != SL_OK)
-		goto out;
-	s = db_commit(r->db);
-out:
-	sqlite3_finalize(st);
+	s = req_audit(c->r, c->action, "flow", name, detail);
 	json_object_put(detail);
-	dbraw_rollback(r->db);
+	return s;
+}
+
+/* Runs c in a write transaction; on failure c->why says why. */
+static enum sl_status
+change_flow(struct db *db, struct change *c)
+{
+	enum sl_status s;
+
+	c->changed = 1;
+	s = db_write(db, update, c);
 	if (s != SL_OK && s != SL_NOTFOUND && s != SL_CONFLICT)
-		snprintf(why, whysz, "cannot change flow \"%s\"", name);
+		snprintf(c->why, sizeof(c->why), "cannot change flow \"%s\"",
+		    c->r->arg[0]);
 	return s;
 }
 
 /*
- * PATCH /api/flows/{name} (admin), body {"paused": bool}
+ * PATCH /api/flows/{flow} (admin), body {"paused": bool}
  * Pauses or resumes the flow's schedule (manual runs still start).
  * 200 flow view; 400 bad body; 404 unknown flow; 409 archived; 503 busy.
  */
-void
+enum sl_status
 api_flows_patch(struct req *r)
 {
 	struct json_object *body, *v, *obj;
+	struct change c = {.r = r, .sql = sql_set_paused,
+	    .action = "flow.patch", .refuse_archived = 1};
 	enum sl_status s;
 	char why[256];
-	int changed;
 
-	if (!flowdef_name_valid(r->arg[0])) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found",
-		    r->arg[0]);
-		return;
-	}
-	if ((body = req_json_object(r, 0)) == NULL)
-		return;
-	if (req_check_keys(r, body, "paused", "body") == -1)
+	if ((s = req_json_object(r, 0, &body)) != SL_OK)
+		return s;
+	if ((s = req_check_keys(r, body, "paused", "body")) != SL_OK)
 		goto out;
 	v = jsonx_get(body, "paused");
 	if (v == NULL || !json_object_is_type(v, json_type_boolean)) {
-		reply_fail(r, SL_INVALID, "paused: expected boolean, got %s",
-		    v ? req_type_name(v) : "nothing");
+		s = reply_fail(r, SL_INVALID, "paused: expected boolean, got "
+		    "%s", v ? req_type_name(v) : "nothing");
 		goto out;
 	}
-	s = update(r, sql_set_paused, "flow.patch",
-	    json_object_get_boolean(v) ? 1 : 0, 1, &changed, why,
-	    sizeof(why));
-	if (s == SL_OK)
-		s = flow_detail(r->db, r->arg[0], 0, &obj, why, sizeof(why));
-	if (s != SL_OK) {
+	c.paused = json_object_get_boolean(v) ? 1 : 0;
+	if ((s = change_flow(r->db, &c)) != SL_OK) {
+		reply_fail(r, s, "%s", c.why);
+		goto out;
+	}
+	if ((s = flow_detail(r->db, r->arg[0], 0, &obj, why, sizeof(why))) !=
+	    SL_OK) {
 		reply_fail(r, s, "%s", why);
 		goto out;
 	}
-	if (changed)
+	if (c.changed)
 		wake_schedulers();
 	reply_ok(r, obj);
 out:
 	json_object_put(body);
+	return s;
 }
 
 /*
- * DELETE /api/flows/{name} (admin), no body
+ * DELETE /api/flows/{flow} (admin), no body
  * Archives the flow: hidden from GET /api/flows (unless archived=true),
  * no new runs; its runs and logs are kept. Archiving twice is fine.
  * 204; 404 unknown flow; 503 busy.
  */
-void
+enum sl_status
 api_flows_delete(struct req *r)
 {
+	struct change c = {.r = r, .sql = sql_archive,
+	    .action = "flow.delete", .paused = -1};
 	enum sl_status s;
-	char why[256];
-	int changed;
 
-	if (!flowdef_name_valid(r->arg[0])) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s\" not found",
-		    r->arg[0]);
-		return;
-	}
-	if (r->body_len > 0) {
-		reply_fail(r, SL_INVALID, "DELETE takes no body");
-		return;
-	}
-	s = update(r, sql_archive, "flow.delete", -1, 0, &changed, why,
-	    sizeof(why));
-	if (s != SL_OK) {
-		reply_fail(r, s, "%s", why);
-		return;
-	}
-	if (changed)
+	if (r->body_len > 0)
+		return reply_fail(r, SL_INVALID, "DELETE takes no body");
+	if ((s = change_flow(r->db, &c)) != SL_OK)
+		return reply_fail(r, s, "%s", c.why);
+	if (c.changed)
 		wake_schedulers();
-	reply_no_content(r);
+	return reply_no_content(r);
 }

@@ -3,7 +3,7 @@
  * by the launcher, tests and load balancers. It reads the database (so a
  * broken database answers 503) but changes nothing.
  */
-#include "dbraw.h"
+#include "db.h"
 #include "json.h"
 #include "reply.h"
 #include "timefmt.h"
@@ -18,24 +18,20 @@ static const char sql_online[] =
  *     in the last 15 s and workers counts those workers.
  * 503 {"status":"unavailable"}: the database cannot be read.
  */
-void
+enum sl_status
 api_health(struct req *r)
 {
-	sqlite3_stmt *st = dbraw_prepare(r->db, sql_online);
+	struct db_stmt st;
 	struct json_object *obj, *sched;
 	int64_t online = -1;
 
-	if (st != NULL) {
-		dbraw_bind_int64(st, ":since", timefmt_now_ms() - API_ONLINE_MS);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			online = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
+	db_prepare(r->db, &st, sql_online);
+	db_bind_int(&st, ":since", timefmt_now_ms() - API_ONLINE_MS);
+	db_first_int(&st, &online);
 	obj = json_object_new_object();
 	if (online < 0) {
 		jsonx_add_str(obj, "status", "unavailable");
-		reply_unavailable(r, obj);
-		return;
+		return reply_unavailable(r, obj);
 	}
 	jsonx_add_str(obj, "status", "ok");
 	jsonx_add_str(obj, "version", API_VERSION);
@@ -44,5 +40,5 @@ api_health(struct req *r)
 	    json_object_new_boolean(online > 0));
 	jsonx_add_int(sched, "workers", online);
 	json_object_object_add(obj, "scheduler", sched);
-	reply_ok(r, obj);
+	return reply_ok(r, obj);
 }

@@ -2,11 +2,11 @@
  * api_logs.c: GET a task attempt's log, by byte offset, so the dashboard
  * and `sluicectl logs --follow` can tail it. Logs are files written by
  * the scheduler at <data>/logs/<run-id>/<task>.<attempt>.log; the path is
- * built only from a run id that passed ids_valid and a task name and
- * attempt that exist in task_runs (names there were validated by
- * flowdef), and opened with O_NOFOLLOW, so no request can reach another
- * file. The attempt's state is read before the file, so "complete" is
- * never claimed before the last byte was written.
+ * built only from a run id and a task name that passed the router's
+ * {run} and {task} validators (no "/", no leading ".") and exist in
+ * task_runs with the attempt, and opened with O_NOFOLLOW, so no request
+ * can reach another file. The attempt's state is read before the file,
+ * so "complete" is never claimed before the last byte was written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dbraw.h"
-#include "ids.h"
+#include "db.h"
 #include "log.h"
 #include "reply.h"
 #include "request.h"
@@ -31,17 +30,131 @@ static const char sql_attempt[] =
     " AND task = :task AND (:attempt = 0 OR attempt = :attempt)"
     " ORDER BY attempt DESC LIMIT 1";
 
-/* Task names come from validated definitions; check again anyway. */
-static int
-safe_name(const char *s)
+/* One log request: what was asked, then what was found and read. */
+struct log_read {
+	const char *id, *task;	/* the run and task (validated by router.c) */
+	int64_t offset, attempt, limit;	/* attempt 0: the latest */
+	int download;
+	int terminal;		/* the attempt has finished */
+	int64_t size;		/* bytes in the log file now */
+	char *data;		/* n bytes read from offset */
+	int64_t n;
+};
+
+/* Phase 1: the query parameters offset, attempt, limit and download. */
+static enum sl_status
+log_params(struct req *r, struct log_read *lr)
 {
-	return s != NULL && *s != '\0' && *s != '.' && strlen(s) <= 128 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_.-") == strlen(s);
+	enum sl_status s;
+
+	if ((s = req_query_int(r, "offset", 0, 0, INT64_MAX, &lr->offset)) !=
+	    SL_OK ||
+	    (s = req_query_int(r, "attempt", 0, 1, 1000000, &lr->attempt)) !=
+	    SL_OK ||
+	    (s = req_query_int(r, "limit", LOG_CHUNK_MAX, 1, LOG_CHUNK_MAX,
+	    &lr->limit)) != SL_OK)
+		return s;
+	return req_query_bool(r, "download", &lr->download);
 }
 
 /*
- * GET /api/runs/{id}/tasks/{task}/log?offset=N&attempt=K&limit=L&download=1
+ * Phase 2: the attempt (the asked one or the latest) and whether it has
+ * finished, read before the file so "complete" is never claimed early.
+ */
+static enum sl_status
+log_attempt(struct req *r, struct log_read *lr)
+{
+	enum task_state ts = TASK_PENDING;
+	struct db_stmt st;
+	enum sl_status s;
+	int row;
+
+	db_prepare(r->db, &st, sql_attempt);
+	db_bind_text(&st, ":id", lr->id);
+	db_bind_text(&st, ":task", lr->task);
+	db_bind_int(&st, ":attempt", lr->attempt);
+	if ((row = db_step(&st)) != 0) {
+		lr->attempt = db_col_int(&st, 0);
+		states_task_parse(db_col_text(&st, 1), &ts);
+	}
+	if ((s = db_finish(&st)) != SL_OK)
+		return reply_fail(r, s, "cannot read task runs");
+	if (!row && lr->attempt)
+		return reply_fail(r, SL_NOTFOUND, "run %s has no attempt %lld "
+		    "of task \"%s\"", lr->id, (long long)lr->attempt,
+		    lr->task);
+	if (!row)
+		return reply_fail(r, SL_NOTFOUND, "run %s has no task \"%s\"",
+		    lr->id, lr->task);
+	lr->terminal = states_task_terminal(ts);
+	return SL_OK;
+}
+
+/*
+ * Phase 3: the log file's size and up to limit bytes from offset. A log
+ * not yet created reads as empty.
+ */
+static enum sl_status
+log_read_chunk(struct req *r, struct log_read *lr)
+{
+	enum sl_status s = SL_OK;
+	struct stat sb;
+	char *path;
+	int fd;
+
+	path = xasprintf("%s/%s/%s.%lld.log", r->ctx->logs_dir, lr->id,
+	    lr->task, (long long)lr->attempt);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1 && errno != ENOENT) {
+		log_warn("api_logs_get: open %s", path);
+		s = reply_fail(r, SL_IO, "cannot read the log");
+	} else if (fd != -1 && (fstat(fd, &sb) == -1 ||
+	    !S_ISREG(sb.st_mode))) {
+		s = reply_fail(r, SL_IO, "cannot read the log");
+	} else if (fd != -1) {
+		lr->size = sb.st_size;
+	}
+	if (s == SL_OK && lr->offset < lr->size) {
+		int64_t want = lr->size - lr->offset < lr->limit ?
+		    lr->size - lr->offset : lr->limit;
+		ssize_t k;
+
+		lr->data = xmalloc((size_t)want);
+		while (lr->n < want) {
+			k = pread(fd, lr->data + lr->n, (size_t)(want - lr->n),
+			    (off_t)(lr->offset + lr->n));
+			if (k <= 0)
+				break;
+			lr->n += k;
+		}
+	}
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return s;
+}
+
+/* Phase 4: the chunk as text/plain with the X-Log-* headers. */
+static enum sl_status
+log_reply(struct req *r, const struct log_read *lr)
+{
+	reply_text(r, "text/plain; charset=utf-8", lr->data ? lr->data : "",
+	    (size_t)lr->n);
+	reply_header(r, "X-Log-Next-Offset", "%lld", (long long)(lr->offset <
+	    lr->size ? lr->offset + lr->n : lr->offset));
+	reply_header(r, "X-Log-Size", "%lld", (long long)lr->size);
+	reply_header(r, "X-Log-Attempt", "%lld", (long long)lr->attempt);
+	reply_header(r, "X-Log-Complete", "%s", lr->terminal &&
+	    lr->offset + lr->n >= lr->size ? "true" : "false");
+	if (lr->download)
+		reply_header(r, "Content-Disposition", "attachment; "
+		    "filename=\"%s-%s.%lld.log\"", lr->id, lr->task,
+		    (long long)lr->attempt);
+	return SL_OK;
+}
+
+/*
+ * GET /api/runs/{run}/tasks/{task}/log?offset=N&attempt=K&limit=L&download=1
  * (viewer)
  * Up to limit (default and maximum 1 MiB) bytes of the attempt's log
  * (default: the latest attempt) from byte offset N, as text/plain.
@@ -51,96 +164,16 @@ safe_name(const char *s)
  * A log not yet created reads as empty.
  * 200; 400 bad parameter; 404 unknown run, task or attempt.
  */
-void
+enum sl_status
 api_logs_get(struct req *r)
 {
-	const char *id = r->arg[0], *task = r->arg[1];
-	sqlite3_stmt *st = NULL;
-	int64_t offset, attempt, limit, size = 0, n = 0;
-	enum task_state ts = TASK_PENDING;
-	char *path = NULL, *data = NULL;
-	struct stat sb;
-	int download, terminal, fd = -1, rc;
+	struct log_read lr = {.id = r->arg[0], .task = r->arg[1]};
+	enum sl_status s;
 
-	if (!ids_valid(id) || !safe_name(task)) {
-		reply_fail(r, SL_NOTFOUND, "no such run or task");
-		return;
-	}
-	if (req_query_int(r, "offset", 0, 0, INT64_MAX, &offset) == -1 ||
-	    req_query_int(r, "attempt", 0, 1, 1000000, &attempt) == -1 ||
-	    req_query_int(r, "limit", LOG_CHUNK_MAX, 1, LOG_CHUNK_MAX,
-	    &limit) == -1 || req_query_bool(r, "download", &download) == -1)
-		return;
-	if ((st = dbraw_prepare(r->db, sql_attempt)) == NULL) {
-		reply_fail(r, SL_DB, "cannot read task runs");
-		return;
-	}
-	dbraw_bind_text(st, ":id", id);
-	dbraw_bind_text(st, ":task", task);
-	dbraw_bind_int64(st, ":attempt", attempt);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE && attempt)
-			reply_fail(r, SL_NOTFOUND, "run %s has no attempt %lld "
-			    "of task \"%s\"", id, (long long)attempt, task);
-		else if (rc == SQLITE_DONE)
-			reply_fail(r, SL_NOTFOUND, "run %s has no task "
-			    "\"%s\"", id, task);
-		else
-			reply_fail(r, dbraw_status(r->db, rc), "cannot read "
-			    "task runs");
-		goto out;
-	}
-	attempt = sqlite3_column_int64(st, 0);
-	states_task_parse(dbraw_col_text(st, 1), &ts);
-	terminal = states_task_terminal(ts);
-	sqlite3_finalize(st);
-	st = NULL;
-
-	path = xasprintf("%s/%s/%s.%lld.log", r->ctx->logs_dir, id, task,
-	    (long long)attempt);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd == -1 && errno != ENOENT) {
-		log_warn("api_logs_get: open %s", path);
-		reply_fail(r, SL_IO, "cannot read the log");
-		goto out;
-	}
-	if (fd != -1) {
-		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-			reply_fail(r, SL_IO, "cannot read the log");
-			goto out;
-		}
-		size = sb.st_size;
-	}
-	if (offset < size) {
-		int64_t want = size - offset < limit ? size - offset : limit;
-		ssize_t k;
-
-		data = xmalloc((size_t)want);
-		while (n < want) {
-			k = pread(fd, data + n, (size_t)(want - n),
-			    (off_t)(offset + n));
-			if (k <= 0)
-				break;
-			n += k;
-		}
-	}
-	reply_text(r, "text/plain; charset=utf-8", data ? data : "",
-	    (size_t)n);
-	reply_header(r, "X-Log-Next-Offset", "%lld",
-	    (long long)(offset < size ? offset + n : offset));
-	reply_header(r, "X-Log-Size", "%lld", (long long)size);
-	reply_header(r, "X-Log-Attempt", "%lld", (long long)attempt);
-	reply_header(r, "X-Log-Complete", "%s",
-	    terminal && offset + n >= size ? "true" : "false");
-	if (download)
-		reply_header(r, "Content-Disposition", "attachment; "
-		    "filename=\"%s-%s.%lld.log\"", id, task,
-		    (long long)attempt);
-out:
-	sqlite3_finalize(st);
-	if (fd != -1)
-		close(fd);
-	free(path);
-	free(data);
+	if ((s = log_params(r, &lr)) == SL_OK &&
+	    (s = log_attempt(r, &lr)) == SL_OK &&
+	    (s = log_read_chunk(r, &lr)) == SL_OK)
+		s = log_reply(r, &lr);
+	free(lr.data);
+	return s;
 }

@@ -10,12 +10,12 @@
  * GET /api/me (viewer; also role worker)
  * 200 {"name","role"}.
  */
-void
+enum sl_status
 api_me(struct req *r)
 {
 	struct json_object *obj = json_object_new_object();
 
 	jsonx_add_str(obj, "name", r->user);
 	jsonx_add_str(obj, "role", roles_name(r->role));
-	reply_ok(r, obj);
+	return reply_ok(r, obj);
 }

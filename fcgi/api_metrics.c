@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "dbraw.h"
+#include "db.h"
 #include "reply.h"
 #include "states.h"
 #include "timefmt.h"
@@ -23,58 +23,59 @@ static const char sql_flows[] =
     "SELECT count(*) FROM flows WHERE archived = 0";
 
 /* Fills counts[] (indexed by state) from a "state, count" query. */
-static int
+static enum sl_status
 by_state(struct db *db, const char *sql, int run, int64_t *counts)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql);
-	int rc;
+	struct db_stmt st;
 
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = dbraw_col_text(st, 0);
+	db_prepare(db, &st, sql);
+	while (db_step(&st)) {
+		const char *name = db_col_text(&st, 0);
 		enum run_state rs;
 		enum task_state ts;
 
 		if (run && states_run_parse(name, &rs) == 0)
-			counts[rs] = sqlite3_column_int64(st, 1);
+			counts[rs] = db_col_int(&st, 1);
 		else if (!run && states_task_parse(name, &ts) == 0)
-			counts[ts] = sqlite3_column_int64(st, 1);
+			counts[ts] = db_col_int(&st, 1);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return db_finish(&st);
+}
+
+/* Reads the worker counts and the live flows into out[0..2]. */
+static enum sl_status
+totals(struct db *db, int64_t out[3])
+{
+	struct db_stmt st;
+	int row;
+
+	db_prepare(db, &st, sql_workers);
+	db_bind_int(&st, ":since", timefmt_now_ms() - API_ONLINE_MS);
+	if ((row = db_step(&st)) != 0) {
+		out[0] = db_col_int(&st, 0);
+		out[1] = db_col_int(&st, 1);
+	}
+	if (db_finish(&st) != SL_OK || !row)
+		return SL_DB;
+	db_prepare(db, &st, sql_flows);
+	return db_first_int(&st, &out[2]) == SL_OK ? SL_OK : SL_DB;
 }
 
 /*
  * GET /api/metrics (viewer)
  * 200 text/plain; version=0.0.4; 500 when the database cannot be read.
  */
-void
+enum sl_status
 api_metrics(struct req *r)
 {
 	int64_t runs[RUN_STATE_MAX] = {0}, tasks[TASK_STATE_MAX] = {0};
-	int64_t workers = 0, online = 0, flows = 0;
-	sqlite3_stmt *st = NULL;
+	int64_t tot[3] = {0};
 	struct buf b = {0};
 
-	if (by_state(r->db, sql_runs, 1, runs) == -1 ||
-	    by_state(r->db, sql_tasks, 0, tasks) == -1)
-		goto fail;
-	if ((st = dbraw_prepare(r->db, sql_workers)) == NULL)
-		goto fail;
-	dbraw_bind_int64(st, ":since", timefmt_now_ms() - API_ONLINE_MS);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		goto fail;
-	workers = sqlite3_column_int64(st, 0);
-	online = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
-	if ((st = dbraw_prepare(r->db, sql_flows)) == NULL ||
-	    sqlite3_step(st) != SQLITE_ROW)
-		goto fail;
-	flows = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-
+	if (by_state(r->db, sql_runs, 1, runs) != SL_OK ||
+	    by_state(r->db, sql_tasks, 0, tasks) != SL_OK ||
+	    totals(r->db, tot) != SL_OK)
+		return reply_fail(r, SL_DB, "cannot read metrics");
 	buf_str(&b, "# HELP sluice_runs Runs by state.\n"
 	    "# TYPE sluice_runs gauge\n");
 	for (int i = 0; i < RUN_STATE_MAX; i++)
@@ -93,7 +94,7 @@ api_metrics(struct req *r)
 	    "sluice_workers_online %lld\n"
 	    "# HELP sluice_flows Flows not archived.\n"
 	    "# TYPE sluice_flows gauge\nsluice_flows %lld\n",
-	    (long long)workers, (long long)online, (long long)flows);
+	    (long long)tot[0], (long long)tot[1], (long long)tot[2]);
 	buf_printf(&b, "# HELP sluice_api_requests_total Requests served by "
 	    "this sluice-api process.\n"
 	    "# TYPE sluice_api_requests_total counter\n"
@@ -104,8 +105,5 @@ api_metrics(struct req *r)
 	    "sluice_build_info{version=\"" API_VERSION "\"} 1\n");
 	reply_text(r, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	buf_fini(&b);
-	return;
-fail:
-	sqlite3_finalize(st);
-	reply_fail(r, SL_DB, "cannot read metrics");
+	return SL_OK;
 }

@@ -21,9 +21,9 @@ __asm__(
  * GET /api/openapi.json (viewer)
  * 200 application/json: the OpenAPI 3.0 document of every route.
  */
-void
+enum sl_status
 api_openapi(struct req *r)
 {
-	reply_text(r, "application/json", r->ctx->openapi,
+	return reply_text(r, "application/json", r->ctx->openapi,
 	    r->ctx->openapi_len);
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "flowdef.h"
 #include "ids.h"
 #include "json.h"
@@ -83,7 +83,7 @@ enum { C_ID, C_FLOW, C_VERSION, C_STATE, C_PARAMS, C_TRIGGER, C_BY,
 
 /* Builds the run object of the current row of a RUN_COLS statement. */
 static struct json_object *
-run_json(sqlite3_stmt *st, int64_t now)
+run_json(struct db_stmt *st, int64_t now)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *params = sqlx_json(st, C_PARAMS);
@@ -100,12 +100,12 @@ run_json(sqlite3_stmt *st, int64_t now)
 	sqlx_add_time(o, "scheduled_for", st, C_SCHEDULED);
 	sqlx_add_time(o, "started_at", st, C_STARTED);
 	sqlx_add_time(o, "ended_at", st, C_ENDED);
-	if (sqlite3_column_type(st, C_STARTED) == SQLITE_NULL)
+	if (db_col_null(st, C_STARTED))
 		json_object_object_add(o, "duration_s", NULL);
 	else {
-		int64_t end = sqlite3_column_type(st, C_ENDED) == SQLITE_NULL ?
-		    now : sqlite3_column_int64(st, C_ENDED);
-		int64_t ms = end - sqlite3_column_int64(st, C_STARTED);
+		int64_t end = db_col_null(st, C_ENDED) ? now :
+		    db_col_int(st, C_ENDED);
+		int64_t ms = end - db_col_int(st, C_STARTED);
 
 		json_object_object_add(o, "duration_s",
 		    json_object_new_double((double)(ms > 0 ? ms : 0) / 1000));
@@ -118,28 +118,96 @@ run_json(sqlite3_stmt *st, int64_t now)
 	return o;
 }
 
-/* Loads version's normalised definition of flow; NULL if missing. */
-static struct json_object *
-load_def(struct db *db, const char *flow, int64_t version, enum sl_status *s)
+/*
+ * Loads version's normalised definition of flow into *def (a new
+ * object). Returns SL_OK, SL_NOTFOUND when there is no such version, or
+ * SL_DB (also for a definition that does not parse).
+ */
+static enum sl_status
+load_def(struct db *db, const char *flow, int64_t version,
+    struct json_object **def)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql_def);
-	struct json_object *def = NULL;
-	int rc;
+	struct db_stmt st;
+	enum sl_status s;
+	int row;
 
-	*s = SL_DB;
-	if (st == NULL)
-		return NULL;
-	dbraw_bind_text(st, ":name", flow);
-	dbraw_bind_int64(st, ":version", version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && (def = sqlx_json(st, 0)) != NULL)
-		*s = SL_OK;
-	else if (rc == SQLITE_DONE)
-		*s = SL_NOTFOUND;
-	else if (rc != SQLITE_ROW)
-		*s = dbraw_status(db, rc);
-	sqlite3_finalize(st);
-	return def;
+	*def = NULL;
+	db_prepare(db, &st, sql_def);
+	db_bind_text(&st, ":name", flow);
+	db_bind_int(&st, ":version", version);
+	if ((row = db_step(&st)) != 0)
+		*def = sqlx_json(&st, 0);
+	if ((s = db_finish(&st)) == SL_OK && !row)
+		s = SL_NOTFOUND;
+	else if (s == SL_OK && *def == NULL)
+		s = SL_DB;
+	if (s != SL_OK) {
+		json_object_put(*def);
+		*def = NULL;
+	}
+	return s;
+}
+
+/* Every attempt of run id's tasks, ordered by task and attempt. */
+static enum sl_status
+attempts_of(struct db *db, const char *id, struct json_object *all)
+{
+	struct db_stmt st;
+
+	db_prepare(db, &st, sql_tasks);
+	db_bind_text(&st, ":id", id);
+	while (db_step(&st)) {
+		struct json_object *a = json_object_new_object();
+
+		sqlx_add_text(a, "task", &st, 0);
+		sqlx_add_int(a, "attempt", &st, 1);
+		sqlx_add_text(a, "state", &st, 2);
+		sqlx_add_time(a, "started_at", &st, 3);
+		sqlx_add_time(a, "ended_at", &st, 4);
+		sqlx_add_int(a, "exit_code", &st, 5);
+		sqlx_add_int(a, "signal", &st, 6);
+		sqlx_add_int(a, "log_size", &st, 7);
+		sqlx_add_text(a, "reason", &st, 8);
+		json_object_array_add(all, a);
+	}
+	return db_finish(&st);
+}
+
+/*
+ * Builds task td's view: its name, depends_on, its attempts from all
+ * (every attempt of the run) and its latest attempt's state and times.
+ */
+static struct json_object *
+task_json(struct json_object *td, struct json_object *all)
+{
+	static const char *const latest[] = { "state", "attempt",
+	    "depends_on", "started_at", "ended_at", "exit_code", "log_size",
+	    "reason" };
+	struct json_object *t = json_object_new_object();
+	struct json_object *atts = json_object_new_array();
+	struct json_object *last = NULL;
+	const char *name = jsonx_get_str(td, "name");
+
+	jsonx_add_str(t, "name", name);
+	for (size_t k = 0; name != NULL && k < json_object_array_length(all);
+	    k++) {
+		struct json_object *a = json_object_array_get_idx(all, k);
+
+		if (strcmp(jsonx_get_str(a, "task"), name) != 0)
+			continue;
+		json_object_array_add(atts, json_object_get(a));
+		last = a;
+	}
+	for (size_t i = 0; i < sizeof(latest) / sizeof(latest[0]); i++) {
+		/* depends_on is the definition's; the rest the attempt's. */
+		struct json_object *from = strcmp(latest[i], "depends_on") ?
+		    last : td;
+
+		json_object_object_add(t, latest[i],
+		    json_object_get(jsonx_get(from, latest[i])));
+	}
+	json_object_object_add(t, "attempts", atts);
+	return t;
 }
 
 /*
@@ -150,80 +218,24 @@ static enum sl_status
 add_tasks(struct db *db, const char *id, struct json_object *def,
     struct json_object *o)
 {
-	struct json_object *tasks = json_object_new_array(), *all;
+	struct json_object *tasks = json_object_new_array();
+	struct json_object *all = json_object_new_array();
 	struct json_object *defs = jsonx_get(def, "tasks");
-	sqlite3_stmt *st = dbraw_prepare(db, sql_tasks);
-	enum sl_status s = SL_DB;
+	enum sl_status s;
 	size_t n = json_object_is_type(defs, json_type_array) ?
 	    json_object_array_length(defs) : 0;
-	int rc;
 
 	json_object_object_add(o, "tasks", tasks);
-	if (st == NULL)
-		return SL_DB;
-	/* Every attempt, grouped by task afterwards. */
-	all = json_object_new_array();
-	dbraw_bind_text(st, ":id", id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct json_object *a = json_object_new_object();
-
-		sqlx_add_text(a, "task", st, 0);
-		sqlx_add_int(a, "attempt", st, 1);
-		sqlx_add_text(a, "state", st, 2);
-		sqlx_add_time(a, "started_at", st, 3);
-		sqlx_add_time(a, "ended_at", st, 4);
-		sqlx_add_int(a, "exit_code", st, 5);
-		sqlx_add_int(a, "signal", st, 6);
-		sqlx_add_int(a, "log_size", st, 7);
-		sqlx_add_text(a, "reason", st, 8);
-		json_object_array_add(all, a);
-	}
-	if ((s = dbraw_status(db, rc)) != SL_OK)
+	if ((s = attempts_of(db, id, all)) != SL_OK)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *td = json_object_array_get_idx(defs, i);
-		struct json_object *t = json_object_new_object();
-		struct json_object *atts = json_object_new_array();
-		struct json_object *last = NULL;
-		const char *name = jsonx_get_str(td, "name");
-
-		jsonx_add_str(t, "name", name);
-		for (size_t k = 0; name != NULL &&
-		    k < json_object_array_length(all); k++) {
-			struct json_object *a = json_object_array_get_idx(all,
-			    k);
-
-			if (strcmp(jsonx_get_str(a, "task"), name) != 0)
-				continue;
-			json_object_array_add(atts, json_object_get(a));
-			last = a;
-		}
-		json_object_object_add(t, "state", json_object_get(
-		    jsonx_get(last, "state")));
-		json_object_object_add(t, "attempt", json_object_get(
-		    jsonx_get(last, "attempt")));
-		json_object_object_add(t, "depends_on", json_object_get(
-		    jsonx_get(td, "depends_on")));
-		json_object_object_add(t, "started_at", json_object_get(
-		    jsonx_get(last, "started_at")));
-		json_object_object_add(t, "ended_at", json_object_get(
-		    jsonx_get(last, "ended_at")));
-		json_object_object_add(t, "exit_code", json_object_get(
-		    jsonx_get(last, "exit_code")));
-		json_object_object_add(t, "log_size", json_object_get(
-		    jsonx_get(last, "log_size")));
-		json_object_object_add(t, "reason", json_object_get(
-		    jsonx_get(last, "reason")));
-		json_object_object_add(t, "attempts", atts);
-		json_object_array_add(tasks, t);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(tasks, task_json(
+		    json_object_array_get_idx(defs, i), all));
 	/* The per-attempt "task" key only served the grouping. */
 	for (size_t k = 0; k < json_object_array_length(all); k++)
 		json_object_object_del(json_object_array_get_idx(all, k),
 		    "task");
-	s = SL_OK;
 out:
-	sqlite3_finalize(st);
 	json_object_put(all);
 	return s;
 }
@@ -236,38 +248,33 @@ static enum sl_status
 run_detail(struct db *db, const char *id, struct json_object **out,
     char *why, size_t whysz)
 {
-	sqlite3_stmt *st = dbraw_prepare(db, sql_run);
 	struct json_object *o = NULL, *def = NULL;
-	enum sl_status s = SL_DB;
+	struct db_stmt st;
+	enum sl_status s;
 	char *flow = NULL;
-	int64_t version;
-	int rc;
+	int64_t version = 0;
 
 	*out = NULL;
 	snprintf(why, whysz, "cannot read run %s", id);
-	if (st == NULL)
-		goto out;
-	dbraw_bind_text(st, ":id", id);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		if (rc == SQLITE_DONE) {
-			snprintf(why, whysz, "run %s not found", id);
-			s = SL_NOTFOUND;
-		} else
-			s = dbraw_status(db, rc);
-		goto out;
+	db_prepare(db, &st, sql_run);
+	db_bind_text(&st, ":id", id);
+	if (db_step(&st)) {
+		o = run_json(&st, timefmt_now_ms());
+		flow = xstrdup(db_col_text(&st, C_FLOW));
+		version = db_col_int(&st, C_VERSION);
 	}
-	o = run_json(st, timefmt_now_ms());
-	flow = xstrdup(dbraw_col_text(st, C_FLOW));
-	version = sqlite3_column_int64(st, C_VERSION);
-	def = load_def(db, flow, version, &s);
+	if ((s = db_finish(&st)) == SL_OK && o == NULL) {
+		snprintf(why, whysz, "run %s not found", id);
+		s = SL_NOTFOUND;
+	}
 	if (s != SL_OK)
 		goto out;
-	if ((s = add_tasks(db, id, def, o)) != SL_OK)
+	if ((s = load_def(db, flow, version, &def)) != SL_OK ||
+	    (s = add_tasks(db, id, def, o)) != SL_OK)
 		goto out;
 	*out = o;
 	o = NULL;
 out:
-	sqlite3_finalize(st);
 	json_object_put(o);
 	json_object_put(def);
 	free(flow);
@@ -275,7 +282,7 @@ out:
 }
 
 /* Replies with the detail of run id (status 200, 201 or 202 by how). */
-static void
+static enum sl_status
 reply_run(struct req *r, const char *id, int how)
 {
 	struct json_object *o;
@@ -283,13 +290,27 @@ reply_run(struct req *r, const char *id, int how)
 	char why[256];
 
 	if ((s = run_detail(r->db, id, &o, why, sizeof(why))) != SL_OK)
-		reply_fail(r, s, "%s", why);
-	else if (how == 201)
-		reply_created(r, o);
-	else if (how == 202)
-		reply_accepted(r, o);
-	else
-		reply_ok(r, o);
+		return reply_fail(r, s, "%s", why);
+	if (how == 201)
+		return reply_created(r, o);
+	if (how == 202)
+		return reply_accepted(r, o);
+	return reply_ok(r, o);
+}
+
+/* Inserts a PENDING attempt number attempt of run id's task. */
+static enum sl_status
+insert_attempt(struct db *db, const char *id, const char *task,
+    int64_t attempt, int64_t now)
+{
+	struct db_stmt st;
+
+	db_prepare(db, &st, sql_insert_attempt);
+	db_bind_text(&st, ":id", id);
+	db_bind_text(&st, ":task", task);
+	db_bind_int(&st, ":attempt", attempt);
+	db_bind_int(&st, ":now", now);
+	return db_done(&st);
 }
 
 /*
@@ -305,22 +326,21 @@ insert_run(struct req *r, const char *flow, int64_t version,
 {
 	struct json_object *tasks = jsonx_get(def, "tasks"), *detail;
 	int64_t now = timefmt_now_ms();
-	sqlite3_stmt *st;
+	struct db_stmt st;
 	enum sl_status s;
 	size_t n;
 
 	ids_new(now, id);
-	if ((st = dbraw_prepare(r->db, sql_insert_run)) != NULL) {
-		dbraw_bind_text(st, ":id", id);
-		dbraw_bind_text(st, ":flow", flow);
-		dbraw_bind_int64(st, ":version", version);
-		dbraw_bind_text(st, ":params", params);
-		dbraw_bind_text(st, ":trigger", trigger);
-		dbraw_bind_text(st, ":by", r->user);
-		dbraw_bind_int64(st, ":now", now);
-		dbraw_bind_text(st, ":rerun_of", rerun_of);
-	}
-	if ((s = sqlx_done(r->db, st)) != SL_OK)
+	db_prepare(r->db, &st, sql_insert_run);
+	db_bind_text(&st, ":id", id);
+	db_bind_text(&st, ":flow", flow);
+	db_bind_int(&st, ":version", version);
+	db_bind_text(&st, ":params", params);
+	db_bind_text(&st, ":trigger", trigger);
+	db_bind_text(&st, ":by", r->user);
+	db_bind_int(&st, ":now", now);
+	db_bind_text(&st, ":rerun_of", rerun_of);
+	if ((s = db_done(&st)) != SL_OK)
 		return s;
 	n = json_object_is_type(tasks, json_type_array) ?
 	    json_object_array_length(tasks) : 0;
@@ -328,13 +348,7 @@ insert_run(struct req *r, const char *flow, int64_t version,
 		const char *task = jsonx_get_str(
 		    json_object_array_get_idx(tasks, i), "name");
 
-		if ((st = dbraw_prepare(r->db, sql_insert_attempt)) != NULL) {
-			dbraw_bind_text(st, ":id", id);
-			dbraw_bind_text(st, ":task", task);
-			dbraw_bind_int64(st, ":attempt", 1);
-			dbraw_bind_int64(st, ":now", now);
-		}
-		if ((s = sqlx_done(r->db, st)) != SL_OK)
+		if ((s = insert_attempt(r->db, id, task, 1, now)) != SL_OK)
 			return s;
 	}
 	detail = json_object_new_object();
@@ -356,93 +370,115 @@ static enum sl_status
 live_flow(struct req *r, const char *flow, int64_t *version, char *why,
     size_t whysz)
 {
-	sqlite3_stmt *st = dbraw_prepare(r->db, sql_flow);
-	enum sl_status s = SL_DB;
-	int rc;
+	struct db_stmt st;
+	enum sl_status s;
+	int row, archived = 0;
 
 	snprintf(why, whysz, "cannot read flow \"%s\"", flow);
-	if (st == NULL)
-		return SL_DB;
-	dbraw_bind_text(st, ":name", flow);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_int(st, 1)) {
+	db_prepare(r->db, &st, sql_flow);
+	db_bind_text(&st, ":name", flow);
+	if ((row = db_step(&st)) != 0) {
+		*version = db_col_int(&st, 0);
+		archived = (int)db_col_int(&st, 1);
+	}
+	if ((s = db_finish(&st)) != SL_OK)
+		return s;
+	if (row && archived) {
 		snprintf(why, whysz, "flow \"%s\" is archived", flow);
-		s = SL_CONFLICT;
-	} else if (rc == SQLITE_ROW) {
-		*version = sqlite3_column_int64(st, 0);
-		s = SL_OK;
-	} else if (rc == SQLITE_DONE) {
+		return SL_CONFLICT;
+	}
+	if (!row) {
 		snprintf(why, whysz, "flow \"%s\" not found", flow);
-		s = SL_NOTFOUND;
-	} else
-		s = dbraw_status(r->db, rc);
-	sqlite3_finalize(st);
+		return SL_NOTFOUND;
+	}
+	return SL_OK;
+}
+
+/* A request to start a run, for create_work. */
+struct create {
+	struct req *r;
+	const char *flow;
+	struct json_object *given;	/* the body's parameters, or NULL */
+	char id[IDS_LEN];		/* out: the new run */
+	char why[512];			/* out: why it failed */
+};
+
+/* Inside the write transaction: starts a run of c->flow's current version. */
+static enum sl_status
+create_work(struct db *db, void *arg)
+{
+	struct create *c = arg;
+	struct json_object *def = NULL, *bound = NULL;
+	enum sl_status s;
+	int64_t version = 0;
+
+	s = live_flow(c->r, c->flow, &version, c->why, sizeof(c->why));
+	if (s != SL_OK)
+		return s;
+	if ((s = load_def(db, c->flow, version, &def)) != SL_OK) {
+		snprintf(c->why, sizeof(c->why), "cannot read flow \"%s\"",
+		    c->flow);
+		return s;
+	}
+	if (flowdef_bind_params(def, c->given, &bound, c->why,
+	    sizeof(c->why)) != 0) {
+		s = SL_INVALID;
+	} else {
+		/* Also the message when the commit fails. */
+		snprintf(c->why, sizeof(c->why), "cannot start a run of "
+		    "\"%s\"", c->flow);
+		s = insert_run(c->r, c->flow, version, def, jsonx_text(bound),
+		    "manual", NULL, c->id);
+	}
+	json_object_put(def);
+	json_object_put(bound);
 	return s;
 }
 
 /*
- * POST /api/flows/{name}/runs (operator), body {"parameters": {...}}
+ * POST /api/flows/{flow}/runs (operator), body {"parameters": {...}}
  * (optional; missing parameters take their defaults)
  * Starts a run of the flow's current version: PENDING, trigger manual.
  * 201 run; 400 bad parameters; 404 unknown flow; 409 archived; 503 busy.
  */
-void
+enum sl_status
 api_runs_create(struct req *r)
 {
-	struct json_object *body = NULL, *given, *def = NULL, *bound = NULL;
-	const char *flow = r->arg[0];
+	struct create c = {.r = r, .flow = r->arg[0]};
+	struct json_object *body = NULL;
 	enum sl_status s;
-	char why[512], id[IDS_LEN];
-	int64_t version = 0;
 
-	if (!flowdef_name_valid(flow)) {
-		reply_fail(r, SL_NOTFOUND, "flow \"%.64s%s\" not found (not "
-		    "a valid flow name)", flow, strlen(flow) > 64 ? "..." : "");
-		return;
-	}
-	if ((body = req_json_object(r, 1)) == NULL)
-		return;
-	if (req_check_keys(r, body, "parameters", "body") == -1)
+	if ((s = req_json_object(r, 1, &body)) != SL_OK)
+		return s;
+	if ((s = req_check_keys(r, body, "parameters", "body")) != SL_OK)
 		goto out;
-	given = jsonx_get(body, "parameters");
-	if (given != NULL && !json_object_is_type(given, json_type_object)) {
-		reply_fail(r, SL_INVALID, "parameters: expected object, got "
-		    "%s", req_type_name(given));
+	c.given = jsonx_get(body, "parameters");
+	if (c.given != NULL && !json_object_is_type(c.given,
+	    json_type_object)) {
+		s = reply_fail(r, SL_INVALID, "parameters: expected object, "
+		    "got %s", req_type_name(c.given));
 		goto out;
 	}
-	if ((s = db_begin_write(r->db)) != SL_OK) {
-		snprintf(why, sizeof(why), "database busy");
-		goto fail;
-	}
-	if ((s = live_flow(r, flow, &version, why, sizeof(why))) != SL_OK)
-		goto fail;
-	if ((def = load_def(r->db, flow, version, &s)) == NULL) {
-		snprintf(why, sizeof(why), "cannot read flow \"%s\"", flow);
-		goto fail;
-	}
-	if (flowdef_bind_params(def, given, &bound, why, sizeof(why)) != 0) {
-		s = SL_INVALID;
-		goto fail;
-	}
-	s = insert_run(r, flow, version, def, jsonx_text(bound), "manual",
-	    NULL, id);
-	if (s == SL_OK)
-		s = db_commit(r->db);
-	if (s != SL_OK) {
-		snprintf(why, sizeof(why), "cannot start a run of \"%s\"",
-		    flow);
-		goto fail;
+	snprintf(c.why, sizeof(c.why), "database busy");
+	if ((s = db_write(r->db, create_work, &c)) != SL_OK) {
+		reply_fail(r, s, "%s", c.why);
+		goto out;
 	}
 	wake_schedulers();
-	reply_run(r, id, 201);
-	goto out;
-fail:
-	dbraw_rollback(r->db);
-	reply_fail(r, s, "%s", why);
+	s = reply_run(r, c.id, 201);
 out:
 	json_object_put(body);
-	json_object_put(def);
-	json_object_put(bound);
+	return s;
+}
+
+/* The list item of the current row of a list query; arg is the time now. */
+static enum sl_status
+run_item(struct req *r, struct db_stmt *st, void *arg,
+    struct json_object **item)
+{
+	(void)r;
+	*item = run_json(st, *(int64_t *)arg);
+	return SL_OK;
 }
 
 /*
@@ -451,373 +487,358 @@ out:
  * previous page (a run id).
  * 200 {"items":[...],"next_cursor":id|null}; 400 bad parameter.
  */
-void
+enum sl_status
 api_runs_list(struct req *r)
 {
 	const char *flow = req_query(r, "flow"), *state = req_query(r, "state");
 	const char *cursor = req_query(r, "cursor"), *sql;
-	struct json_object *items = NULL;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt st;
 	enum run_state rs;
-	int64_t limit, n = 0, now = timefmt_now_ms();
-	char last[IDS_LEN] = "";
-	int rc;
+	enum sl_status s;
+	int64_t limit, now = timefmt_now_ms();
 
-	if (req_limit(r, &limit) == -1)
-		return;
-	if (flow != NULL && !flowdef_name_valid(flow)) {
-		reply_fail(r, SL_INVALID, "flow: \"%.64s%s\" is not a valid "
-		    "flow name", flow, strlen(flow) > 64 ? "..." : "");
-		return;
-	}
-	if (state != NULL && states_run_parse(state, &rs) == -1) {
-		reply_fail(r, SL_INVALID, "state: \"%.32s\" is not a run state "
-		    "(SCHEDULED, PENDING, RUNNING, CANCELLING, COMPLETED, "
-		    "FAILED, CANCELLED, CRASHED)", state);
-		return;
-	}
-	if (cursor != NULL && !ids_valid(cursor)) {
-		reply_fail(r, SL_INVALID, "cursor: not a run id");
-		return;
-	}
+	if ((s = req_limit(r, &limit)) != SL_OK)
+		return s;
+	if (flow != NULL && !flowdef_name_valid(flow))
+		return reply_fail(r, SL_INVALID, "flow: \"%.64s%s\" is not a "
+		    "valid flow name", flow, strlen(flow) > 64 ? "..." : "");
+	if (state != NULL && states_run_parse(state, &rs) == -1)
+		return reply_fail(r, SL_INVALID, "state: \"%.32s\" is not a "
+		    "run state (SCHEDULED, PENDING, RUNNING, CANCELLING, "
+		    "COMPLETED, FAILED, CANCELLED, CRASHED)", state);
+	if (cursor != NULL && !ids_valid(cursor))
+		return reply_fail(r, SL_INVALID, "cursor: not a run id");
 	sql = flow && state ? sql_list_both : flow ? sql_list_flow :
 	    state ? sql_list_state : sql_list_all;
-	if ((st = dbraw_prepare(r->db, sql)) == NULL) {
-		reply_fail(r, SL_DB, "cannot list runs");
-		return;
-	}
+	db_prepare(r->db, &st, sql);
 	if (flow != NULL)
-		dbraw_bind_text(st, ":flow", flow);
+		db_bind_text(&st, ":flow", flow);
 	if (state != NULL)
-		dbraw_bind_text(st, ":state", state);
-	dbraw_bind_text(st, ":cursor", cursor);
-	dbraw_bind_int64(st, ":limit", limit + 1);
-	items = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++n > limit)
-			break;
-		snprintf(last, sizeof(last), "%s", dbraw_col_text(st, C_ID));
-		json_object_array_add(items, run_json(st, now));
-	}
-	if (rc != SQLITE_ROW && dbraw_status(r->db, rc) != SL_OK) {
-		reply_fail(r, dbraw_status(r->db, rc), "cannot list runs");
-		goto out;
-	}
-	reply_page(r, items, n > limit ? last : NULL);
-	items = NULL;
-out:
-	sqlite3_finalize(st);
-	json_object_put(items);
+		db_bind_text(&st, ":state", state);
+	db_bind_text(&st, ":cursor", cursor);
+	return reply_page(r, &st, limit, C_ID, run_item, &now, "runs");
 }
 
-/* Checks the {id} path segment; replies 404 and returns -1 if malformed. */
-static int
-valid_id(struct req *r)
-{
-	if (ids_valid(r->arg[0]))
-		return 0;
-	reply_fail(r, SL_NOTFOUND, "run \"%.64s\" not found (not a run id)",
-	    r->arg[0]);
-	return -1;
-}
-
-/* Refuses any body but an empty one or {}. Returns 0 or -1 (replied). */
-static int
+/* Refuses any body but an empty one or {} (SL_INVALID, replied). */
+static enum sl_status
 empty_body(struct req *r)
 {
-	struct json_object *body = req_json_object(r, 1);
-	int ret;
+	struct json_object *body;
+	enum sl_status s;
 
-	if (body == NULL)
-		return -1;
-	ret = req_check_keys(r, body, "", "body");
+	if ((s = req_json_object(r, 1, &body)) != SL_OK)
+		return s;
+	s = req_check_keys(r, body, "", "body");
 	json_object_put(body);
-	return ret;
+	return s;
 }
 
 /*
- * Reads run id's state (and optionally flow, version and parameters)
- * inside the transaction. SL_NOTFOUND with why when missing.
+ * Reads run id's state (and, when row is not NULL, the run object into
+ * *row) inside the transaction. SL_NOTFOUND with why when missing.
  */
 static enum sl_status
 read_run(struct req *r, const char *id, enum run_state *state,
     struct json_object **row, char *why, size_t whysz)
 {
-	sqlite3_stmt *st = dbraw_prepare(r->db, sql_run);
-	enum sl_status s = SL_DB;
-	int rc;
+	struct db_stmt st;
+	enum sl_status s = SL_NOTFOUND;
 
-	snprintf(why, whysz, "cannot read run %s", id);
-	if (st == NULL)
-		return SL_DB;
-	dbraw_bind_text(st, ":id", id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (states_run_parse(dbraw_col_text(st, C_STATE), state) == -1) {
+	snprintf(why, whysz, "run %s not found", id);
+	if (row != NULL)
+		*row = NULL;
+	db_prepare(r->db, &st, sql_run);
+	db_bind_text(&st, ":id", id);
+	if (db_step(&st)) {
+		s = SL_OK;
+		if (states_run_parse(db_col_text(&st, C_STATE), state) == -1) {
 			snprintf(why, whysz, "run %s has unknown state %s", id,
-			    dbraw_col_text(st, C_STATE));
+			    db_col_text(&st, C_STATE));
 			s = SL_DB;
-		} else
-			s = SL_OK;
-		if (row != NULL)
-			*row = s == SL_OK ? run_json(st, 0) : NULL;
-	} else if (rc == SQLITE_DONE) {
-		snprintf(why, whysz, "run %s not found", id);
-		s = SL_NOTFOUND;
-	} else
-		s = dbraw_status(r->db, rc);
-	sqlite3_finalize(st);
+		} else if (row != NULL)
+			*row = run_json(&st, 0);
+	}
+	if (db_finish(&st) != SL_OK) {
+		snprintf(why, whysz, "cannot read run %s", id);
+		s = st.err;
+	}
+	if (s != SL_OK && row != NULL) {
+		json_object_put(*row);
+		*row = NULL;
+	}
 	return s;
 }
 
 /*
- * GET /api/runs/{id} (viewer)
+ * GET /api/runs/{run} (viewer)
  * The run with its tasks in definition order: name, state, attempt,
  * depends_on, started_at, ended_at, exit_code, log_size, reason (of the
  * latest attempt) and attempts [{attempt, state, started_at, ended_at,
  * exit_code, signal, log_size, reason}].
  * 200; 404 unknown run.
  */
-void
+enum sl_status
 api_runs_get(struct req *r)
 {
-	if (valid_id(r) == 0)
-		reply_run(r, r->arg[0], 200);
+	return reply_run(r, r->arg[0], 200);
 }
 
 /* Runs sql (with :id, :now and optionally :reason) in the transaction. */
 static enum sl_status
-run_update(struct req *r, const char *sql, const char *id,
+run_update(struct db *db, const char *sql, const char *id,
     const char *reason, int64_t now)
 {
-	sqlite3_stmt *st = dbraw_prepare(r->db, sql);
+	struct db_stmt st;
 
-	if (st != NULL) {
-		dbraw_bind_text(st, ":id", id);
-		dbraw_bind_int64(st, ":now", now);
-		if (reason != NULL)
-			dbraw_bind_text(st, ":reason", reason);
+	db_prepare(db, &st, sql);
+	db_bind_text(&st, ":id", id);
+	db_bind_int(&st, ":now", now);
+	if (reason != NULL)
+		db_bind_text(&st, ":reason", reason);
+	return db_done(&st);
+}
+
+/* A change of one run, for the cancel, retry and rerun work functions. */
+struct act {
+	struct req *r;
+	const char *id;
+	int how;		/* out: the reply's status (200, 201, 202) */
+	char nid[IDS_LEN];	/* out: the rerun's new run */
+	char why[256];		/* out: why it failed */
+};
+
+/*
+ * Inside the write transaction: cancels run a->id at once (SCHEDULED or
+ * PENDING) or marks it CANCELLING (RUNNING), with its audit event.
+ */
+static enum sl_status
+cancel_work(struct db *db, void *arg)
+{
+	struct act *a = arg;
+	struct json_object *detail;
+	enum run_state state;
+	enum sl_status s;
+	int64_t now = timefmt_now_ms();
+	char *reason;
+
+	s = read_run(a->r, a->id, &state, NULL, a->why, sizeof(a->why));
+	if (s != SL_OK)
+		return s;
+	a->how = 202;
+	if (state == RUN_CANCELLING)
+		return SL_OK;	/* again: nothing to change */
+	if (states_run_terminal(state)) {
+		snprintf(a->why, sizeof(a->why), "run %s is already %s; only "
+		    "unfinished runs can be cancelled", a->id,
+		    states_run_name(state));
+		return SL_CONFLICT;
 	}
-	return sqlx_done(r->db, st);
+	snprintf(a->why, sizeof(a->why), "cannot cancel run %s", a->id);
+	if (state != RUN_RUNNING && states_run_can(state, RUN_CANCELLED)) {
+		reason = xasprintf("cancelled by %s", a->r->user);
+		s = run_update(db, sql_cancel_now, a->id, reason, now);
+		if (s == SL_OK)
+			s = run_update(db, sql_cancel_tasks, a->id, reason,
+			    now);
+		free(reason);
+		a->how = 200;
+	} else if (states_run_can(state, RUN_CANCELLING)) {
+		s = run_update(db, sql_cancelling, a->id, NULL, now);
+	} else {
+		snprintf(a->why, sizeof(a->why), "run %s is %s and cannot be "
+		    "cancelled", a->id, states_run_name(state));
+		return SL_CONFLICT;
+	}
+	if (s != SL_OK)
+		return s;
+	detail = json_object_new_object();
+	jsonx_add_str(detail, "from", states_run_name(state));
+	s = req_audit(a->r, "run.cancel", "run", a->id, detail);
+	json_object_put(detail);
+	return s;
 }
 
 /*
- * POST /api/runs/{id}/cancel (operator), body empty or {}
+ * Checks r's empty body, runs fn on a in a write transaction
+ * and replies: the run (a->how), or why not.
+ */
+static enum sl_status
+act_run(struct req *r, db_work_fn *fn, struct act *a)
+{
+	enum sl_status s;
+
+	if ((s = empty_body(r)) != SL_OK)
+		return s;
+	snprintf(a->why, sizeof(a->why), "database busy");
+	if ((s = db_write(r->db, fn, a)) != SL_OK)
+		return reply_fail(r, s, "%s", a->why);
+	wake_schedulers();
+	return reply_run(r, *a->nid ? a->nid : a->id, a->how);
+}
+
+/*
+ * POST /api/runs/{run}/cancel (operator), body empty or {}
  * A SCHEDULED or PENDING run is cancelled at once (200, state CANCELLED,
  * its waiting tasks CANCELLED). A RUNNING run becomes CANCELLING (202);
  * the scheduler stops its processes (SIGTERM, then SIGKILL) and finishes
  * it. Cancelling a CANCELLING run again is accepted (202).
  * 404 unknown run; 409 already finished; 503 busy.
  */
-void
+enum sl_status
 api_runs_cancel(struct req *r)
 {
-	const char *id = r->arg[0];
-	struct json_object *detail = NULL;
-	enum run_state state;
-	enum sl_status s;
-	int64_t now = timefmt_now_ms();
-	char why[256], *reason = NULL;
-	int how = 200;
+	struct act a = {.r = r, .id = r->arg[0], .how = 200};
 
-	if (valid_id(r) == -1 || empty_body(r) == -1)
-		return;
-	if ((s = db_begin_write(r->db)) != SL_OK) {
-		snprintf(why, sizeof(why), "database busy");
-		goto fail;
-	}
-	if ((s = read_run(r, id, &state, NULL, why, sizeof(why))) != SL_OK)
-		goto fail;
-	if (state == RUN_CANCELLING) {
-		dbraw_rollback(r->db);
-		reply_run(r, id, 202);
-		return;
-	}
-	if (states_run_terminal(state)) {
-		snprintf(why, sizeof(why), "run %s is already %s; only "
-		    "unfinished runs can be cancelled", id,
-		    states_run_name(state));
-		s = SL_CONFLICT;
-		goto fail;
-	}
-	reason = xasprintf("cancelled by %s", r->user);
-	if (state != RUN_RUNNING && states_run_can(state, RUN_CANCELLED)) {
-		s = run_update(r, sql_cancel_now, id, reason, now);
-		if (s == SL_OK)
-			s = run_update(r, sql_cancel_tasks, id, reason, now);
-	} else if (states_run_can(state, RUN_CANCELLING)) {
-		s = run_update(r, sql_cancelling, id, NULL, now);
-		how = 202;
-	} else {
-		snprintf(why, sizeof(why), "run %s is %s and cannot be "
-		    "cancelled", id, states_run_name(state));
-		s = SL_CONFLICT;
-		goto fail;
-	}
-	detail = json_object_new_object();
-	jsonx_add_str(detail, "from", states_run_name(state));
-	if (s == SL_OK)
-		s = req_audit(r, "run.cancel", "run", id, detail);
-	if (s == SL_OK)
-		s = db_commit(r->db);
-	if (s != SL_OK) {
-		snprintf(why, sizeof(why), "cannot cancel run %s", id);
-		goto fail;
-	}
-	wake_schedulers();
-	reply_run(r, id, how);
-	goto out;
-fail:
-	dbraw_rollback(r->db);
-	reply_fail(r, s, "%s", why);
-out:
-	json_object_put(detail);
-	free(reason);
+	return act_run(r, cancel_work, &a);
 }
 
 /*
- * POST /api/runs/{id}/retry (operator), body empty or {}
+ * Adds a new PENDING attempt of every task of run id whose latest
+ * attempt needs a retry; *count gets how many.
+ */
+static enum sl_status
+retry_tasks(struct db *db, const char *id, int64_t now, int64_t *count)
+{
+	struct db_stmt st;
+	enum task_state ts;
+	enum sl_status s = SL_OK;
+
+	*count = 0;
+	db_prepare(db, &st, sql_latest);
+	db_bind_text(&st, ":id", id);
+	while (s == SL_OK && db_step(&st)) {
+		if (states_task_parse(db_col_text(&st, 2), &ts) == -1 ||
+		    !states_task_needs_retry(ts))
+			continue;
+		s = insert_attempt(db, id, db_col_text(&st, 0),
+		    db_col_int(&st, 1) + 1, now);
+		(*count)++;
+	}
+	if (db_finish(&st) != SL_OK)
+		return st.err;
+	return s;
+}
+
+/*
+ * Inside the write transaction: retries the failed tasks of run a->id
+ * (a new attempt each) and puts the run back to PENDING, with its audit
+ * event.
+ */
+static enum sl_status
+retry_work(struct db *db, void *arg)
+{
+	struct act *a = arg;
+	struct json_object *row = NULL, *detail = NULL;
+	enum run_state state;
+	enum sl_status s;
+	int64_t now = timefmt_now_ms(), version, count = 0;
+
+	s = read_run(a->r, a->id, &state, &row, a->why, sizeof(a->why));
+	if (s != SL_OK)
+		return s;
+	if (!states_run_retryable(state) || !states_run_can(state,
+	    RUN_PENDING)) {
+		snprintf(a->why, sizeof(a->why), "run %s is %s; only FAILED, "
+		    "CANCELLED or CRASHED runs can be retried", a->id,
+		    states_run_name(state));
+		s = SL_CONFLICT;
+		goto out;
+	}
+	if ((s = live_flow(a->r, jsonx_get_str(row, "flow"), &version, a->why,
+	    sizeof(a->why))) != SL_OK)
+		goto out;
+	snprintf(a->why, sizeof(a->why), "cannot retry run %s", a->id);
+	if ((s = retry_tasks(db, a->id, now, &count)) != SL_OK)
+		goto out;
+	if (count == 0) {
+		snprintf(a->why, sizeof(a->why), "run %s has no failed, "
+		    "cancelled, crashed or skipped task to retry", a->id);
+		s = SL_CONFLICT;
+		goto out;
+	}
+	if ((s = run_update(db, sql_retry, a->id, NULL, now)) != SL_OK)
+		goto out;
+	detail = json_object_new_object();
+	jsonx_add_str(detail, "from", states_run_name(state));
+	jsonx_add_int(detail, "tasks", count);
+	s = req_audit(a->r, "run.retry", "run", a->id, detail);
+	snprintf(a->why, sizeof(a->why), "cannot retry run %s", a->id);
+out:
+	json_object_put(row);
+	json_object_put(detail);
+	return s;
+}
+
+/*
+ * POST /api/runs/{run}/retry (operator), body empty or {}
  * Runs again, in the same run, every task whose latest attempt failed,
  * was cancelled, crashed or was skipped (a new PENDING attempt); the run
  * goes back to PENDING with retry_count + 1.
  * 200 run; 404 unknown run; 409 not FAILED, CANCELLED or CRASHED, or the
  * flow is archived; 503 busy.
  */
-void
+enum sl_status
 api_runs_retry(struct req *r)
 {
-	const char *id = r->arg[0];
-	struct json_object *row = NULL, *detail = NULL;
-	sqlite3_stmt *st = NULL, *ins = NULL;
-	enum run_state state;
-	enum task_state ts;
-	enum sl_status s;
-	int64_t now = timefmt_now_ms(), version, count = 0;
-	char why[256];
-	int rc;
+	struct act a = {.r = r, .id = r->arg[0], .how = 200};
 
-	if (valid_id(r) == -1 || empty_body(r) == -1)
-		return;
-	if ((s = db_begin_write(r->db)) != SL_OK) {
-		snprintf(why, sizeof(why), "database busy");
-		goto fail;
-	}
-	if ((s = read_run(r, id, &state, &row, why, sizeof(why))) != SL_OK)
-		goto fail;
-	if (!states_run_retryable(state) || !states_run_can(state,
-	    RUN_PENDING)) {
-		snprintf(why, sizeof(why), "run %s is %s; only FAILED, "
-		    "CANCELLED or CRASHED runs can be retried", id,
-		    states_run_name(state));
-		s = SL_CONFLICT;
-		goto fail;
-	}
-	if ((s = live_flow(r, jsonx_get_str(row, "flow"), &version, why,
-	    sizeof(why))) != SL_OK)
-		goto fail;
-	s = SL_DB;
-	snprintf(why, sizeof(why), "cannot retry run %s", id);
-	if ((st = dbraw_prepare(r->db, sql_latest)) == NULL)
-		goto fail;
-	dbraw_bind_text(st, ":id", id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (states_task_parse(dbraw_col_text(st, 2), &ts) == -1 ||
-		    !states_task_needs_retry(ts))
-			continue;
-		if ((ins = dbraw_prepare(r->db, sql_insert_attempt)) != NULL) {
-			dbraw_bind_text(ins, ":id", id);
-			dbraw_bind_text(ins, ":task", dbraw_col_text(st, 0));
-			dbraw_bind_int64(ins, ":attempt",
-			    sqlite3_column_int64(st, 1) + 1);
-			dbraw_bind_int64(ins, ":now", now);
-		}
-		if ((s = sqlx_done(r->db, ins)) != SL_OK)
-			goto fail;
-		count++;
-	}
-	if ((s = dbraw_status(r->db, rc)) != SL_OK)
-		goto fail;
-	if (count == 0) {
-		snprintf(why, sizeof(why), "run %s has no failed, cancelled, "
-		    "crashed or skipped task to retry", id);
-		s = SL_CONFLICT;
-		goto fail;
-	}
-	if ((s = run_update(r, sql_retry, id, NULL, now)) != SL_OK)
-		goto fail;
-	detail = json_object_new_object();
-	jsonx_add_str(detail, "from", states_run_name(state));
-	jsonx_add_int(detail, "tasks", count);
-	if ((s = req_audit(r, "run.retry", "run", id, detail)) != SL_OK ||
-	    (s = db_commit(r->db)) != SL_OK)
-		goto fail;
-	wake_schedulers();
-	reply_run(r, id, 200);
-	goto out;
-fail:
-	dbraw_rollback(r->db);
-	reply_fail(r, s, "%s", why);
-out:
-	sqlite3_finalize(st);
-	json_object_put(row);
-	json_object_put(detail);
+	return act_run(r, retry_work, &a);
 }
 
 /*
- * POST /api/runs/{id}/rerun (operator), body empty or {}
- * Starts a new run (trigger rerun, rerun_of = id) of the same flow
+ * Inside the write transaction: starts a new run of the same flow
+ * version and parameters as finished run a->id; a->nid gets its id.
+ */
+static enum sl_status
+rerun_work(struct db *db, void *arg)
+{
+	struct act *a = arg;
+	struct json_object *row = NULL, *def = NULL;
+	const char *flow;
+	enum run_state state;
+	enum sl_status s;
+	int64_t version, current;
+
+	s = read_run(a->r, a->id, &state, &row, a->why, sizeof(a->why));
+	if (s != SL_OK)
+		return s;
+	if (!states_run_terminal(state)) {
+		snprintf(a->why, sizeof(a->why), "run %s is %s; only finished "
+		    "runs can be rerun", a->id, states_run_name(state));
+		s = SL_CONFLICT;
+		goto out;
+	}
+	flow = jsonx_get_str(row, "flow");
+	version = json_object_get_int64(jsonx_get(row, "flow_version"));
+	if ((s = live_flow(a->r, flow, &current, a->why, sizeof(a->why))) !=
+	    SL_OK)
+		goto out;
+	if ((s = load_def(db, flow, version, &def)) != SL_OK) {
+		snprintf(a->why, sizeof(a->why), "cannot read flow \"%s\" "
+		    "version %lld", flow, (long long)version);
+		goto out;
+	}
+	snprintf(a->why, sizeof(a->why), "cannot rerun run %s", a->id);
+	s = insert_run(a->r, flow, version, def,
+	    jsonx_text(jsonx_get(row, "parameters")), "rerun", a->id, a->nid);
+	a->how = 201;
+out:
+	json_object_put(row);
+	json_object_put(def);
+	return s;
+}
+
+/*
+ * POST /api/runs/{run}/rerun (operator), body empty or {}
+ * Starts a new run (trigger rerun, rerun_of = run) of the same flow
  * version with the same parameters. The original must have finished.
  * 201 new run; 404 unknown run; 409 original unfinished or flow archived;
  * 503 busy.
  */
-void
+enum sl_status
 api_runs_rerun(struct req *r)
 {
-	const char *id = r->arg[0], *flow;
-	struct json_object *row = NULL, *def = NULL;
-	enum run_state state;
-	enum sl_status s;
-	int64_t version, current;
-	char why[256], nid[IDS_LEN];
+	struct act a = {.r = r, .id = r->arg[0], .how = 201};
 
-	if (valid_id(r) == -1 || empty_body(r) == -1)
-		return;
-	if ((s = db_begin_write(r->db)) != SL_OK) {
-		snprintf(why, sizeof(why), "database busy");
-		goto fail;
-	}
-	if ((s = read_run(r, id, &state, &row, why, sizeof(why))) != SL_OK)
-		goto fail;
-	if (!states_run_terminal(state)) {
-		snprintf(why, sizeof(why), "run %s is %s; only finished runs "
-		    "can be rerun", id, states_run_name(state));
-		s = SL_CONFLICT;
-		goto fail;
-	}
-	flow = jsonx_get_str(row, "flow");
-	version = json_object_get_int64(jsonx_get(row, "flow_version"));
-	if ((s = live_flow(r, flow, &current, why, sizeof(why))) != SL_OK)
-		goto fail;
-	if ((def = load_def(r->db, flow, version, &s)) == NULL) {
-		snprintf(why, sizeof(why), "cannot read flow \"%s\" version "
-		    "%lld", flow, (long long)version);
-		goto fail;
-	}
-	s = insert_run(r, flow, version, def,
-	    jsonx_text(jsonx_get(row, "parameters")), "rerun", id, nid);
-	if (s == SL_OK)
-		s = db_commit(r->db);
-	if (s != SL_OK) {
-		snprintf(why, sizeof(why), "cannot rerun run %s", id);
-		goto fail;
-	}
-	wake_schedulers();
-	reply_run(r, nid, 201);
-	goto out;
-fail:
-	dbraw_rollback(r->db);
-	reply_fail(r, s, "%s", why);
-out:
-	json_object_put(row);
-	json_object_put(def);
+	return act_run(r, rerun_work, &a);
 }

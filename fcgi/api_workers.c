@@ -8,15 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "json.h"
 #include "reply.h"
 #include "request.h"
 #include "sqlx.h"
 #include "timefmt.h"
 #include "wake.h"
-
-#define WORKER_NAME_MAX 128
 
 static const char sql_list[] =
     "SELECT name, pool, host, pid, started_at, last_heartbeat, running,"
@@ -31,17 +29,17 @@ static const char sql_update[] =
     " WHERE name = :name";
 
 static struct json_object *
-worker_json(sqlite3_stmt *st, int64_t now)
+worker_json(struct db_stmt *st, int64_t now)
 {
 	struct json_object *o = json_object_new_object();
-	int64_t beat = sqlite3_column_int64(st, 5);
+	int64_t beat = db_col_int(st, 5);
 
 	sqlx_add_text(o, "name", st, 0);
 	sqlx_add_text(o, "pool", st, 1);
 	sqlx_add_text(o, "host", st, 2);
 	sqlx_add_int(o, "pid", st, 3);
 	json_object_object_add(o, "online", json_object_new_boolean(
-	    sqlite3_column_type(st, 5) != SQLITE_NULL &&
+	    !db_col_null(st, 5) &&
 	    beat >= now - API_ONLINE_MS));
 	sqlx_add_time(o, "started_at", st, 4);
 	sqlx_add_time(o, "last_heartbeat", st, 5);
@@ -51,134 +49,141 @@ worker_json(sqlite3_stmt *st, int64_t now)
 	return o;
 }
 
+/* The list item of the current row of sql_list; arg is the time now. */
+static enum sl_status
+worker_item(struct req *r, struct db_stmt *st, void *arg,
+    struct json_object **item)
+{
+	(void)r;
+	*item = worker_json(st, *(int64_t *)arg);
+	return SL_OK;
+}
+
 /*
  * GET /api/workers?limit=&cursor= (viewer)
  * Workers by name: name, pool, host, pid, online, started_at,
  * last_heartbeat, running, concurrency_limit, paused.
  * 200 {"items":[...],"next_cursor":name|null}; 400 bad parameter.
  */
-void
+enum sl_status
 api_workers_list(struct req *r)
 {
-	struct json_object *items = NULL;
-	sqlite3_stmt *st;
-	int64_t limit, n = 0, now = timefmt_now_ms();
-	char last[WORKER_NAME_MAX + 1] = "";
-	int rc;
+	struct db_stmt st;
+	enum sl_status s;
+	int64_t limit, now = timefmt_now_ms();
 
-	if (req_limit(r, &limit) == -1)
-		return;
-	if ((st = dbraw_prepare(r->db, sql_list)) == NULL) {
-		reply_fail(r, SL_DB, "cannot list workers");
-		return;
+	if ((s = req_limit(r, &limit)) != SL_OK)
+		return s;
+	db_prepare(r->db, &st, sql_list);
+	db_bind_text(&st, ":cursor", req_query(r, "cursor"));
+	return reply_page(r, &st, limit, 0, worker_item, &now, "workers");
+}
+
+/* What PATCH /api/workers/{worker} changes, for patch_work. */
+struct patch {
+	struct req *r;
+	const char *name;
+	struct json_object *body, *paused, *limit;
+};
+
+/*
+ * Inside the write transaction: applies p's changes and its audit event.
+ * SL_NOTFOUND when the worker has no row.
+ */
+static enum sl_status
+patch_work(struct db *db, void *arg)
+{
+	struct patch *p = arg;
+	struct db_stmt st;
+	enum sl_status s;
+
+	db_prepare(db, &st, sql_update);
+	db_bind_text(&st, ":name", p->name);
+	if (p->paused != NULL)
+		db_bind_int(&st, ":paused", json_object_get_boolean(p->paused));
+	else
+		db_bind_null(&st, ":paused");
+	if (p->limit != NULL)
+		db_bind_int(&st, ":limit", json_object_get_int64(p->limit));
+	else
+		db_bind_null(&st, ":limit");
+	if ((s = db_done(&st)) != SL_OK)
+		return s;
+	if (db_changes(db) == 0)
+		return SL_NOTFOUND;
+	return req_audit(p->r, "worker.patch", "worker", p->name, p->body);
+}
+
+/* Replies 200 with worker name as it is now. */
+static enum sl_status
+reply_worker(struct req *r, const char *name)
+{
+	struct db_stmt st;
+
+	db_prepare(r->db, &st, sql_get);
+	db_bind_text(&st, ":name", name);
+	if (!db_step(&st)) {
+		db_finish(&st);
+		return reply_fail(r, SL_DB, "cannot change worker \"%s\"",
+		    name);
 	}
-	dbraw_bind_text(st, ":cursor", req_query(r, "cursor"));
-	dbraw_bind_int64(st, ":limit", limit + 1);
-	items = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++n > limit)
-			break;
-		snprintf(last, sizeof(last), "%s", dbraw_col_text(st, 0));
-		json_object_array_add(items, worker_json(st, now));
-	}
-	if (rc != SQLITE_ROW && dbraw_status(r->db, rc) != SL_OK) {
-		reply_fail(r, dbraw_status(r->db, rc), "cannot list workers");
-		goto out;
-	}
-	reply_page(r, items, n > limit ? last : NULL);
-	items = NULL;
-out:
-	sqlite3_finalize(st);
-	json_object_put(items);
+	reply_ok(r, worker_json(&st, timefmt_now_ms()));
+	db_finish(&st);
+	return SL_OK;
 }
 
 /*
- * PATCH /api/workers/{name} (admin), body {"paused": bool,
+ * PATCH /api/workers/{worker} (admin), body {"paused": bool,
  * "concurrency_limit": 1..1000} (at least one)
  * A paused worker claims no new runs; running ones continue.
  * 200 worker; 400 bad body; 404 unknown worker; 503 busy.
  */
-void
+enum sl_status
 api_workers_patch(struct req *r)
 {
-	const char *name = r->arg[0];
-	struct json_object *body, *paused, *limit, *o = NULL;
-	sqlite3_stmt *st = NULL;
+	struct patch p = {.r = r, .name = r->arg[0]};
+	struct json_object *body, *paused, *limit;
+	const char *name = p.name;
 	enum sl_status s;
-	int rc;
 
-	if (strlen(name) > WORKER_NAME_MAX) {
-		reply_fail(r, SL_NOTFOUND, "worker not found");
-		return;
-	}
-	if ((body = req_json_object(r, 0)) == NULL)
-		return;
-	if (req_check_keys(r, body, "paused,concurrency_limit", "body") == -1)
+	if ((s = req_json_object(r, 0, &body)) != SL_OK)
+		return s;
+	if ((s = req_check_keys(r, body, "paused,concurrency_limit",
+	    "body")) != SL_OK)
 		goto out;
 	paused = jsonx_get(body, "paused");
 	limit = jsonx_get(body, "concurrency_limit");
 	if (paused == NULL && limit == NULL) {
-		reply_fail(r, SL_INVALID, "body: give paused and/or "
+		s = reply_fail(r, SL_INVALID, "body: give paused and/or "
 		    "concurrency_limit");
 		goto out;
 	}
 	if (paused != NULL && !json_object_is_type(paused,
 	    json_type_boolean)) {
-		reply_fail(r, SL_INVALID, "paused: expected boolean, got %s",
-		    req_type_name(paused));
+		s = reply_fail(r, SL_INVALID, "paused: expected boolean, got "
+		    "%s", req_type_name(paused));
 		goto out;
 	}
 	if (limit != NULL && (!jsonx_is_int(limit) ||
 	    json_object_get_int64(limit) < 1 ||
 	    json_object_get_int64(limit) > 1000)) {
-		reply_fail(r, SL_INVALID, "concurrency_limit: expected an "
+		s = reply_fail(r, SL_INVALID, "concurrency_limit: expected an "
 		    "integer from 1 to 1000, got %s", jsonx_is_int(limit) ?
 		    json_object_to_json_string(limit) : req_type_name(limit));
 		goto out;
 	}
-	if ((s = db_begin_write(r->db)) != SL_OK)
-		goto fail;
-	s = SL_DB;
-	if ((st = dbraw_prepare(r->db, sql_update)) == NULL)
-		goto fail;
-	dbraw_bind_text(st, ":name", name);
-	if (paused != NULL)
-		dbraw_bind_int64(st, ":paused", json_object_get_boolean(paused));
-	else
-		dbraw_bind_null(st, ":paused");
-	if (limit != NULL)
-		dbraw_bind_int64(st, ":limit", json_object_get_int64(limit));
-	else
-		dbraw_bind_null(st, ":limit");
-	rc = sqlite3_step(st);
-	if ((s = dbraw_status(r->db, rc)) != SL_OK)
-		goto fail;
-	if (sqlite3_changes(db_raw(r->db)) == 0) {
-		dbraw_rollback(r->db);
-		reply_fail(r, SL_NOTFOUND, "worker \"%s\" not found", name);
-		goto out;
+	p.body = body;
+	p.paused = paused;
+	p.limit = limit;
+	if ((s = db_write(r->db, patch_work, &p)) == SL_NOTFOUND)
+		reply_fail(r, s, "worker \"%s\" not found", name);
+	else if (s != SL_OK)
+		reply_fail(r, s, "cannot change worker \"%s\"", name);
+	else {
+		wake_schedulers();
+		s = reply_worker(r, name);
 	}
-	if ((s = req_audit(r, "worker.patch", "worker", name, body)) != SL_OK ||
-	    (s = db_commit(r->db)) != SL_OK)
-		goto fail;
-	wake_schedulers();
-	sqlite3_finalize(st);
-	if ((st = dbraw_prepare(r->db, sql_get)) == NULL) {
-		s = SL_DB;
-		goto fail;
-	}
-	dbraw_bind_text(st, ":name", name);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		s = SL_DB;
-		goto fail;
-	}
-	o = worker_json(st, timefmt_now_ms());
-	reply_ok(r, o);
-	goto out;
-fail:
-	dbraw_rollback(r->db);
-	reply_fail(r, s, "cannot change worker \"%s\"", name);
 out:
-	sqlite3_finalize(st);
 	json_object_put(body);
+	return s;
 }

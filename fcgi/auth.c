@@ -18,7 +18,7 @@
 
 #include "auth.h"
 #include "authcache.h"
-#include "dbraw.h"
+#include "db.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "reply.h"
@@ -71,95 +71,106 @@ b64_decode(const char *in, size_t n, unsigned char *out)
 	return (long)o;
 }
 
-/* Returns 1 when user has a row in users, 0 when not, -1 on error. */
-static int
+/* Returns SL_OK when user has a row in users, SL_NOTFOUND when not, or
+ * the database's failure. */
+static enum sl_status
 user_exists(struct req *r, const char *user)
 {
-	sqlite3_stmt *st = dbraw_prepare(r->db, sql_user);
-	int rc;
+	struct db_stmt st;
+	int64_t one;
 
-	if (st == NULL)
-		return -1;
-	dbraw_bind_text(st, ":name", user);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Replies 401 with the fixed reason why, also for nginx's error page. */
-static void
-deny(struct req *r, const char *why)
-{
-	reply_error(r, RE_UNAUTHORIZED, "%s", why);
-	reply_header(r, "X-Sluice-Auth-Error", "%s", why);
+	db_prepare(r->db, &st, sql_user);
+	db_bind_text(&st, ":name", user);
+	return db_first_int(&st, &one);
 }
 
 /*
- * Answers one auth_request subrequest: 204 + X-Sluice-User, or 401. A
- * database failure is a 500 (nginx then refuses the request).
+ * Replies 401 with the fixed reason why, also for nginx's error page.
+ * Returns SL_UNAUTHORIZED.
  */
-void
-auth_verify(struct req *r)
+static enum sl_status
+deny(struct req *r, const char *why)
+{
+	reply_fail(r, SL_UNAUTHORIZED, "%s", why);
+	reply_header(r, "X-Sluice-Auth-Error", "%s", why);
+	return SL_UNAUTHORIZED;
+}
+
+/*
+ * Decodes hdr's Basic credentials into dec (AUTH_HEADER_MAX bytes, hdr
+ * no longer); *user and *pass then point into it. Returns 0, or -1 when
+ * they are malformed.
+ */
+static int
+parse_basic(const char *hdr, unsigned char *dec, char **user, char **pass)
+{
+	const char *b64 = hdr + 6 + strspn(hdr + 6, " ");
+	long n = b64_decode(b64, strlen(b64), dec);
+	char *colon;
+
+	if (n <= 0 || memchr(dec, '\0', (size_t)n) != NULL ||
+	    (colon = strchr((char *)dec, ':')) == NULL ||
+	    colon == (char *)dec)
+		return -1;
+	*colon = '\0';
+	*user = (char *)dec;
+	*pass = colon + 1;
+	return 0;
+}
+
+/*
+ * Answers from a remembered success for key, if htpasswd still holds the
+ * same hash for user and the users row exists. Returns 1 when answered
+ * (*s the status), 0 when the full check must run (the entry is dropped).
+ */
+static int
+from_cache(struct req *r, const uint64_t key[2], const char *user,
+    int64_t now, enum sl_status *s)
 {
 	struct authcache *cache = r->ctx->auth;
-	const char *hdr = req_param(r, "HTTP_AUTHORIZATION");
-	unsigned char dec[AUTH_HEADER_MAX];
 	char cached_user[AUTHCACHE_USER_MAX + 1], *cached_hash = NULL;
-	char *stored = NULL, *user, *pass;
-	int64_t now = timefmt_now_ms();
-	uint64_t key[2];
-	size_t hlen;
-	long n;
-	int exists;
+	char *stored = NULL;
+	enum sl_status exists;
+	int answered = 0;
 
-	if (hdr == NULL || strncasecmp(hdr, "Basic ", 6) != 0) {
-		deny(r, "Basic credentials required");
-		goto out;
-	}
-	hlen = strlen(hdr);
-	if (hlen > AUTH_HEADER_MAX) {
-		deny(r, "credentials too long");
-		goto out;
-	}
-	authcache_key(cache, hdr, hlen, key);
-	n = b64_decode(hdr + 6 + strspn(hdr + 6, " "),
-	    strlen(hdr + 6 + strspn(hdr + 6, " ")), dec);
-	if (n <= 0 || memchr(dec, '\0', (size_t)n) != NULL ||
-	    (pass = strchr((char *)dec, ':')) == NULL || pass == (char *)dec) {
-		deny(r, "malformed Basic credentials");
-		goto out;
-	}
-	*pass++ = '\0';
-	user = (char *)dec;
-
-	/* A remembered success, if htpasswd still holds the same hash. */
-	if (authcache_get(cache, key, now, cached_user, &cached_hash)) {
-		stored = htpasswd_lookup(r->ctx->htpasswd_path, cached_user);
-		if (stored != NULL && strcmp(stored, cached_hash) == 0 &&
-		    strcmp(cached_user, user) == 0) {
-			exists = user_exists(r, user);
-			if (exists == 1) {
-				reply_auth(r, user);
-				goto out;
-			}
-			if (exists == -1) {
-				reply_error(r, RE_INTERNAL, "cannot read "
-				    "users");
-				goto out;
-			}
+	if (!authcache_get(cache, key, now, cached_user, &cached_hash))
+		return 0;
+	stored = htpasswd_lookup(r->ctx->htpasswd_path, cached_user);
+	if (stored != NULL && strcmp(stored, cached_hash) == 0 &&
+	    strcmp(cached_user, user) == 0) {
+		exists = user_exists(r, user);
+		if (exists == SL_OK) {
+			*s = reply_auth(r, user);
+			answered = 1;
+		} else if (exists != SL_NOTFOUND) {
+			*s = reply_fail(r, SL_DB, "cannot read users");
+			answered = 1;
 		}
-		authcache_drop(cache, key);
-		free(stored);
-		stored = NULL;
 	}
+	if (!answered)
+		authcache_drop(cache, key);
+	free(stored);
+	free(cached_hash);
+	return answered;
+}
+
+/*
+ * The full check of user's password pass against htpasswd (slow on
+ * purpose) and the users table; a success is remembered under key, a
+ * failure counted against the client's address.
+ */
+static enum sl_status
+check_password(struct req *r, const uint64_t key[2], const char *user,
+    const char *pass, int64_t now)
+{
+	struct authcache *cache = r->ctx->auth;
+	char *stored;
+	enum sl_status s, exists;
 
 	if (authcache_blocked(cache, r->addr, now)) {
 		log_warnx("auth_verify: %s: too many failed logins; refused",
 		    r->addr);
-		deny(r, "too many failed attempts; try again later");
-		goto out;
+		return deny(r, "too many failed attempts; try again later");
 	}
 	stored = htpasswd_lookup(r->ctx->htpasswd_path, user);
 	if (stored == NULL) {
@@ -169,29 +180,52 @@ auth_verify(struct req *r)
 		authcache_failed(cache, r->addr, now);
 		log_info("auth_verify: failed login (unknown user) from %s",
 		    r->addr ? r->addr : "?");
-		deny(r, "invalid credentials");
-		goto out;
+		return deny(r, "invalid credentials");
 	}
 	if (htpasswd_verify(pass, stored) != 0) {
 		authcache_failed(cache, r->addr, now);
 		log_info("auth_verify: failed login for \"%s\" from %s",
 		    user, r->addr ? r->addr : "?");
-		deny(r, "invalid credentials");
-		goto out;
+		s = deny(r, "invalid credentials");
+	} else if ((exists = user_exists(r, user)) == SL_NOTFOUND) {
+		authcache_failed(cache, r->addr, now);
+		s = deny(r, "invalid credentials");
+	} else if (exists != SL_OK) {
+		s = reply_fail(r, SL_DB, "cannot read users");
+	} else {
+		authcache_put(cache, key, user, stored, now);
+		s = reply_auth(r, user);
 	}
-	exists = user_exists(r, user);
-	if (exists != 1) {
-		if (exists == 0) {
-			authcache_failed(cache, r->addr, now);
-			deny(r, "invalid credentials");
-		} else
-			reply_error(r, RE_INTERNAL, "cannot read users");
-		goto out;
-	}
-	authcache_put(cache, key, user, stored, now);
-	reply_auth(r, user);
-out:
-	explicit_bzero(dec, sizeof(dec));
 	free(stored);
-	free(cached_hash);
+	return s;
+}
+
+/*
+ * Answers one auth_request subrequest: 204 + X-Sluice-User (SL_OK), or
+ * 401 (SL_UNAUTHORIZED). A database failure is a 500 (nginx then refuses
+ * the request).
+ */
+enum sl_status
+auth_verify(struct req *r)
+{
+	const char *hdr = req_param(r, "HTTP_AUTHORIZATION");
+	unsigned char dec[AUTH_HEADER_MAX];
+	int64_t now = timefmt_now_ms();
+	enum sl_status s;
+	uint64_t key[2];
+	char *user, *pass;
+	size_t hlen;
+
+	if (hdr == NULL || strncasecmp(hdr, "Basic ", 6) != 0)
+		return deny(r, "Basic credentials required");
+	hlen = strlen(hdr);
+	if (hlen > AUTH_HEADER_MAX)
+		return deny(r, "credentials too long");
+	authcache_key(r->ctx->auth, hdr, hlen, key);
+	if (parse_basic(hdr, dec, &user, &pass) == -1)
+		s = deny(r, "malformed Basic credentials");
+	else if (!from_cache(r, key, user, now, &s))
+		s = check_password(r, key, user, pass, now);
+	explicit_bzero(dec, sizeof(dec));
+	return s;
 }

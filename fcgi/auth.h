@@ -4,6 +4,6 @@
 
 #include "api.h"
 
-void auth_verify(struct req *r);
+enum sl_status auth_verify(struct req *r);
 
 #endif

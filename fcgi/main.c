@@ -27,7 +27,7 @@
 #include "api.h"
 #include "auth.h"
 #include "authcache.h"
-#include "dbraw.h"
+#include "db.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "migrate.h"
@@ -75,17 +75,22 @@ serve(struct ctx *ctx, struct db *db, FCGX_Request *fr)
 {
 	struct req r;
 	const char *auth;
+	enum sl_status s;
 
 	req_init(&r, ctx, db, fr);
 	atomic_fetch_add(&ctx->requests, 1);
 	auth = req_param(&r, "SLUICE_AUTH");
 	if (auth != NULL && strcmp(auth, "1") == 0)
-		auth_verify(&r);
+		s = auth_verify(&r);
 	else
-		router_dispatch(&r);
-	/* Whatever the handler did, never leave a transaction open. */
-	dbraw_rollback(db);
-	reply_send(&r);
+		s = router_dispatch(&r);
+	/* Handlers write through db_write, which never leaves a transaction
+	 * open; should one be, roll it back rather than wedge this thread. */
+	if (db_in_transaction(db)) {
+		log_warnx("serve: transaction left open; rolled back");
+		db_exec(db, "ROLLBACK");
+	}
+	reply_send(&r, s);
 	req_free(&r);
 }
 
@@ -199,43 +204,114 @@ migrate(const char *db_path)
 	free(dir);
 }
 
+/*
+ * Reads the configuration (fatal on bad values) into ctx: paths, thread
+ * count, the embedded document and the credential cache.
+ */
+static void
+ctx_init(struct ctx *ctx)
+{
+	int ttl;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->nthreads = (int)env_long("SLUICE_API_THREADS", THREADS_DEFAULT, 1,
+	    THREADS_MAX);
+	ttl = (int)env_long("SLUICE_AUTH_CACHE_S", AUTH_CACHE_S_DEFAULT, 0,
+	    86400);
+	ctx->db_path = paths_data("sluice.db");
+	ctx->htpasswd_path = paths_data("htpasswd");
+	ctx->logs_dir = paths_data("logs");
+	ctx->openapi = openapi_json;
+	ctx->openapi_len = (size_t)(openapi_json_end - openapi_json);
+	ctx->auth = authcache_new(ttl, (int)env_long("SLUICE_AUTH_FAIL_MAX",
+	    AUTH_FAIL_MAX_DEFAULT, 0, 1000000), AUTH_FAIL_WINDOW_S);
+	ctx->dummy_hash = htpasswd_hash("sluice timing equaliser");
+}
+
+/* Releases what ctx_init allocated. */
+static void
+ctx_fini(struct ctx *ctx)
+{
+	authcache_free(ctx->auth);
+	free(ctx->dummy_hash);
+	free(ctx->db_path);
+	free(ctx->htpasswd_path);
+	free(ctx->logs_dir);
+}
+
+/*
+ * Makes run/, binds the socket, writes the pid file and starts the
+ * threads, each with its own connection (opened here; fatal on failure).
+ * Returns the threads for stop.
+ */
+static struct api_thread *
+start(struct ctx *ctx, const char *sock_path, const char *pid_path)
+{
+	struct api_thread *threads;
+	char *run_dir;
+
+	threads = xcalloc((size_t)ctx->nthreads, sizeof(*threads));
+	for (int i = 0; i < ctx->nthreads; i++) {
+		threads[i].ctx = ctx;
+		if ((threads[i].db = db_open(ctx->db_path)) == NULL)
+			fatalx("main: cannot open %s", ctx->db_path);
+	}
+	if (FCGX_Init() != 0)
+		fatalx("main: FCGX_Init failed");
+	/* The launcher makes run/ (setgid, for nginx's group); alone, we do. */
+	run_dir = paths_data("run");
+	if (mkdir(run_dir, 0750) == -1 && errno != EEXIST)
+		fatal("main: mkdir %s", run_dir);
+	free(run_dir);
+	ctx->listen_fd = listen_socket(sock_path);
+	write_pid(pid_path);
+	for (int i = 0; i < ctx->nthreads; i++)
+		if (pthread_create(&threads[i].tid, NULL, thread_main,
+		    &threads[i]) != 0)
+			fatalx("main: cannot start thread %d", i);
+	log_info("sluice-api %s: listening on %s with %d threads",
+	    API_VERSION, sock_path, ctx->nthreads);
+	return threads;
+}
+
+/*
+ * Shuts the listening socket down, waits for every thread to finish its
+ * request, and removes the socket and pid files.
+ */
+static void
+stop(struct ctx *ctx, struct api_thread *threads, const char *sock_path,
+    const char *pid_path)
+{
+	atomic_store(&ctx->stopping, 1);
+	FCGX_ShutdownPending();
+	shutdown(ctx->listen_fd, SHUT_RDWR);
+	for (int i = 0; i < ctx->nthreads; i++) {
+		pthread_join(threads[i].tid, NULL);
+		db_close(threads[i].db);
+	}
+	close(ctx->listen_fd);
+	unlink(sock_path);
+	unlink(pid_path);
+	free(threads);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct ctx ctx;
 	struct api_thread *threads;
-	char *sock_path, *pid_path, *run_dir;
+	char *sock_path, *pid_path;
 	sigset_t sigs;
-	int sig, nthreads, ttl;
+	int sig;
 
 	(void)argv;
 	if (argc > 1)
 		fatalx("usage: sluice-api (configured by SLUICE_DATA, "
 		    "SLUICE_API_THREADS, SLUICE_AUTH_CACHE_S)");
-	memset(&ctx, 0, sizeof(ctx));
-	nthreads = (int)env_long("SLUICE_API_THREADS", THREADS_DEFAULT, 1,
-	    THREADS_MAX);
-	ttl = (int)env_long("SLUICE_AUTH_CACHE_S", AUTH_CACHE_S_DEFAULT, 0,
-	    86400);
-	ctx.nthreads = nthreads;
-	ctx.db_path = paths_data("sluice.db");
-	ctx.htpasswd_path = paths_data("htpasswd");
-	ctx.logs_dir = paths_data("logs");
-	ctx.openapi = openapi_json;
-	ctx.openapi_len = (size_t)(openapi_json_end - openapi_json);
+	ctx_init(&ctx);
 	sock_path = paths_data("run/api.sock");
 	pid_path = paths_data("run/sluice-api.pid");
-
 	migrate(ctx.db_path);
-	ctx.auth = authcache_new(ttl, (int)env_long("SLUICE_AUTH_FAIL_MAX",
-	    AUTH_FAIL_MAX_DEFAULT, 0, 1000000), AUTH_FAIL_WINDOW_S);
-	ctx.dummy_hash = htpasswd_hash("sluice timing equaliser");
-	threads = xcalloc((size_t)nthreads, sizeof(*threads));
-	for (int i = 0; i < nthreads; i++) {
-		threads[i].ctx = &ctx;
-		if ((threads[i].db = db_open(ctx.db_path)) == NULL)
-			fatalx("main: cannot open %s", ctx.db_path);
-	}
 
 	/* Signals go to the main thread's sigwait only. */
 	sigemptyset(&sigs);
@@ -244,41 +320,12 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (FCGX_Init() != 0)
-		fatalx("main: FCGX_Init failed");
-	/* The launcher makes run/ (setgid, for nginx's group); alone, we do. */
-	run_dir = paths_data("run");
-	if (mkdir(run_dir, 0750) == -1 && errno != EEXIST)
-		fatal("main: mkdir %s", run_dir);
-	free(run_dir);
-	ctx.listen_fd = listen_socket(sock_path);
-	write_pid(pid_path);
-	for (int i = 0; i < nthreads; i++)
-		if (pthread_create(&threads[i].tid, NULL, thread_main,
-		    &threads[i]) != 0)
-			fatalx("main: cannot start thread %d", i);
-	log_info("sluice-api %s: listening on %s with %d threads",
-	    API_VERSION, sock_path, nthreads);
-
+	threads = start(&ctx, sock_path, pid_path);
 	while (sigwait(&sigs, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
 		;
 	log_info("sluice-api: signal %d; finishing requests", sig);
-	atomic_store(&ctx.stopping, 1);
-	FCGX_ShutdownPending();
-	shutdown(ctx.listen_fd, SHUT_RDWR);
-	for (int i = 0; i < nthreads; i++) {
-		pthread_join(threads[i].tid, NULL);
-		db_close(threads[i].db);
-	}
-	close(ctx.listen_fd);
-	unlink(sock_path);
-	unlink(pid_path);
-	authcache_free(ctx.auth);
-	free(threads);
-	free(ctx.dummy_hash);
-	free(ctx.db_path);
-	free(ctx.htpasswd_path);
-	free(ctx.logs_dir);
+	stop(&ctx, threads, sock_path, pid_path);
+	ctx_fini(&ctx);
 	free(sock_path);
 	free(pid_path);
 	log_info("sluice-api: stopped");

@@ -1,47 +1,39 @@
 /*
  * reply.h: every reply sluice-api sends (see reply.c). Handlers never pick
- * HTTP status numbers: they reply_ok/created/accepted/no_content on
- * success and reply_fail with an enum sl_status on failure; request.c and
- * router.c use reply_error for the HTTP-only errors.
+ * HTTP status numbers: they reply_ok/created/accepted/no_content/page on
+ * success and return SL_OK, or return a failure status, usually as
+ * `return reply_fail(r, status, "message")`. reply_send maps a status no
+ * one described to a generic message.
  */
 #ifndef SLUICE_FCGI_REPLY_H
 #define SLUICE_FCGI_REPLY_H
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api.h"
+#include "db.h"
 #include "status.h"
-
-enum reply_err {
-	RE_INVALID,		/* 400 invalid */
-	RE_UNAUTHORIZED,	/* 401 unauthorized */
-	RE_FORBIDDEN,		/* 403 forbidden */
-	RE_NOT_FOUND,		/* 404 not_found */
-	RE_METHOD,		/* 405 method_not_allowed */
-	RE_CONFLICT,		/* 409 conflict */
-	RE_TOO_LARGE,		/* 413 too_large */
-	RE_MEDIA,		/* 415 unsupported_media_type */
-	RE_INTERNAL,		/* 500 internal */
-	RE_BUSY,		/* 503 busy */
-	RE_MAX
-};
 
 void reply_header(struct req *r, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void reply_ok(struct req *r, struct json_object *obj);
-void reply_page(struct req *r, struct json_object *items, const char *cursor);
-void reply_created(struct req *r, struct json_object *obj);
-void reply_accepted(struct req *r, struct json_object *obj);
-void reply_no_content(struct req *r);
-void reply_unavailable(struct req *r, struct json_object *obj);
-void reply_text(struct req *r, const char *ctype, const char *data,
+enum sl_status reply_ok(struct req *r, struct json_object *obj);
+/* Makes the list item *item (a new object) of st's current row. */
+typedef enum sl_status reply_item_fn(struct req *r, struct db_stmt *st,
+    void *arg, struct json_object **item);
+
+enum sl_status reply_page(struct req *r, struct db_stmt *st, int64_t limit,
+    int cursor_col, reply_item_fn *item, void *arg, const char *what);
+enum sl_status reply_created(struct req *r, struct json_object *obj);
+enum sl_status reply_accepted(struct req *r, struct json_object *obj);
+enum sl_status reply_no_content(struct req *r);
+enum sl_status reply_unavailable(struct req *r, struct json_object *obj);
+enum sl_status reply_text(struct req *r, const char *ctype, const char *data,
     size_t len);
-void reply_auth(struct req *r, const char *user);
-void reply_fail(struct req *r, enum sl_status s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void reply_error(struct req *r, enum reply_err e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void reply_send(struct req *r);
+enum sl_status reply_auth(struct req *r, const char *user);
+enum sl_status reply_fail(struct req *r, enum sl_status s, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+void reply_send(struct req *r, enum sl_status s);
 
 #endif

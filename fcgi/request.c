@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "dbraw.h"
+#include "db.h"
 #include "json.h"
 #include "log.h"
 #include "reply.h"
@@ -200,15 +200,15 @@ in_list(const char *list, const char *key)
 /*
  * Parses QUERY_STRING. allowed is a comma-separated list of the route's
  * parameter names. Unknown, repeated or badly escaped parameters are
- * answered 400. Returns 0 or -1 (replied).
+ * SL_INVALID (replied). Returns SL_OK or that.
  */
-int
+enum sl_status
 req_parse_query(struct req *r, const char *allowed)
 {
 	const char *qs = req_param(r, "QUERY_STRING"), *p;
 
 	if (qs == NULL)
-		return 0;
+		return SL_OK;
 	for (p = qs; *p;) {
 		size_t len = strcspn(p, "&"), klen;
 		const char *eq;
@@ -225,30 +225,28 @@ req_parse_query(struct req *r, const char *allowed)
 		if (key == NULL || val == NULL) {
 			free(key);
 			free(val);
-			reply_error(r, RE_INVALID, "malformed query string");
-			return -1;
+			return reply_fail(r, SL_INVALID, "malformed query "
+			    "string");
 		}
 		r->q = xrealloc(r->q, sizeof(*r->q) * (size_t)(r->nq + 1));
 		r->q[r->nq].key = key;
 		r->q[r->nq].val = val;
 		r->nq++;
-		if (!in_list(allowed, key)) {
-			reply_error(r, RE_INVALID, "unknown query parameter "
-			    "\"%.64s\"%s%s", key, *allowed ? "; allowed: " :
-			    " (this route takes none)", allowed);
-			return -1;
-		}
+		if (!in_list(allowed, key))
+			return reply_fail(r, SL_INVALID, "unknown query "
+			    "parameter \"%.64s\"%s%s", key, *allowed ?
+			    "; allowed: " : " (this route takes none)",
+			    allowed);
 		for (int i = 0; i < r->nq - 1; i++)
-			if (strcmp(r->q[i].key, key) == 0) {
-				reply_error(r, RE_INVALID, "query parameter "
-				    "\"%s\" given more than once", key);
-				return -1;
-			}
+			if (strcmp(r->q[i].key, key) == 0)
+				return reply_fail(r, SL_INVALID, "query "
+				    "parameter \"%s\" given more than once",
+				    key);
 		p += len;
 		if (*p == '&')
 			p++;
 	}
-	return 0;
+	return SL_OK;
 }
 
 /* Returns the decoded value of query parameter key (borrowed) or NULL. */
@@ -264,9 +262,9 @@ req_query(struct req *r, const char *key)
 /*
  * Reads integer query parameter key into *out (def when absent). Values
  * that are not decimal integers within [min, max] are answered 400 naming
- * the parameter. Returns 0 or -1 (replied).
+ * the parameter (SL_INVALID, replied). Returns SL_OK or that.
  */
-int
+enum sl_status
 req_query_int(struct req *r, const char *key, int64_t def, int64_t min,
     int64_t max, int64_t *out)
 {
@@ -276,42 +274,39 @@ req_query_int(struct req *r, const char *key, int64_t def, int64_t min,
 
 	if (v == NULL) {
 		*out = def;
-		return 0;
+		return SL_OK;
 	}
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max ||
-	    strspn(v, "-0123456789") != strlen(v)) {
-		reply_error(r, RE_INVALID, "%s: must be an integer from "
+	    strspn(v, "-0123456789") != strlen(v))
+		return reply_fail(r, SL_INVALID, "%s: must be an integer from "
 		    "%lld to %lld", key, (long long)min, (long long)max);
-		return -1;
-	}
 	*out = n;
-	return 0;
+	return SL_OK;
 }
 
 /*
  * Reads boolean query parameter key ("true"/"false"/"1"/"0"; absent is
- * false). Returns 0 or -1 (replied).
+ * false). Returns SL_OK or SL_INVALID (replied).
  */
-int
+enum sl_status
 req_query_bool(struct req *r, const char *key, int *out)
 {
 	const char *v = req_query(r, key);
 
 	*out = 0;
 	if (v == NULL || !strcmp(v, "false") || !strcmp(v, "0"))
-		return 0;
+		return SL_OK;
 	if (!strcmp(v, "true") || !strcmp(v, "1")) {
 		*out = 1;
-		return 0;
+		return SL_OK;
 	}
-	reply_error(r, RE_INVALID, "%s: must be true or false", key);
-	return -1;
+	return reply_fail(r, SL_INVALID, "%s: must be true or false", key);
 }
 
-/* Reads the list parameter "limit" (1..500, default 50). */
-int
+/* Reads the list parameter "limit" (1..500, default 50); as req_query_int. */
+enum sl_status
 req_limit(struct req *r, int64_t *limit)
 {
 	return req_query_int(r, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX,
@@ -320,9 +315,10 @@ req_limit(struct req *r, int64_t *limit)
 
 /*
  * Reads the body: exactly CONTENT_LENGTH bytes, refused with 413 before
- * reading when over API_BODY_MAX. Returns 0 or -1 (replied).
+ * reading when over API_BODY_MAX (SL_TOO_LARGE). Returns SL_OK or the
+ * failure (replied).
  */
-int
+enum sl_status
 req_read_body(struct req *r)
 {
 	const char *cl = req_param(r, "CONTENT_LENGTH");
@@ -331,18 +327,14 @@ req_read_body(struct req *r)
 	size_t got = 0;
 
 	if (cl == NULL)
-		return 0;
+		return SL_OK;
 	errno = 0;
 	n = strtoull(cl, &end, 10);
-	if (*end != '\0' || errno != 0 || cl[0] == '-') {
-		reply_error(r, RE_INVALID, "invalid Content-Length");
-		return -1;
-	}
-	if (n > API_BODY_MAX) {
-		reply_error(r, RE_TOO_LARGE, "request body is larger than "
-		    "%d bytes", API_BODY_MAX);
-		return -1;
-	}
+	if (*end != '\0' || errno != 0 || cl[0] == '-')
+		return reply_fail(r, SL_INVALID, "invalid Content-Length");
+	if (n > API_BODY_MAX)
+		return reply_fail(r, SL_TOO_LARGE, "request body is larger "
+		    "than %d bytes", API_BODY_MAX);
 	r->body = xmalloc((size_t)n + 1);
 	while (got < n) {
 		int k = FCGX_GetStr(r->body + got, (int)(n - got), r->fr->in);
@@ -353,92 +345,83 @@ req_read_body(struct req *r)
 	}
 	r->body[got] = '\0';
 	r->body_len = got;
-	if (got < n) {
-		reply_error(r, RE_INVALID, "request body shorter than "
+	if (got < n)
+		return reply_fail(r, SL_INVALID, "request body shorter than "
 		    "Content-Length");
-		return -1;
-	}
-	return 0;
+	return SL_OK;
 }
 
 /*
- * Looks up REMOTE_USER's role. Returns 0 (r->role set, ROLE_NONE when the
- * user is absent or has no row) or -1 when the database failed (replied).
+ * Looks up REMOTE_USER's role. Returns SL_OK (r->role set, ROLE_NONE when
+ * the user is absent or has no row) or the database's failure (replied).
  */
-int
+enum sl_status
 req_load_role(struct req *r)
 {
-	sqlite3_stmt *st;
-	int rc, ret = 0;
+	struct db_stmt st;
+	enum sl_status s;
 
 	r->role = ROLE_NONE;
 	if (r->user == NULL)
-		return 0;
-	if ((st = dbraw_prepare(r->db, sql_role)) == NULL) {
-		reply_fail(r, SL_DB, "cannot read users");
-		return -1;
-	}
-	dbraw_bind_text(st, ":name", r->user);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		roles_parse(dbraw_col_text(st, 0), &r->role);
-	} else if (rc != SQLITE_DONE) {
-		reply_fail(r, dbraw_status(r->db, rc), "cannot read users");
-		ret = -1;
-	}
-	sqlite3_finalize(st);
-	return ret;
+		return SL_OK;
+	db_prepare(r->db, &st, sql_role);
+	db_bind_text(&st, ":name", r->user);
+	if (db_step(&st))
+		roles_parse(db_col_text(&st, 0), &r->role);
+	if ((s = db_finish(&st)) != SL_OK)
+		return reply_fail(r, s, "cannot read users");
+	return SL_OK;
 }
 
 /*
- * Parses the body as a JSON object. An empty body is an empty object when
- * optional is set. Returns a new object the caller puts, or NULL
- * (replied 400).
+ * Parses the body as a JSON object into *out (a new object the caller
+ * puts). An empty body is an empty object when optional is set. Returns
+ * SL_OK, or SL_INVALID (replied; *out NULL).
  */
-struct json_object *
-req_json_object(struct req *r, int optional)
+enum sl_status
+req_json_object(struct req *r, int optional, struct json_object **out)
 {
 	char why[256];
 	struct json_object *obj;
+	enum sl_status s;
 
+	*out = NULL;
 	if (r->body_len == 0) {
-		if (optional)
-			return json_object_new_object();
-		reply_error(r, RE_INVALID, "a JSON object body is required");
-		return NULL;
+		if (!optional)
+			return reply_fail(r, SL_INVALID, "a JSON object body "
+			    "is required");
+		*out = json_object_new_object();
+		return SL_OK;
 	}
 	obj = jsonx_parse(r->body, r->body_len, why, sizeof(why));
-	if (obj == NULL) {
-		reply_error(r, RE_INVALID, "%s", why);
-		return NULL;
-	}
+	if (obj == NULL)
+		return reply_fail(r, SL_INVALID, "%s", why);
 	if (!json_object_is_type(obj, json_type_object)) {
-		reply_error(r, RE_INVALID, "body: expected object, got %s",
+		s = reply_fail(r, SL_INVALID, "body: expected object, got %s",
 		    req_type_name(obj));
 		json_object_put(obj);
-		return NULL;
+		return s;
 	}
-	return obj;
+	*out = obj;
+	return SL_OK;
 }
 
 /*
  * Refuses keys of obj not in the comma-separated list allowed, naming the
- * first one (where prefixes the message, e.g. "body"). Returns 0 or -1
- * (replied).
+ * first one (where prefixes the message, e.g. "body"). Returns SL_OK or
+ * SL_INVALID (replied).
  */
-int
+enum sl_status
 req_check_keys(struct req *r, struct json_object *obj, const char *allowed,
     const char *where)
 {
 	json_object_object_foreach(obj, key, val) {
 		(void)val;
-		if (!in_list(allowed, key)) {
-			reply_error(r, RE_INVALID, "%s: unknown key \"%.64s\"",
-			    where, key);
-			return -1;
-		}
+		if (!in_list(allowed, key))
+			return reply_fail(r, SL_INVALID, "%s: unknown key "
+			    "\"%.64s\"", where, key);
 	}
-	return 0;
+	return SL_OK;
 }
 
 /* Names v's JSON type for messages ("integer", "string", "null"...). */

@@ -6,23 +6,76 @@
  * REMOTE_USER (401 without a known user, 403 naming the role needed),
  * query parameters (400 for unknown ones), and for mutating methods the
  * JSON content type (415; the CSRF defence, since browsers resend Basic
- * credentials on their own) and the body size (413). Only then does the
- * handler run. tests/api/openapi_covers_routes.sh reads this table: keep
- * one route per line, as {"METHOD", "/api/path", ...}.
+ * credentials on their own) and the body size (413), and last the path's
+ * placeholders, each by the one validator of its type (see
+ * placeholders[] below). Only then does the handler run, with the
+ * decoded placeholder values in r->arg in path order.
+ * tests/api/openapi_covers_routes.sh reads this table: keep one route per
+ * line, as {"METHOD", "/api/path", ...}; a placeholder is named after its
+ * type, and openapi.json names its path parameter the same.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "flowdef.h"
+#include "ids.h"
 #include "reply.h"
 #include "request.h"
 #include "router.h"
 #include "xalloc.h"
 
+/* The types of path placeholders; a route writes one as "{flow}". */
+enum placeholder {
+	PH_FLOW,
+	PH_RUN,
+	PH_TASK,
+	PH_WORKER,
+	PH_MAX
+};
+
+/*
+ * Task names come from validated definitions, and the log route builds
+ * a file name from one: letters, digits, "_", "." and "-", not starting
+ * with ".", at most 128 bytes.
+ */
+static int
+task_name_valid(const char *s)
+{
+	return *s != '\0' && *s != '.' && strlen(s) <= 128 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") == strlen(s);
+}
+
+/* Worker names are the workers table's; only their length is bounded. */
+static int
+worker_name_valid(const char *s)
+{
+	return strlen(s) <= API_WORKER_NAME_MAX;
+}
+
+/* One validator and one wording per placeholder type. */
+static const struct {
+	const char *name;		/* as written in a route's path */
+	int (*valid)(const char *);
+	const char *what;		/* for the message */
+	const char *rule;
+} placeholders[PH_MAX] = {
+	[PH_FLOW] = {"flow", flowdef_name_valid, "flow name",
+	    "[a-z0-9][a-z0-9_.-]{0,63}"},
+	[PH_RUN] = {"run", ids_valid, "run id",
+	    "26 letters and digits of Crockford's base32"},
+	[PH_TASK] = {"task", task_name_valid, "task name",
+	    "letters, digits, \"_\", \".\" and \"-\", at most 128"},
+	[PH_WORKER] = {"worker", worker_name_valid, "worker name",
+	    "at most 128 bytes"},
+};
+
 struct route {
 	const char *method;
-	const char *path;	/* "{x}" segments are captured in order */
+	const char *path;	/* "{type}" segments are captured in order */
 	api_handler *handler;
 	enum role min_role;	/* ROLE_NONE: no authentication */
 	const char *query;	/* allowed query parameters, comma-separated */
@@ -35,33 +88,49 @@ static const struct route routes[] = {
 	{"GET", "/api/metrics", api_metrics, ROLE_VIEWER, ""},
 	{"GET", "/api/flows", api_flows_list, ROLE_VIEWER,
 	    "archived,limit,cursor"},
-	{"GET", "/api/flows/{name}", api_flows_get, ROLE_VIEWER, "version"},
-	{"PUT", "/api/flows/{name}", api_flows_put, ROLE_ADMIN, ""},
-	{"PATCH", "/api/flows/{name}", api_flows_patch, ROLE_ADMIN, ""},
-	{"DELETE", "/api/flows/{name}", api_flows_delete, ROLE_ADMIN, ""},
-	{"POST", "/api/flows/{name}/runs", api_runs_create, ROLE_OPERATOR, ""},
+	{"GET", "/api/flows/{flow}", api_flows_get, ROLE_VIEWER, "version"},
+	{"PUT", "/api/flows/{flow}", api_flows_put, ROLE_ADMIN, ""},
+	{"PATCH", "/api/flows/{flow}", api_flows_patch, ROLE_ADMIN, ""},
+	{"DELETE", "/api/flows/{flow}", api_flows_delete, ROLE_ADMIN, ""},
+	{"POST", "/api/flows/{flow}/runs", api_runs_create, ROLE_OPERATOR, ""},
 	{"GET", "/api/runs", api_runs_list, ROLE_VIEWER,
 	    "flow,state,limit,cursor"},
-	{"GET", "/api/runs/{id}", api_runs_get, ROLE_VIEWER, ""},
-	{"POST", "/api/runs/{id}/cancel", api_runs_cancel, ROLE_OPERATOR, ""},
-	{"POST", "/api/runs/{id}/retry", api_runs_retry, ROLE_OPERATOR, ""},
-	{"POST", "/api/runs/{id}/rerun", api_runs_rerun, ROLE_OPERATOR, ""},
-	{"GET", "/api/runs/{id}/tasks/{task}/log", api_logs_get, ROLE_VIEWER,
+	{"GET", "/api/runs/{run}", api_runs_get, ROLE_VIEWER, ""},
+	{"POST", "/api/runs/{run}/cancel", api_runs_cancel, ROLE_OPERATOR, ""},
+	{"POST", "/api/runs/{run}/retry", api_runs_retry, ROLE_OPERATOR, ""},
+	{"POST", "/api/runs/{run}/rerun", api_runs_rerun, ROLE_OPERATOR, ""},
+	{"GET", "/api/runs/{run}/tasks/{task}/log", api_logs_get, ROLE_VIEWER,
 	    "offset,attempt,limit,download"},
 	{"GET", "/api/workers", api_workers_list, ROLE_VIEWER, "limit,cursor"},
-	{"PATCH", "/api/workers/{name}", api_workers_patch, ROLE_ADMIN, ""},
+	{"PATCH", "/api/workers/{worker}", api_workers_patch, ROLE_ADMIN, ""},
 	{"GET", "/api/events", api_events_list, ROLE_VIEWER,
 	    "actor,object_type,object_id,action,limit,cursor"},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
+/* The placeholder type written as tok ("{flow}"); unknown is a bug. */
+static enum placeholder
+placeholder_type(const char *tok)
+{
+	size_t n = strlen(tok) - 2;
+
+	for (int i = 0; i < PH_MAX; i++)
+		if (strlen(placeholders[i].name) == n &&
+		    strncmp(tok + 1, placeholders[i].name, n) == 0)
+			return (enum placeholder)i;
+	assert(!"unknown placeholder type in the route table");
+	return PH_MAX;
+}
+
 /*
- * Matches segs against pattern; on success stores copies of the "{x}"
- * segments in args (the caller frees them) and returns 1.
+ * Matches segs against pattern; on success (returns 1) stores, when args
+ * is not NULL, copies of the "{type}" segments in args (the caller frees
+ * them) and their types in types.
  */
 static int
-match(const char *pattern, char **segs, int nseg, char **args)
+match(const char *pattern, char **segs, int nseg, char **args,
+    enum placeholder *types)
 {
 	char *pat = xstrdup(pattern), *save = NULL, *tok;
 	int i = 0, na = 0, ok = 1;
@@ -73,8 +142,11 @@ match(const char *pattern, char **segs, int nseg, char **args)
 			break;
 		}
 		if (tok[0] == '{') {
-			if (args != NULL && na < API_MAX_ARGS)
+			assert(na < API_MAX_ARGS);
+			if (args != NULL) {
 				args[na] = xstrdup(segs[i]);
+				types[na] = placeholder_type(tok);
+			}
 			na++;
 		} else if (strcmp(tok, segs[i]) != 0) {
 			ok = 0;
@@ -85,6 +157,28 @@ match(const char *pattern, char **segs, int nseg, char **args)
 		ok = 0;
 	free(pat);
 	return ok;
+}
+
+/*
+ * Checks the captured placeholders r->arg[0..] of the given types. A
+ * malformed one names no object that can exist: 404, except in PUT,
+ * which creates the object under that name and so refuses the name (400).
+ */
+static enum sl_status
+check_placeholders(struct req *r, const enum placeholder *types)
+{
+	for (int i = 0; i < API_MAX_ARGS && r->arg[i] != NULL; i++) {
+		const char *v = r->arg[i];
+
+		if (placeholders[types[i]].valid(v))
+			continue;
+		return reply_fail(r, strcmp(r->method, "PUT") == 0 ?
+		    SL_INVALID : SL_NOTFOUND, "%s: \"%.64s%s\" is not a valid "
+		    "%s (%s)", placeholders[types[i]].name, v,
+		    strlen(v) > 64 ? "..." : "", placeholders[types[i]].what,
+		    placeholders[types[i]].rule);
+	}
+	return SL_OK;
 }
 
 static int
@@ -121,81 +215,100 @@ json_content_type(const char *ct)
 }
 
 /*
- * Routes r to its handler after the shared checks, and leaves the reply in
- * r for reply_send.
+ * Finds the route for r's method and the path segs. Returns it, or NULL
+ * after replying 405 (with Allow; another method has the path) or 404.
  */
-void
-router_dispatch(struct req *r)
+static const struct route *
+find_route(struct req *r, char **segs, int nseg)
 {
-	char *segs[REQ_MAX_SEGS] = {0};
-	const struct route *rt = NULL;
 	char allow[64] = "";
-	int nseg;
-	size_t i;
 
-	nseg = req_split_path(r, segs, REQ_MAX_SEGS);
-	if (nseg == -1 && r->path_error != NULL) {
-		reply_error(r, RE_INVALID, "malformed path: %s",
-		    r->path_error);
-		goto out;
-	}
-	if (nseg < 2 || strcmp(segs[0], "api") != 0) {
-		reply_error(r, RE_NOT_FOUND, "no such API path");
-		goto out;
-	}
-	for (i = 0; i < NROUTES; i++) {
-		if (!match(routes[i].path, segs, nseg, NULL))
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!match(routes[i].path, segs, nseg, NULL, NULL))
 			continue;
-		if (strcmp(routes[i].method, r->method) == 0) {
-			rt = &routes[i];
-			break;
-		}
+		if (strcmp(routes[i].method, r->method) == 0)
+			return &routes[i];
 		if (strstr(allow, routes[i].method) == NULL)
 			snprintf(allow + strlen(allow), sizeof(allow) -
 			    strlen(allow), "%s%s", *allow ? ", " : "",
 			    routes[i].method);
 	}
-	if (rt == NULL) {
-		if (*allow) {
-			reply_error(r, RE_METHOD, "%s is not allowed here; "
-			    "allowed: %s", r->method, allow);
-			reply_header(r, "Allow", "%s", allow);
-		} else {
-			reply_error(r, RE_NOT_FOUND, "no such API path");
-		}
-		goto out;
+	if (*allow == '\0') {
+		reply_fail(r, SL_NOTFOUND, "no such API path");
+		return NULL;
 	}
-	match(rt->path, segs, nseg, r->arg);
-	if (rt->min_role != ROLE_NONE) {
-		if (req_load_role(r) == -1)
-			goto out;
-		if (r->user == NULL || r->role == ROLE_NONE) {
-			reply_error(r, RE_UNAUTHORIZED, "authentication "
-			    "required");
-			goto out;
-		}
-		if (!roles_allow(r->role, rt->min_role,
-		    strcmp(r->method, "GET") == 0)) {
-			reply_error(r, RE_FORBIDDEN, "%s %s needs role %s; "
-			    "user \"%s\" is %s", r->method, rt->path,
-			    roles_name(rt->min_role), r->user,
-			    roles_name(r->role));
-			goto out;
-		}
+	reply_fail(r, SL_METHOD, "%s is not allowed here; allowed: %s",
+	    r->method, allow);
+	reply_header(r, "Allow", "%s", allow);
+	return NULL;
+}
+
+/* Checks that r's user may use rt: 401 without a known user, 403 without
+ * the role. */
+static enum sl_status
+check_role(struct req *r, const struct route *rt)
+{
+	enum sl_status s;
+
+	if (rt->min_role == ROLE_NONE)
+		return SL_OK;
+	if ((s = req_load_role(r)) != SL_OK)
+		return s;
+	if (r->user == NULL || r->role == ROLE_NONE)
+		return reply_fail(r, SL_UNAUTHORIZED, "authentication "
+		    "required");
+	if (!roles_allow(r->role, rt->min_role, strcmp(r->method, "GET") == 0))
+		return reply_fail(r, SL_FORBIDDEN, "%s %s needs role %s; user "
+		    "\"%s\" is %s", r->method, rt->path,
+		    roles_name(rt->min_role), r->user, roles_name(r->role));
+	return SL_OK;
+}
+
+/*
+ * For mutating methods: the JSON content type (415) and the body (413
+ * when too large).
+ */
+static enum sl_status
+check_body(struct req *r)
+{
+	if (!mutating(r->method))
+		return SL_OK;
+	if (!json_content_type(req_param(r, "CONTENT_TYPE")))
+		return reply_fail(r, SL_MEDIA, "%s needs Content-Type: "
+		    "application/json", r->method);
+	return req_read_body(r);
+}
+
+/*
+ * Routes r to its handler after the shared checks. Returns the handler's
+ * status, or the failed check's (replied); reply_send sends the reply.
+ */
+enum sl_status
+router_dispatch(struct req *r)
+{
+	char *segs[REQ_MAX_SEGS] = {0};
+	enum placeholder types[API_MAX_ARGS];
+	const struct route *rt;
+	enum sl_status s;
+	int nseg;
+
+	nseg = req_split_path(r, segs, REQ_MAX_SEGS);
+	if (nseg == -1 && r->path_error != NULL)
+		s = reply_fail(r, SL_INVALID, "malformed path: %s",
+		    r->path_error);
+	else if (nseg < 2 || strcmp(segs[0], "api") != 0)
+		s = reply_fail(r, SL_NOTFOUND, "no such API path");
+	else if ((rt = find_route(r, segs, nseg)) == NULL)
+		s = r->failed;
+	else {
+		match(rt->path, segs, nseg, r->arg, types);
+		if ((s = check_role(r, rt)) == SL_OK &&
+		    (s = req_parse_query(r, rt->query)) == SL_OK &&
+		    (s = check_body(r)) == SL_OK &&
+		    (s = check_placeholders(r, types)) == SL_OK)
+			s = rt->handler(r);
 	}
-	if (req_parse_query(r, rt->query) == -1)
-		goto out;
-	if (mutating(r->method)) {
-		if (!json_content_type(req_param(r, "CONTENT_TYPE"))) {
-			reply_error(r, RE_MEDIA, "%s needs Content-Type: "
-			    "application/json", r->method);
-			goto out;
-		}
-		if (req_read_body(r) == -1)
-			goto out;
-	}
-	rt->handler(r);
-out:
 	for (int k = 0; k < REQ_MAX_SEGS; k++)
 		free(segs[k]);
+	return s;
 }

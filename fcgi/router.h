@@ -4,6 +4,6 @@
 
 #include "api.h"
 
-void router_dispatch(struct req *r);
+enum sl_status router_dispatch(struct req *r);
 
 #endif

@@ -1,75 +1,58 @@
 /*
- * sqlx.c: helpers for the API handlers' statements: run a statement that
- * returns no rows, and copy columns into JSON objects with SQL NULL
- * becoming JSON null. Column values are copied, so results outlive the
- * statement.
+ * sqlx.c: copies columns of the current row of a lib/db.h statement into
+ * JSON objects, SQL NULL becoming JSON null, in the shapes the API
+ * documents (times as RFC 3339, flags as booleans). Values are copied,
+ * so results outlive the statement. Running statements is lib/db.c's job,
+ * not this file's.
  */
-#include <string.h>
-
-#include "dbraw.h"
 #include "json.h"
 #include "sqlx.h"
 
-/*
- * Steps st (prepared on db; NULL means the prepare failed) to completion
- * and finalizes it. Returns SL_OK or the database status.
- */
-enum sl_status
-sqlx_done(struct db *db, sqlite3_stmt *st)
-{
-	enum sl_status s;
-	int rc;
-
-	if (st == NULL)
-		return SL_DB;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	s = dbraw_status(db, rc);
-	sqlite3_finalize(st);
-	return s;
-}
-
 /* Sets obj[key] to integer column col, or null. */
 void
-sqlx_add_int(struct json_object *obj, const char *key, sqlite3_stmt *st,
+sqlx_add_int(struct json_object *obj, const char *key, struct db_stmt *st,
     int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_col_null(st, col))
 		json_object_object_add(obj, key, NULL);
 	else
-		jsonx_add_int(obj, key, sqlite3_column_int64(st, col));
+		jsonx_add_int(obj, key, db_col_int(st, col));
 }
 
 /* Sets obj[key] to text column col, or null. */
 void
-sqlx_add_text(struct json_object *obj, const char *key, sqlite3_stmt *st,
+sqlx_add_text(struct json_object *obj, const char *key, struct db_stmt *st,
     int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	const char *t;
+
+	if (db_col_null(st, col)) {
 		json_object_object_add(obj, key, NULL);
-	else
-		json_object_object_add(obj, key, json_object_new_string_len(
-		    dbraw_col_text(st, col), sqlite3_column_bytes(st, col)));
+		return;
+	}
+	t = db_col_text(st, col);
+	json_object_object_add(obj, key, json_object_new_string_len(t,
+	    (int)db_col_bytes(st, col)));
 }
 
 /* Sets obj[key] to the ms-time column col as RFC 3339, or null. */
 void
-sqlx_add_time(struct json_object *obj, const char *key, sqlite3_stmt *st,
+sqlx_add_time(struct json_object *obj, const char *key, struct db_stmt *st,
     int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_col_null(st, col))
 		json_object_object_add(obj, key, NULL);
 	else
-		jsonx_add_time(obj, key, sqlite3_column_int64(st, col));
+		jsonx_add_time(obj, key, db_col_int(st, col));
 }
 
 /* Sets obj[key] to integer column col as a boolean. */
 void
-sqlx_add_bool(struct json_object *obj, const char *key, sqlite3_stmt *st,
+sqlx_add_bool(struct json_object *obj, const char *key, struct db_stmt *st,
     int col)
 {
 	json_object_object_add(obj, key,
-	    json_object_new_boolean(sqlite3_column_int64(st, col) != 0));
+	    json_object_new_boolean(db_col_int(st, col) != 0));
 }
 
 /*
@@ -77,12 +60,13 @@ sqlx_add_bool(struct json_object *obj, const char *key, sqlite3_stmt *st,
  * the caller owns; NULL column or unparsable text gives NULL (JSON null).
  */
 struct json_object *
-sqlx_json(sqlite3_stmt *st, int col)
+sqlx_json(struct db_stmt *st, int col)
 {
+	const char *t;
 	char why[128];
 
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_col_null(st, col))
 		return NULL;
-	return jsonx_parse(dbraw_col_text(st, col),
-	    (size_t)sqlite3_column_bytes(st, col), why, sizeof(why));
+	t = db_col_text(st, col);
+	return jsonx_parse(t, db_col_bytes(st, col), why, sizeof(why));
 }

@@ -13,6 +13,12 @@ enum sl_status {
 	SL_BUSY,	/* the database stayed locked (503) */
 	SL_IO,		/* a file or socket failed (500) */
 	SL_DB,		/* SQLite failed unexpectedly (500) */
+	/* The HTTP edge's own refusals (sluice-api only): */
+	SL_UNAUTHORIZED,	/* no known user (401) */
+	SL_FORBIDDEN,	/* the user's role may not (403) */
+	SL_METHOD,	/* the method is not allowed on the path (405) */
+	SL_TOO_LARGE,	/* the input is over its size limit (413) */
+	SL_MEDIA,	/* the input's media type is not accepted (415) */
 	SL_STATUS_MAX
 };
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # fcgi/openapi.json documents exactly the routes of fcgi/router.c: every
 # route (method and path) is in the document and every documented
-# operation is a route, with the same role (x-sluice-role) and the same
-# query parameters; every operation documents its error responses with
-# the error schema. GET /api/openapi.json serves that same document.
+# operation is a route, with the same role (x-sluice-role), the same
+# query parameters and path parameters named as the route's typed
+# placeholders ("{flow}", "{run}", "{task}", "{worker}"); every operation
+# documents its error responses with the error schema. GET /api/openapi.json serves that same document.
 STACK_NO_SCHEDULER=1
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
@@ -33,6 +34,10 @@ for path, item in doc["paths"].items():
         if method == "parameters":
             continue
         q = {resolve(p)["name"] for p in op.get("parameters", []) if resolve(p)["in"] == "query"}
+        params = item.get("parameters", []) + op.get("parameters", [])
+        pp = {resolve(p)["name"] for p in params if resolve(p)["in"] == "path"}
+        if pp != set(re.findall(r"\{(\w+)\}", path)):
+            bad.append("%s %s: path parameters %s" % (method, path, sorted(pp)))
         ops[(method, path)] = (op.get("x-sluice-role"), q)
         for code, resp in op["responses"].items():
             if code.startswith(("4", "5")) and "$ref" not in resp and path != "/api/health":

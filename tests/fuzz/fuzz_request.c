@@ -6,10 +6,10 @@
  * parsing against a route's parameter list, integer and boolean
  * parameters, the JSON body and its key check, and Basic credential
  * decoding must never crash, leak or accept a path segment with '/', "."
- * or "..". Needs libfcgi (FCGX_GetParam):
- *   clang -std=c11 -D_GNU_SOURCE -Ilib -g -O1 \
- *     -fsanitize=fuzzer,address,undefined tests/fuzz/fuzz_request.c \
- *     build/libsluice.a -lfcgi -ljson-c -lcrypt -lsqlite3 -lm
+ * or "..". Needs libfcgi (FCGX_GetParam); build it with
+ *   make -f tests/fuzz/fuzz.mk build/fuzz/fuzz_request
+ * (or build/fuzz/seeds_request to replay seeds with gcc), which links
+ * lib/ and the libraries it needs (FUZZ_LDLIBS).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < REQ_MAX_SEGS; i++)
 		free(segs[i]);
 	if (req_parse_query(&r, "flow,state,limit,cursor,offset,download") ==
-	    0) {
+	    SL_OK) {
 		req_limit(&r, &v);
 		req_query_int(&r, "offset", 0, 0, INT64_MAX, &v);
 		req_query_bool(&r, "download", &b);
@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(r.body, data, size);
 	r.body[size] = '\0';
 	r.body_len = size;
-	if ((obj = req_json_object(&r, 1)) != NULL) {
+	if (req_json_object(&r, 1, &obj) == SL_OK) {
 		req_check_keys(&r, obj, "parameters", "body");
 		json_object_put(obj);
 	}

@@ -3,7 +3,8 @@
  * compiled in from fcgi/ (request.c, reply.c, buf.c, authcache.c): path
  * splitting and decoding (traversal and bad escapes refused), query
  * parameters (unknown and repeated ones refused, integer bounds), JSON
- * bodies (only objects), the error replies they produce, SipHash-2-4
+ * bodies (only objects), the error replies they produce (every status
+ * through reply.c's one table), SipHash-2-4
  * against the reference vectors, and the auth cache (hit, expiry,
  * eviction bound, failure throttling). One line per case; exit 1 on any
  * failure.
@@ -80,8 +81,8 @@ test_paths(void)
 	check("path_relative", split("api/flows", s) == -1, NULL);
 }
 
-/* Parses qs against allowed; returns 0/-1 and the reply status. */
-static int
+/* Parses qs against allowed; returns the status (the reply is in r). */
+static enum sl_status
 query(const char *qs, const char *allowed, struct req *r, FCGX_Request *fr,
     char *env, size_t envsz, char **envp)
 {
@@ -99,14 +100,16 @@ test_query(void)
 	FCGX_Request fr;
 	struct req r;
 	int64_t v;
-	int rc, b;
+	enum sl_status rc;
+	int b;
 
 	rc = query("flow=a%20b&limit=5&state=", "flow,state,limit", &r, &fr,
 	    env, sizeof(env), envp);
-	check("query_ok", rc == 0 && !strcmp(req_query(&r, "flow"), "a b") &&
+	check("query_ok", rc == SL_OK &&
+	    !strcmp(req_query(&r, "flow"), "a b") &&
 	    !strcmp(req_query(&r, "state"), "") &&
 	    req_query(&r, "cursor") == NULL, NULL);
-	check("query_limit", req_limit(&r, &v) == 0 && v == 5, NULL);
+	check("query_limit", req_limit(&r, &v) == SL_OK && v == 5, NULL);
 	req_free(&r);
 
 	query("q=a+b", "q", &r, &fr, env, sizeof(env), envp);
@@ -115,16 +118,16 @@ test_query(void)
 	req_free(&r);
 
 	rc = query("colour=red", "flow", &r, &fr, env, sizeof(env), envp);
-	check("query_unknown", rc == -1 && r.status == 400 &&
+	check("query_unknown", rc == SL_INVALID && r.status == 400 &&
 	    strstr(r.out.p, "colour") != NULL, r.out.p);
 	req_free(&r);
 
 	rc = query("flow=a&flow=b", "flow", &r, &fr, env, sizeof(env), envp);
-	check("query_repeated", rc == -1 && r.status == 400, r.out.p);
+	check("query_repeated", rc == SL_INVALID && r.status == 400, r.out.p);
 	req_free(&r);
 
 	rc = query("flow=%zz", "flow", &r, &fr, env, sizeof(env), envp);
-	check("query_bad_escape", rc == -1 && r.status == 400, r.out.p);
+	check("query_bad_escape", rc == SL_INVALID && r.status == 400, r.out.p);
 	req_free(&r);
 
 	for (int i = 0; i < 5; i++) {
@@ -133,20 +136,23 @@ test_query(void)
 
 		query(bad[i], "limit", &r, &fr, env, sizeof(env), envp);
 		rc = req_limit(&r, &v);
-		check("query_limit_bad", rc == -1 && r.status == 400 &&
+		check("query_limit_bad", rc == SL_INVALID && r.status == 400 &&
 		    strstr(r.out.p, "limit") != NULL, bad[i]);
 		req_free(&r);
 	}
 	query("", "limit", &r, &fr, env, sizeof(env), envp);
-	check("query_limit_default", req_limit(&r, &v) == 0 && v == 50, NULL);
+	check("query_limit_default", req_limit(&r, &v) == SL_OK &&
+	    v == 50, NULL);
 	req_free(&r);
 
 	query("a=true&b=0&c=maybe", "a,b,c", &r, &fr, env, sizeof(env), envp);
-	check("query_bool_true", req_query_bool(&r, "a", &b) == 0 && b == 1,
+	check("query_bool_true", req_query_bool(&r, "a", &b) == SL_OK &&
+	    b == 1,
 	    NULL);
-	check("query_bool_false", req_query_bool(&r, "b", &b) == 0 && b == 0,
+	check("query_bool_false", req_query_bool(&r, "b", &b) == SL_OK &&
+	    b == 0,
 	    NULL);
-	check("query_bool_bad", req_query_bool(&r, "c", &b) == -1 &&
+	check("query_bool_bad", req_query_bool(&r, "c", &b) == SL_INVALID &&
 	    r.status == 400, NULL);
 	req_free(&r);
 }
@@ -155,11 +161,13 @@ static struct json_object *
 body(const char *text, int optional, struct req *r, FCGX_Request *fr)
 {
 	static char *envp[] = {NULL};
+	struct json_object *o;
 
 	fake(r, fr, envp);
 	r->body = xstrdup(text);
 	r->body_len = strlen(text);
-	return req_json_object(r, optional);
+	req_json_object(r, optional, &o);
+	return o;
 }
 
 static void
@@ -168,14 +176,14 @@ test_json(void)
 	struct json_object *o;
 	FCGX_Request fr;
 	struct req r;
-	int rc;
+	enum sl_status rc;
 
 	o = body("{\"paused\":true}", 0, &r, &fr);
 	check("json_object", o != NULL && r.replied == 0, NULL);
-	check("json_keys_ok", req_check_keys(&r, o, "paused", "body") == 0,
+	check("json_keys_ok", req_check_keys(&r, o, "paused", "body") == SL_OK,
 	    NULL);
 	rc = req_check_keys(&r, o, "limit", "body");
-	check("json_keys_unknown", rc == -1 && r.status == 400 &&
+	check("json_keys_unknown", rc == SL_INVALID && r.status == 400 &&
 	    strstr(r.out.p, "unknown key") != NULL, r.out.p);
 	json_object_put(o);
 	req_free(&r);
@@ -220,7 +228,32 @@ test_reply(void)
 	reply_fail(&r, SL_BUSY, "busy");
 	check("reply_busy", r.status == 503 &&
 	    strstr(r.out.p, "\"busy\"") != NULL, r.out.p);
-	reply_error(&r, RE_UNAUTHORIZED, "no");
+	{
+		/* One table maps every status to its HTTP status and code. */
+		static const struct {
+			enum sl_status s;
+			int status;
+			const char *code;
+		} map[] = {
+			{SL_INVALID, 400, "\"invalid\""},
+			{SL_NOTFOUND, 404, "\"not_found\""},
+			{SL_FORBIDDEN, 403, "\"forbidden\""},
+			{SL_METHOD, 405, "\"method_not_allowed\""},
+			{SL_TOO_LARGE, 413, "\"too_large\""},
+			{SL_MEDIA, 415, "\"unsupported_media_type\""},
+			{SL_IO, 500, "\"internal\""},
+			{SL_DB, 500, "\"internal\""},
+		};
+
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+			enum sl_status got = reply_fail(&r, map[i].s, "x");
+
+			check("reply_status_map", got == map[i].s &&
+			    r.status == map[i].status && r.failed == map[i].s &&
+			    strstr(r.out.p, map[i].code) != NULL, r.out.p);
+		}
+	}
+	reply_fail(&r, SL_UNAUTHORIZED, "no");
 	check("reply_401_challenge", r.status == 401 && strstr(r.hdrs.p,
 	    "WWW-Authenticate: Basic realm=\"Sluice\"") != NULL, r.hdrs.p);
 	reply_header(&r, "X-Evil", "a\r\nSet-Cookie: x=1");
