@@ -664,22 +664,18 @@ task_int(struct json_object *t, struct json_object *out, const char *tpath,
 	return 0;
 }
 
-/* Validates task i except its depends_on names, which need every task. */
-static struct json_object *
-validate_task(struct json_object *t, size_t i, struct json_object *params,
+/* Reads task tpath's name, unique among names (where it is added as
+ * task i). Returns it (borrowed from t) or NULL with why. */
+static const char *
+task_name(struct json_object *t, const char *tpath, size_t i,
     struct json_object *names, char *why, size_t whysz)
 {
-	struct json_object *out = NULL, *v, *sub;
-	char tpath[32], path[FD_FIELD_LEN];
-	const char *name, *workdir = NULL;
-	double backoff = 1.0;
-	int64_t timeout = 0;
+	char path[FD_FIELD_LEN];
+	struct json_object *v = field(t, "name");
+	const char *name;
 
-	snprintf(tpath, sizeof(tpath), "tasks[%zu]", i);
-	if (check_object(t, tpath, task_keys, why, whysz) == -1)
-		return NULL;
 	join(path, sizeof(path), tpath, "name");
-	if ((v = field(t, "name")) == NULL) {
+	if (v == NULL) {
 		fail(why, whysz, path, "required");
 		return NULL;
 	}
@@ -696,40 +692,54 @@ validate_task(struct json_object *t, size_t i, struct json_object *params,
 		return NULL;
 	}
 	json_object_object_add(names, name, json_object_new_int64((int64_t)i));
-	out = json_object_new_object();
-	jsonx_add_str(out, "name", name);
-	if ((sub = validate_command(field(t, "command"), tpath, params, why,
-	    whysz)) == NULL)
-		goto bad;
-	json_object_object_add(out, "command", sub);
+	return name;
+}
+
+/* Adds task tpath's workdir (absolute, or null) to out. */
+static int
+task_workdir(struct json_object *t, struct json_object *out,
+    const char *tpath, char *why, size_t whysz)
+{
+	char path[FD_FIELD_LEN];
+	struct json_object *v = field(t, "workdir");
+	const char *workdir = NULL;
+
 	join(path, sizeof(path), tpath, "workdir");
-	if ((v = field(t, "workdir")) != NULL) {
+	if (v != NULL) {
 		if ((workdir = get_str(v, path, FD_PATH_MAX, 0, why, whysz)) ==
 		    NULL)
-			goto bad;
+			return -1;
 		if (workdir[0] != '/') {
 			fail(why, whysz, path, "must be an absolute path "
 			    "(starting with /)");
-			goto bad;
+			return -1;
 		}
 	}
 	jsonx_add_str(out, "workdir", workdir);
-	if ((v = field(t, "env")) == NULL)
-		sub = json_object_new_object();
-	else if ((sub = validate_env(v, tpath, why, whysz)) == NULL)
-		goto bad;
-	json_object_object_add(out, "env", sub);
+	return 0;
+}
+
+/* Adds task tpath's retry fields and timeout_s to out. */
+static int
+task_retry(struct json_object *t, struct json_object *out, const char *tpath,
+    char *why, size_t whysz)
+{
+	char path[FD_FIELD_LEN];
+	struct json_object *v;
+	double backoff = 1.0;
+	int64_t timeout = 0;
+
 	if (task_int(t, out, tpath, "retries", 0, 100, 0, why, whysz) == -1 ||
 	    task_int(t, out, tpath, "retry_delay_s", 0, 86400, 0, why,
 	    whysz) == -1)
-		goto bad;
+		return -1;
 	join(path, sizeof(path), tpath, "retry_backoff");
 	if ((v = field(t, "retry_backoff")) != NULL) {
 		if (!is_number(v) || json_object_get_double(v) < 1.0 ||
 		    json_object_get_double(v) > 10.0) {
 			fail(why, whysz, path, "must be a number from 1.0 to "
 			    "10.0");
-			goto bad;
+			return -1;
 		}
 		backoff = json_object_get_double(v);
 	}
@@ -737,13 +747,44 @@ validate_task(struct json_object *t, size_t i, struct json_object *params,
 	    json_object_new_double(backoff));
 	if (task_int(t, out, tpath, "retry_jitter_s", 0, 3600, 0, why,
 	    whysz) == -1)
-		goto bad;
+		return -1;
 	join(path, sizeof(path), tpath, "timeout_s");
 	if ((v = field(t, "timeout_s")) != NULL && get_int(v, path, 1,
 	    FD_TIMEOUT_MAX, &timeout, why, whysz) == -1)
-		goto bad;
+		return -1;
 	json_object_object_add(out, "timeout_s",
 	    v ? json_object_new_int64(timeout) : NULL);
+	return 0;
+}
+
+/* Validates task i except its depends_on names, which need every task. */
+static struct json_object *
+validate_task(struct json_object *t, size_t i, struct json_object *params,
+    struct json_object *names, char *why, size_t whysz)
+{
+	struct json_object *out, *v, *sub;
+	char tpath[32];
+	const char *name;
+
+	snprintf(tpath, sizeof(tpath), "tasks[%zu]", i);
+	if (check_object(t, tpath, task_keys, why, whysz) == -1 ||
+	    (name = task_name(t, tpath, i, names, why, whysz)) == NULL)
+		return NULL;
+	out = json_object_new_object();
+	jsonx_add_str(out, "name", name);
+	if ((sub = validate_command(field(t, "command"), tpath, params, why,
+	    whysz)) == NULL)
+		goto bad;
+	json_object_object_add(out, "command", sub);
+	if (task_workdir(t, out, tpath, why, whysz) == -1)
+		goto bad;
+	if ((v = field(t, "env")) == NULL)
+		sub = json_object_new_object();
+	else if ((sub = validate_env(v, tpath, why, whysz)) == NULL)
+		goto bad;
+	json_object_object_add(out, "env", sub);
+	if (task_retry(t, out, tpath, why, whysz) == -1)
+		goto bad;
 	return out;
 bad:
 	json_object_put(out);
