@@ -136,34 +136,30 @@ test_attempt_outcome(void)
 	    !worker_attempt_retries(TASK_CRASHED, 1, 3, 0), "retry rule");
 }
 
-static void
-test_backend(struct db *db1, struct db *db2)
-{
-	struct worker *w1 = open_worker(db1, "w1", "inc-one");
-	struct worker *w2 = open_worker(db2, "w2", "inc-two");
-	struct worker *w1b = NULL;
-	struct worker_settings set = { -1, -1 };
-	struct worker_claim c1, c2;
-	struct worker_run run;
-	struct worker_change ch[2];
-	struct worker_task_end end;
-	struct worker_task_state ts[2];
-	char runs[3][IDS_LEN], ids[8][IDS_LEN], buf[200], reason[200];
-	char r1[IDS_LEN], r2[IDS_LEN];
-	enum run_state to = RUN_RUNNING;
-	int n = 0, seen;
+/* The backend cases share two workers on two connections and two runs. */
+struct fixture {
+	struct db *db;
+	struct worker *w1, *w2;
+	char r1[IDS_LEN], r2[IDS_LEN];	/* claimed by w1 and by w2 */
+};
 
-	check("join", w1->ops->join(w1, &set) == SL_OK && set.paused == 0 &&
-	    set.limit == 4 && w2->ops->join(w2, &set) == SL_OK, "join");
+/* Claims: three runs, two workers, each run exactly once. */
+static void
+test_claims(struct fixture *x)
+{
+	struct worker *w1 = x->w1, *w2 = x->w2;
+	struct db *db1 = x->db;
+	const char *r1 = x->r1;
+	struct worker_claim c1, c2;
+	char runs[3][IDS_LEN], buf[200];
+	int seen = 0;
+
 	for (int i = 0; i < 3; i++)
 		new_run(db1, runs[i]);
-
-	/* Claims: three runs, two workers, each run exactly once. */
 	check("claim_first", w1->ops->claim(w1, 2, &c1) == SL_OK &&
 	    c1.nids == 2, "w1 should claim 2");
 	check("claim_second", w2->ops->claim(w2, 5, &c2) == SL_OK &&
 	    c2.nids == 1, "w2 should claim the 1 left");
-	seen = 0;
 	for (int i = 0; i < 3; i++) {
 		int k = 0;
 
@@ -174,8 +170,8 @@ test_backend(struct db *db1, struct db *db2)
 		seen += k == 1;
 	}
 	check("claim_exactly_once", seen == 3, "a run claimed twice or never");
-	snprintf(r1, sizeof(r1), "%s", c1.nids > 0 ? c1.ids[0] : "");
-	snprintf(r2, sizeof(r2), "%s", c2.nids > 0 ? c2.ids[0] : "");
+	snprintf(x->r1, sizeof(x->r1), "%s", c1.nids > 0 ? c1.ids[0] : "");
+	snprintf(x->r2, sizeof(x->r2), "%s", c2.nids > 0 ? c2.ids[0] : "");
 	worker_claim_fini(&c1);
 	worker_claim_fini(&c2);
 	check("claim_nothing_left", w2->ops->claim(w2, 5, &c2) == SL_OK &&
@@ -184,6 +180,16 @@ test_backend(struct db *db1, struct db *db2)
 	check("claimed_running", strcmp(query_text(db1, "SELECT state || ' ' "
 	    "|| worker FROM runs WHERE id = :id", r1, buf, sizeof(buf)),
 	    "RUNNING w1") == 0, buf);
+}
+
+/* Loading and adding attempts: only the owner may. */
+static void
+test_load_attempts(struct fixture *x)
+{
+	struct worker *w1 = x->w1, *w2 = x->w2;
+	const char *r1 = x->r1;
+	struct worker_run run;
+	struct worker_change ch[2];
 
 	/* Loading: only the owner may. */
 	check("load_not_ours", w2->ops->run_load(w2, r1, &run) ==
@@ -205,6 +211,20 @@ test_backend(struct db *db1, struct db *db2)
 	    w1->ops->run_load(w1, r1, &run) == SL_OK && run.nattempts == 2 &&
 	    run.attempts[0].state == TASK_PENDING, "attempts");
 	worker_run_fini(&run);
+}
+
+/* Starting happens once; finishing adds the numbered retry. */
+static void
+test_start_finish(struct fixture *x)
+{
+	struct worker *w1 = x->w1, *w2 = x->w2;
+	struct db *db1 = x->db;
+	const char *r1 = x->r1;
+	struct worker_task_end end;
+	struct worker_change ch[2];
+	struct worker_task_state ts[2];
+	enum run_state to = RUN_RUNNING;
+	char buf[200], reason[200];
 
 	/* Start once; a second start finds it RUNNING. */
 	check("start", w1->ops->task_start(w1, r1, "a", 1, 4242, 77) ==
@@ -271,6 +291,20 @@ test_backend(struct db *db1, struct db *db2)
 	    strcmp(query_text(db1, "SELECT state || ' ' || reason FROM runs"
 	    " WHERE id = :id", r1, buf, sizeof(buf)), "FAILED task a FAILED")
 	    == 0, buf);
+}
+
+/* Cancel requests reach only the owner of the run. */
+static void
+test_cancels(struct fixture *x)
+{
+	struct worker *w1 = x->w1, *w2 = x->w2;
+	struct db *db1 = x->db;
+	const char *r2 = x->r2;
+	struct worker_change ch[2];
+	struct worker_task_state ts[2];
+	enum run_state to = RUN_RUNNING;
+	char ids[8][IDS_LEN], buf[200], reason[200];
+	int n = 0;
 
 	/* Cancel requests reach only the owner of the run. */
 	{
@@ -308,6 +342,17 @@ test_backend(struct db *db1, struct db *db2)
 	    sizeof(reason)) == SL_OK && to == RUN_CANCELLED &&
 	    strcmp(query_text(db1, "SELECT state FROM runs WHERE id = :id", r2,
 	    buf, sizeof(buf)), "CANCELLED") == 0, buf);
+}
+
+/* A run that cannot run fails, its waiting tasks cancelled. */
+static void
+test_run_fail(struct fixture *x)
+{
+	struct worker *w1 = x->w1;
+	struct db *db1 = x->db;
+	struct worker_claim c1;
+	struct worker_change ch[2];
+	char runs[1][IDS_LEN], buf[200];
 
 	/* A run that cannot run fails, its waiting tasks cancelled. */
 	new_run(db1, runs[0]);
@@ -323,16 +368,35 @@ test_backend(struct db *db1, struct db *db2)
 	    " r.id = :id", runs[0], buf, sizeof(buf)),
 	    "FAILED bad definition CANCELLED") == 0, buf);
 	worker_claim_fini(&c1);
+}
 
+/* The SQLite backend, case by case (see the opening comment). */
+static void
+test_backend(struct db *db1, struct db *db2)
+{
+	struct fixture x = { .db = db1 };
+	struct worker *w1b;
+	struct worker_settings set = { -1, -1 };
+
+	x.w1 = open_worker(db1, "w1", "inc-one");
+	x.w2 = open_worker(db2, "w2", "inc-two");
+	check("join", x.w1->ops->join(x.w1, &set) == SL_OK &&
+	    set.paused == 0 && set.limit == 4 &&
+	    x.w2->ops->join(x.w2, &set) == SL_OK, "join");
+	test_claims(&x);
+	test_load_attempts(&x);
+	test_start_finish(&x);
+	test_cancels(&x);
+	test_run_fail(&x);
 	/* A new process under the same name takes the lease. */
 	w1b = open_worker(db2, "w1", "inc-three");
 	check("lease_taken", w1b->ops->join(w1b, &set) == SL_OK &&
-	    w1->ops->heartbeat(w1, 1) == SL_CONFLICT &&
-	    w1->ops->settings(w1, &set) == SL_CONFLICT &&
+	    x.w1->ops->heartbeat(x.w1, 1) == SL_CONFLICT &&
+	    x.w1->ops->settings(x.w1, &set) == SL_CONFLICT &&
 	    w1b->ops->heartbeat(w1b, 0) == SL_OK, "old lease still works");
-	w1->ops->close(w1);
+	x.w1->ops->close(x.w1);
 	w1b->ops->close(w1b);
-	w2->ops->close(w2);
+	x.w2->ops->close(x.w2);
 }
 
 int
