@@ -20,7 +20,6 @@
 #include "timefmt.h"
 #include "tz.h"
 #include "wake.h"
-#include "xalloc.h"
 
 #define NEXT_RUNS 5
 #define RECENT_RUNS 10

@@ -5,9 +5,6 @@
  * last heartbeat is younger than API_ONLINE_MS. Changes are audited and
  * wake the schedulers, which read their row on every loop.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "db.h"
 #include "json.h"
 #include "reply.h"

@@ -46,12 +46,14 @@ static const struct {
 	    "unsupported media type"},
 };
 
+/* Starts a new reply with status, dropping any body made so far. */
 static void
 reset(struct req *r, int status)
 {
 	buf_fini(&r->out);
 	r->status = status;
 	r->replied = 1;
+	r->failed = SL_OK;	/* reply_fail sets it again after this */
 }
 
 /* Adds a response header; name and value must not contain CR or LF. */
