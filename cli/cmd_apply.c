@@ -1,6 +1,6 @@
 /*
  * cmd_apply.c: `sluicectl apply FILE...` sends each flow file to
- * PUT /api/flows/{name}, the name taken from the file's "name" field.
+ * PUT /api/flows/{flow}, the name taken from the file's "name" field.
  * Validation is the API's (lib/flowdef.c); this file only checks that the
  * file is JSON with a name, so errors arrive with the file's path. Every
  * file is tried; the exit code is 1 if any failed.

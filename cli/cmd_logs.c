@@ -1,7 +1,7 @@
 /*
  * cmd_logs.c: `sluicectl logs RUN_ID TASK [--attempt N] [--follow]`
  * copies a task's log to standard output, reading
- * GET /api/runs/{id}/tasks/{task}/log?offset=N in chunks and continuing at
+ * GET /api/runs/{run}/tasks/{task}/log?offset=N in chunks and continuing at
  * X-Log-Next-Offset. The attempt is pinned after the first reply
  * (X-Log-Attempt), so an offset is never applied to another attempt's
  * log. Without --follow it stops when no more bytes come; with --follow

@@ -1,10 +1,10 @@
 /*
  * cmd_run.c: `sluicectl run FLOW [-p KEY=VALUE]... [--wait]` starts a run
- * with POST /api/flows/{name}/runs and prints its id. Parameter values
- * are typed by the flow's declared parameters (GET /api/flows/{name}):
+ * with POST /api/flows/{flow}/runs and prints its id. Parameter values
+ * are typed by the flow's declared parameters (GET /api/flows/{flow}):
  * "-p n=3" sends the number 3 when n is an integer parameter and the
  * string "3" when it is a string one; "-p KEY:=JSON" sends raw JSON.
- * With --wait it polls GET /api/runs/{id} until the run ends, prints the
+ * With --wait it polls GET /api/runs/{run} until the run ends, prints the
  * final state and exits 0 only for COMPLETED.
  */
 #include <errno.h>

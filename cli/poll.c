@@ -34,7 +34,7 @@ cli_run_state_ended(const char *state)
 }
 
 /*
- * Reads run id (GET /api/runs/{id}) into *run, which the caller puts.
+ * Reads run id (GET /api/runs/{run}) into *run, which the caller puts.
  * Returns SL_OK, or the failure after printing it (*run NULL).
  */
 enum sl_status

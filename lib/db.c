@@ -2,13 +2,17 @@
  * db.c: the one file that calls SQLite. It owns the connection (struct
  * db), the statement type (struct db_stmt) and transactions.
  *
- * Layering (who may call whom; see README "Layout"):
- *   scheduler/, fcgi/, cli/  ->  lib/   (never the other way round)
- *   lib/worker_db.c, lib/migrate.c, lib/audit.c, ...  ->  lib/db.c
- *   lib/db.c                 ->  SQLite
- * No other file includes <sqlite3.h> or calls sqlite3_*; within lib/,
- * worker.c holds the run and task rules every worker backend shares,
- * states.c the legal states, and neither touches the database.
+ * Layering (who may call whom; calls go only down; README "Layout"):
+ *   fcgi/, scheduler/, cli/   the three programs; none calls another's
+ *                             code, what they share is in lib/
+ *   lib/worker_db.c (-> lib/dispatch.c), lib/migrate.c, lib/audit.c
+ *                             the files that hold SQL for lib/
+ *   lib/db.c                  the only file that includes <sqlite3.h> or
+ *                             calls sqlite3_*
+ *   SQLite
+ * lib/'s rule files (states.c, worker.c, schedule.c, roles.c, flowdef.c)
+ * and its parsers (cron.c, tz.c, json.c, timefmt.c, ids.c) are leaves
+ * that touch no database.
  *
  * Rules a reader must know:
  * - Every connection runs in WAL mode with synchronous=FULL (a write the
@@ -18,8 +22,12 @@
  * - A statement remembers its first error: prepare, bind, step and column
  *   reads after a failure do nothing, and db_finish returns that error.
  *   A failed step is logged here with its SQL, once.
- * - Writes run inside db_write (BEGIN IMMEDIATE ... COMMIT, rolled back on
- *   any failure), are short, and never fork, sleep or touch the network.
+ * - Every parameter of a statement is bound (db_bind_all and db_run
+ *   assert it; db_bind_* assert the name exists).
+ * - A write of more than one statement runs inside db_write (BEGIN
+ *   IMMEDIATE ... COMMIT, rolled back on any failure); a single statement
+ *   is atomic on its own. Writes are short, and never fork, sleep or
+ *   touch the network.
  * - db_close checks that every statement was finalized.
  */
 #include <assert.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starting runs and reading them back: POST makes a PENDING manual run with
 # bound parameters (defaults applied) and a PENDING first attempt of every
-# task in definition order; GET /api/runs/{id} returns it with its tasks;
+# task in definition order; GET /api/runs/{run} returns it with its tasks;
 # GET /api/runs lists newest first and filters by flow and state.
 STACK_NO_SCHEDULER=1
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PATCH /api/workers/{name} {"paused": true}: within a second the worker
+# PATCH /api/workers/{worker} {"paused": true}: within a second the worker
 # claims nothing new, while the task it is running finishes; unpausing
 # lets the waiting run start.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"

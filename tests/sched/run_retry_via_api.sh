@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# POST /api/runs/{id}/retry on a FAILED run: the scheduler claims it
+# POST /api/runs/{run}/retry on a FAILED run: the scheduler claims it
 # again, keeps the COMPLETED task (and its result for dependents), runs
 # the failed task as attempt 2 and the skipped one after it.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
