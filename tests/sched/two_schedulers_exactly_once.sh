@@ -6,7 +6,6 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-sched_trap
 out=$STACK_TMP/out; mkdir -p "$out"
 N=${N:-500}
 flow_put once "{\"name\":\"once\",\"max_concurrent_runs\":1000,\"tasks\":[{\"name\":\"t\",

@@ -9,7 +9,8 @@ stack_start
 out=$STACK_TMP/out; mkdir -p "$out"
 python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" "$out/bodies" 1 &
 hook=$!
-trap 'rc=$?; kill $hook 2>/dev/null; wait $hook 2>/dev/null; (exit $rc); stack_cleanup' EXIT
+hook_stop() { kill "$hook" 2>/dev/null; wait "$hook" 2>/dev/null; return 0; }
+stack_on_stop hook_stop
 wait_for 10 test -s "$out/port" || fail "webhook receiver did not start"
 port=$(cat "$out/port")
 flow_put nt "{\"name\":\"nt\",\"notify\":{\"on\":[\"FAILED\"],\"webhook\":\"http://127.0.0.1:$port/hook\"},
