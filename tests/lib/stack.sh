@@ -157,12 +157,19 @@ stack_unexpected_exits() {
 # sanitizer report.
 stack_stop() {
 	[ -n "$STACK_PID" ] || return 0
+	# CONT first: a test may have stopped the launcher (SIGSTOP).
+	kill -CONT "$STACK_PID" 2>/dev/null
 	kill -TERM "$STACK_PID" 2>/dev/null
 	local i rc=0 bad=0 left exits
 	for i in $(seq 1 300); do
 		kill -0 "$STACK_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	if kill -0 "$STACK_PID" 2>/dev/null; then
+		echo "FAIL: the launcher did not stop within 30 s" >&2
+		kill -KILL "$STACK_PID"
+		bad=1
+	fi
 	wait "$STACK_PID" 2>/dev/null; rc=$?
 	STACK_PID=""
 	for i in $(seq 1 50); do
