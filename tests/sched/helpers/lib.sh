@@ -6,8 +6,9 @@
 #   run_start FLOW [BODY]       POST /api/flows/FLOW/runs; prints the id
 #   db SQL                      sqlite3 on the stack's database
 #   task_col RUN TASK COL       COL of the latest attempt of TASK
-#   sched_start NAME [VAR=VAL...]  starts another sluice-scheduler as
-#                               worker NAME (env on top), logs to
+#   sched_start NAME [ENV...]   starts another sluice-scheduler as
+#                               worker NAME, ENV being env(1) arguments
+#                               (-u VAR, then VAR=VAL), logs to
 #                               $STACK_TMP/sched-NAME.log; SCHED_PID set
 #   sched_kill PID SIGNAL       kills one of them on purpose (expects it
 #                               to die of SIGNAL)
@@ -49,7 +50,7 @@ run_col() {
 
 sched_start() {
 	local name=$1; shift
-	env SLUICE_WORKER_NAME="$name" "$@" \
+	env "$@" SLUICE_WORKER_NAME="$name" \
 	    "$SLUICE_BIN_DIR/sluice-scheduler" \
 	    >>"$STACK_TMP/sched-$name.log" 2>&1 &
 	SCHED_PID=$!
