@@ -13,6 +13,9 @@ export SLUICE_ROOT SLUICE_BIN_DIR
 STACK_TMP=$(mktemp -d /tmp/sluice-test.XXXXXX)
 chmod 0755 "$STACK_TMP"
 STACK_PID=""
+# This test's own admin password (one per test, kept if it starts the
+# stack again on the same data directory).
+ADMIN_PASS=admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 source "$SLUICE_ROOT/tests/lib/sanitizer.sh"
 STATUS="" BODY="" HDRS="$STACK_TMP/headers"
 
@@ -39,9 +42,7 @@ free_port() {
 stack_start() {
 	export SLUICE_DATA=$STACK_TMP/data
 	export SLUICE_BIND=${STACK_BIND:-127.0.0.1}
-	export ADMIN_USER=admin
-	ADMIN_PASS=admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-	export ADMIN_PASS
+	export ADMIN_USER=admin ADMIN_PASS
 	export SLUICE_ADMIN_USER=$ADMIN_USER SLUICE_ADMIN_PASSWORD=$ADMIN_PASS
 	export SLUICE_NO_DEMO=${SLUICE_NO_DEMO:-1}
 	export SLUICE_KILL_GRACE_S=${SLUICE_KILL_GRACE_S:-3}
@@ -63,7 +64,10 @@ stack_start() {
 # when nginx could not bind it; fails the test when the stack does not
 # come up at all.
 stack_launch() {
-	"$SLUICE_ROOT/scripts/sluice-run" >"$STACK_TMP/stack.log" 2>&1 &
+	# SIGINT back to its default, as a terminal's `make run` has it (a
+	# script's background job starts with it ignored).
+	env --default-signal=INT "$SLUICE_ROOT/scripts/sluice-run" \
+	    >"$STACK_TMP/stack.log" 2>&1 &
 	STACK_PID=$!
 	local i
 	for i in $(seq 1 300); do
