@@ -136,7 +136,8 @@ expect_exit() {
 	STACK_EXPECTED+=("$1 exited $2")
 }
 
-# Prints the launcher's lines about programs that exited, or had to be
+# stack_unexpected_exits [LOG]: prints the launcher's lines (in LOG,
+# default the stack's log) about programs that exited, or had to be
 # killed at stop, beyond those announced with expect_exit.
 stack_unexpected_exits() {
 	local -A allowed=()
@@ -152,7 +153,7 @@ stack_unexpected_exits() {
 			echo "$line"
 		fi
 	done < <(grep -E 'sluice-run: ([^ ]+ exited (on signal|with status) [0-9]+|killed pid )' \
-	    "$STACK_TMP/stack.log" 2>/dev/null)
+	    "${1:-$STACK_TMP/stack.log}" 2>/dev/null)
 }
 
 # Stops the stack; returns 1 (after saying why) if the launcher failed,
