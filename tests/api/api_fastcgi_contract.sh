@@ -67,4 +67,11 @@ body='{"tasks":[{"name":"t","command":["true"]}]}'
 out=$(printf '%s' "$body" | fcgi REQUEST_METHOD=PUT REQUEST_URI=/api/flows/small \
     REMOTE_USER=ann CONTENT_TYPE=application/json CONTENT_LENGTH=${#body})
 grep -q '^Status: 201' <<<"$out" || fail "PUT over FastCGI: $out"
+kill -0 "$pid" 2>/dev/null || fail "sluice-api exited during the test"
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+pid=""
+[ $rc = 0 ] || fail "sluice-api exited $rc on SIGTERM"
+source "$SLUICE_ROOT/tests/lib/sanitizer.sh"
+sanitizer_check "$tmp/api.log" || fail "sanitizer report from sluice-api"
 echo ok

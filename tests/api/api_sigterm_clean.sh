@@ -70,4 +70,6 @@ pid=""
 [ $rc = 0 ] || fail "exit status $rc"
 [ -e "$SLUICE_DATA/run/api.sock" ] && fail "socket left behind"
 [ -e "$SLUICE_DATA/run/sluice-api.pid" ] && fail "pid file left behind"
+source "$SLUICE_ROOT/tests/lib/sanitizer.sh"
+sanitizer_check "$tmp/api.log" || fail "sanitizer report from sluice-api"
 echo ok

@@ -1,6 +1,7 @@
 // A large log (about 6 MB) opens on its tail: only the last lines are
 // read and kept in the page, "Load earlier" reads the range before them on
-// demand, and no byte is downloaded twice.
+// demand, and no byte is downloaded twice. The reads are watched, and must
+// account for the lines shown, so the test cannot pass without them.
 import {test, check, open} from './lib.mjs';
 
 const N = 150000;
@@ -49,8 +50,16 @@ await test('log_large', async (t) => {
 	check(rows.every((r, i) => i === 0 || r === rows[i - 1] + 1),
 	    'lines are contiguous after loading earlier');
 	t.log(`first row ${before} → ${after}, ${rows.length} lines`);
+	// The lines shown must have come through the reads seen here: the
+	// tail and at least one earlier range, each with its offsets.
+	check(reads.length >= 2, `log reads seen: ${reads.length}`);
+	check(reads.every((r) => Number.isFinite(r.offset) &&
+	    Number.isFinite(r.next) && r.next >= r.offset),
+	    `reads carry offsets: ${JSON.stringify(reads)}`);
 	let bytes = 0;
 	for (const r of reads) bytes += r.next - r.offset;
+	check(bytes >= rows.length * 'row 150000'.length,
+	    `read ${bytes} bytes for ${rows.length} lines shown`);
 	check(bytes < 2.5e6, `read ${bytes} bytes of a ${size}-byte log`);
 	const spans = reads.map((r) => [r.offset, r.next])
 	    .filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);

@@ -1,8 +1,11 @@
 # tests/lib/stack.sh: sourced by shell tests that need the real stack.
 # stack_start runs scripts/sluice-run (nginx + sluice-api + sluice-scheduler)
 # on a free 127.0.0.1 port with a fresh data directory, and stops it when
-# the test exits, failing the test if any of its processes outlive it.
-# Helpers: user_add, api, expect_status, jqr, wait_for, wait_run_state, fail.
+# the test exits, failing the test if any of its processes outlive it, a
+# program exited that the test did not announce (expect_exit) or a
+# program's log holds a sanitizer report.
+# Helpers: user_add, api, expect_status, jqr, wait_for, wait_gone,
+# wait_run_state, fail, expect_exit, stack_on_stop.
 set -u
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SLUICE_BIN_DIR=${SLUICE_BIN_DIR:-$SLUICE_ROOT/bin}
@@ -10,38 +13,102 @@ export SLUICE_ROOT SLUICE_BIN_DIR
 STACK_TMP=$(mktemp -d /tmp/sluice-test.XXXXXX)
 chmod 0755 "$STACK_TMP"
 STACK_PID=""
+# This test's own admin password (one per test, kept if it starts the
+# stack again on the same data directory).
+ADMIN_PASS=admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+source "$SLUICE_ROOT/tests/lib/sanitizer.sh"
 STATUS="" BODY="" HDRS="$STACK_TMP/headers"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# fail MESSAGE: the test fails. Called in a subshell (x=$(run_start f)),
+# exit alone would end only that subshell, so the test's own shell is
+# told too (USR1, trapped below) and exits 1 as soon as the subshell ends.
+fail() {
+	echo "FAIL: $*" >&2
+	[ "$BASHPID" != "$$" ] && kill -USR1 "$$" 2>/dev/null
+	exit 1
+}
+trap 'exit 1' USR1
 note() { echo "# $*" >&2; }
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Starts the stack. The port is picked free but bound only later, by
+# nginx, so another test may take it in between: then this start is
+# abandoned and retried on another port (stack_launch tells). Each stack
+# has its own admin password, so a test can never be served by another
+# test's stack without noticing.
 stack_start() {
 	export SLUICE_DATA=$STACK_TMP/data
-	export SLUICE_PORT=${SLUICE_PORT_FIXED:-$(free_port)}
-	export SLUICE_BIND=127.0.0.1
-	export SLUICE_URL=https://127.0.0.1:$SLUICE_PORT
-	export ADMIN_USER=admin ADMIN_PASS=admin-pass-1234
+	export SLUICE_BIND=${STACK_BIND:-127.0.0.1}
+	export ADMIN_USER=admin ADMIN_PASS
 	export SLUICE_ADMIN_USER=$ADMIN_USER SLUICE_ADMIN_PASSWORD=$ADMIN_PASS
 	export SLUICE_NO_DEMO=${SLUICE_NO_DEMO:-1}
 	export SLUICE_KILL_GRACE_S=${SLUICE_KILL_GRACE_S:-3}
 	[ "${STACK_NO_SCHEDULER:-}" = 1 ] && export SLUICE_NO_SCHEDULER=1
-	"$SLUICE_ROOT/scripts/sluice-run" >"$STACK_TMP/stack.log" 2>&1 &
-	STACK_PID=$!
 	trap stack_cleanup EXIT
+	local try
+	for try in 1 2 3 4 5; do
+		export SLUICE_PORT=${SLUICE_PORT_FIXED:-$(free_port)}
+		export SLUICE_URL=https://127.0.0.1:$SLUICE_PORT
+		stack_launch && return 0
+		note "port $SLUICE_PORT was taken by another process; retrying"
+		stack_abandon "$try"
+	done
+	fail "stack did not get a port of its own in 5 tries"
+}
+
+# Runs the launcher on $SLUICE_PORT and waits until the stack answers
+# there. Returns 0 when it does and this stack's nginx holds the port, 1
+# when nginx could not bind it; fails the test when the stack does not
+# come up at all.
+stack_launch() {
+	# SIGINT back to its default, as a terminal's `make run` has it (a
+	# script's background job starts with it ignored).
+	env --default-signal=INT "$SLUICE_ROOT/scripts/sluice-run" \
+	    >"$STACK_TMP/stack.log" 2>&1 &
+	STACK_PID=$!
 	local i
 	for i in $(seq 1 300); do
-		if curl -sfk "$SLUICE_URL/api/health" >/dev/null 2>&1; then
+		if stack_owns_port &&
+		    curl -sfk "$SLUICE_URL/api/health" >/dev/null 2>&1; then
 			return 0
 		fi
+		grep -qs "Address already in use" "$STACK_TMP/stack.log" \
+		    "$SLUICE_DATA/nginx/error.log" && return 1
 		kill -0 "$STACK_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	cat "$STACK_TMP/stack.log" >&2
 	fail "stack did not start"
+}
+
+# Returns 0 when the socket listening on $SLUICE_PORT belongs to this
+# stack's nginx (found through /proc: the listening socket's inode among
+# the nginx master's descriptors).
+stack_owns_port() {
+	local pid inode hex
+	pid=$(cat "$SLUICE_DATA/run/nginx.pid" 2>/dev/null) || return 1
+	[ -n "$pid" ] || return 1
+	hex=$(printf '%04X' "$SLUICE_PORT")
+	for inode in $(awk -v p=":$hex" '$4 == "0A" &&
+	    substr($2, length($2) - 4) == p { print $10 }' \
+	    /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
+		ls -l "/proc/$pid/fd" 2>/dev/null |
+		    grep -q "socket:\[$inode\]" && return 0
+	done
+	return 1
+}
+
+# Stops a start that lost its port and keeps its logs aside (still
+# scanned for sanitizer reports), so the next try starts clean.
+stack_abandon() {
+	kill -TERM "$STACK_PID" 2>/dev/null
+	wait "$STACK_PID" 2>/dev/null
+	STACK_PID=""
+	mv "$STACK_TMP/stack.log" "$STACK_TMP/stack-clash-$1.log"
+	rm -f "$SLUICE_DATA/nginx/error.log"
 }
 
 # Lists pids of processes whose environment or command line mention this
@@ -60,19 +127,56 @@ stack_pids() {
 	done
 }
 
-# Stops the stack; returns 1 (after saying why) if the launcher failed or
-# any of the stack's processes outlived it.
+# expect_exit PROGRAM HOW: the test is about to end PROGRAM (sluice-api,
+# sluice-scheduler, nginx) itself, so one launcher line "PROGRAM exited
+# HOW" (HOW as the launcher words it: "on signal 9", "with status 3") is
+# expected. Any other exit the launcher reports fails the test at stop.
+STACK_EXPECTED=()
+expect_exit() {
+	STACK_EXPECTED+=("$1 exited $2")
+}
+
+# stack_unexpected_exits [LOG]: prints the launcher's lines (in LOG,
+# default the stack's log) about programs that exited, or had to be
+# killed at stop, beyond those announced with expect_exit.
+stack_unexpected_exits() {
+	local -A allowed=()
+	local e line
+	for e in "${STACK_EXPECTED[@]}"; do
+		allowed[$e]=$((${allowed[$e]:-0} + 1))
+	done
+	while IFS= read -r line; do
+		e=$(sed -E 's/.*sluice-run: ([^ ]+ exited (on signal|with status) [0-9]+).*/\1/' <<<"$line")
+		if [ "$e" != "$line" ] && [ "${allowed[$e]:-0}" -gt 0 ]; then
+			allowed[$e]=$((${allowed[$e]} - 1))
+		else
+			echo "$line"
+		fi
+	done < <(grep -E 'sluice-run: ([^ ]+ exited (on signal|with status) [0-9]+|killed pid )' \
+	    "${1:-$STACK_TMP/stack.log}" 2>/dev/null)
+}
+
+# Stops the stack; returns 1 (after saying why) if the launcher failed,
+# any of the stack's processes outlived it, a program exited without the
+# test saying it would (expect_exit), or a program's log holds a
+# sanitizer report.
 stack_stop() {
 	[ -n "$STACK_PID" ] || return 0
+	# CONT first: a test may have stopped the launcher (SIGSTOP).
+	kill -CONT "$STACK_PID" 2>/dev/null
 	kill -TERM "$STACK_PID" 2>/dev/null
-	local i rc=0
+	local i rc=0 bad=0 left exits
 	for i in $(seq 1 300); do
 		kill -0 "$STACK_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	if kill -0 "$STACK_PID" 2>/dev/null; then
+		echo "FAIL: the launcher did not stop within 30 s" >&2
+		kill -KILL "$STACK_PID"
+		bad=1
+	fi
 	wait "$STACK_PID" 2>/dev/null; rc=$?
 	STACK_PID=""
-	local left
 	for i in $(seq 1 50); do
 		left=$(stack_pids)
 		[ -z "$left" ] && break
@@ -82,14 +186,33 @@ stack_stop() {
 		ps -o pid,args -p $left >&2
 		kill -KILL $left 2>/dev/null
 		echo "FAIL: processes left after stop" >&2
-		return 1
+		bad=1
 	fi
-	[ $rc = 0 ] || { echo "FAIL: launcher exited with status $rc" >&2; return 1; }
+	[ $rc = 0 ] || { echo "FAIL: launcher exited with status $rc" >&2; bad=1; }
+	exits=$(stack_unexpected_exits)
+	if [ -n "$exits" ]; then
+		echo "FAIL: unexpected program exits (the launcher's log):" >&2
+		echo "$exits" >&2
+		bad=1
+	fi
+	sanitizer_check "$STACK_TMP"/*.log || bad=1
+	return $bad
+}
+
+# stack_on_stop FUNCTION: FUNCTION runs (with the test's exit status as
+# $1) before the stack stops at the end of the test, to stop what the
+# test started beside it; its non-zero return fails the test.
+STACK_HOOKS=()
+stack_on_stop() {
+	STACK_HOOKS+=("$1")
 }
 
 stack_cleanup() {
-	local rc=$?
+	local rc=$? h
 	trap - EXIT
+	for h in "${STACK_HOOKS[@]}"; do
+		"$h" "$rc" || rc=1
+	done
 	if [ $rc != 0 ] && [ -f "$STACK_TMP/stack.log" ]; then
 		echo "--- stack log (last 60 lines) ---" >&2
 		tail -n 60 "$STACK_TMP/stack.log" >&2
@@ -101,6 +224,14 @@ stack_cleanup() {
 		echo "# kept $STACK_TMP" >&2
 	fi
 	exit $rc
+}
+
+# wait_gone TIMEOUT_S PID WHAT: fails unless process PID (which must be
+# a number: an empty pid would prove nothing) is gone within TIMEOUT_S.
+wait_gone() {
+	case $2 in ''|*[!0-9]*) fail "$3: no pid to check (got '$2')" ;; esac
+	wait_for "$1" sh -c "! kill -0 $2 2>/dev/null" ||
+	    fail "$3 (pid $2) still alive"
 }
 
 user_add() {

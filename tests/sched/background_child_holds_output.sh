@@ -15,8 +15,7 @@ same=$(run_start bg '{"parameters":{"how":"exec"}}')
 other=$(run_start bg '{"parameters":{"how":"setsid"}}')
 wait_run_state "$same" COMPLETED 30
 wait_run_state "$other" COMPLETED 30
-p=$(cat "$out/exec")
-wait_for 10 sh -c "! kill -0 $p 2>/dev/null" || fail "child in the task's group survived"
+wait_gone 10 "$(cat "$out/exec")" "child in the task's group survived:"
 q=$(cat "$out/setsid")
 kill -0 "$q" 2>/dev/null || fail "the setsid child was killed"
 kill "$q"

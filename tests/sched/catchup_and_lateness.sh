@@ -6,7 +6,6 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-sched_trap
 def() { # name catchup lateness
 	printf '{"name":"%s","max_concurrent_runs":20,"schedule":{"cron":"* * * * *","catchup":%s,"max_lateness_s":%s},"tasks":[{"name":"t","command":["true"]}]}' "$1" "$2" "$3"
 }

@@ -7,7 +7,6 @@ source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 export SLUICE_KILL_GRACE_S=2
 STACK_NO_SCHEDULER=1 stack_start
-sched_trap
 out=$STACK_TMP/out; mkdir -p "$out"
 sched_start w
 pid=$SCHED_PID
@@ -17,8 +16,8 @@ id=$(run_start sd)
 wait_task_state "$id" t RUNNING 30
 wait_for 10 test -s "$out/leader" || fail "task did not start"
 kill -TERM "$pid"
-wait "$pid"; rc=$?
-[ $rc = 0 ] || fail "scheduler exited $rc on SIGTERM"
+sched_wait "$pid"
+[ "$SCHED_RC" = 0 ] || fail "scheduler exited $SCHED_RC on SIGTERM"
 kill -0 "$(cat "$out/leader")" 2>/dev/null && fail "task survived the shutdown"
 [ "$(task_col "$id" t state)" = CRASHED ] || fail "t: $(task_col "$id" t state)"
 [ "$(task_col "$id" t reason)" = "scheduler stopped" ] || fail "reason: $(task_col "$id" t reason)"

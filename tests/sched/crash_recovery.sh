@@ -16,6 +16,7 @@ wait_task_state "$id" t RUNNING 30
 wait_for 10 test -s "$out/child" || fail "task did not start its child"
 old=$(cat "$SLUICE_DATA/run/sluice-scheduler.pid")
 inc=$(db "SELECT incarnation FROM workers")
+expect_exit sluice-scheduler "on signal 9"
 kill -KILL "$old"
 note "killed scheduler $old"
 wait_run_state "$id" COMPLETED 90
@@ -27,8 +28,7 @@ case $(db "SELECT reason FROM task_runs WHERE run_id = '$id' AND task = 't' AND 
 "scheduler restarted"*) ;; *) fail "attempt 1 reason: $(db "SELECT reason FROM task_runs WHERE run_id = '$id' AND attempt = 1")" ;; esac
 [ "$(task_col "$id" after state)" = COMPLETED ] || fail "after: $(task_col "$id" after state)"
 for f in leader child; do
-	p=$(cat "$out/$f")
-	wait_for 10 sh -c "! kill -0 $p 2>/dev/null" || fail "orphan $f (pid $p) still alive"
+	wait_gone 10 "$(cat "$out/$f")" "orphan $f"
 done
 [ "$(db "SELECT count(*) FROM task_runs WHERE state = 'RUNNING'")" = 0 ] || fail "attempts left RUNNING"
 echo ok

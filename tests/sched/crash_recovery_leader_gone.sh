@@ -7,7 +7,6 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-sched_trap
 out=$STACK_TMP/out; mkdir -p "$out"
 sched_start w
 first=$SCHED_PID
@@ -16,15 +15,14 @@ flow_put lg "{\"name\":\"lg\",\"tasks\":[{\"name\":\"t\",\"retries\":1,
 id=$(run_start lg)
 wait_task_state "$id" t RUNNING 30
 wait_for 10 test -s "$out/leader" || fail "task did not start"
-kill -KILL "$first"
-wait "$first" 2>/dev/null
-leader=$(cat "$out/leader")
-wait_for 20 sh -c "! kill -0 $leader 2>/dev/null" || fail "leader did not exit"
+sched_kill "$first" KILL
+wait_gone 20 "$(cat "$out/leader")" "leader did not exit:"
 child=$(cat "$out/child") stranger=$(cat "$out/stranger")
+[ -n "$stranger" ] || fail "no pid of the stranger"
 kill -0 "$child" || fail "child already gone before recovery"
 sched_start w
 wait_run_state "$id" COMPLETED 30
-wait_for 10 sh -c "! kill -0 $child 2>/dev/null" || fail "leftover child $child survived"
+wait_gone 10 "$child" "leftover child survived:"
 kill -0 "$stranger" 2>/dev/null || fail "a process of another run was killed"
 kill "$stranger"
 [ "$(db "SELECT group_concat(state, ' ') FROM (SELECT state FROM task_runs WHERE run_id = '$id' ORDER BY attempt)")" = "CRASHED COMPLETED" ] ||

@@ -6,7 +6,6 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-sched_trap
 out=$STACK_TMP/out; mkdir -p "$out"
 sched_start w1
 w1=$SCHED_PID
@@ -16,8 +15,7 @@ flow_put lost "{\"name\":\"lost\",\"tasks\":[
 id=$(run_start lost)
 wait_task_state "$id" t RUNNING 30
 wait_for 10 test -s "$out/leader" || fail "task did not start"
-kill -KILL "$w1"
-wait "$w1" 2>/dev/null
+sched_kill "$w1" KILL
 sched_start w2 SLUICE_WORKER_STALE_S=3
 wait_run_state "$id" CRASHED 60
 [ "$(run_col "$id" worker)" = w2 ] || fail "run not adopted by w2"
@@ -25,6 +23,5 @@ wait_run_state "$id" CRASHED 60
 [ "$(task_col "$id" t reason)" = "worker w1 lost (no heartbeat for 3 s)" ] ||
     fail "reason: $(task_col "$id" t reason)"
 [ "$(task_col "$id" after state)" = SKIPPED ] || fail "after: $(task_col "$id" after state)"
-p=$(cat "$out/leader")
-wait_for 10 sh -c "! kill -0 $p 2>/dev/null" || fail "orphan $p still alive"
+wait_gone 10 "$(cat "$out/leader")" "orphan still alive:"
 echo ok

@@ -5,7 +5,6 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-sched_trap
 sched_start capper SLUICE_LOG_MAX_BYTES=100000
 flow_put cap "{\"name\":\"cap\",\"tasks\":[{\"name\":\"t\",
  \"command\":[\"python3\",\"$SLUICE_ROOT/tests/sched/helpers/bigout.py\",\"200000\",\"10\"]}]}"

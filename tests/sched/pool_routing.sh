@@ -4,7 +4,6 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-sched_trap
 sched_start plain
 flow_put g '{"name":"g","pool":"gpu","tasks":[{"name":"t","command":["true"]}]}'
 flow_put d '{"name":"d","tasks":[{"name":"t","command":["true"]}]}'

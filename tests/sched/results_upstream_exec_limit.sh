@@ -9,7 +9,6 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 stack_start
-sched_trap
 out=$STACK_TMP/out; mkdir -p "$out"
 cat >"$STACK_TMP/writer.py" <<'PY'
 import os, sys

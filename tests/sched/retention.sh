@@ -4,13 +4,12 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-sched_trap
 flow_put ret '{"name":"ret","tasks":[{"name":"t","command":["true"]}]}'
 sched_start w
 ids=()
 for i in 1 2 3; do ids+=("$(run_start ret)"); done
 for id in "${ids[@]}"; do wait_run_state "$id" COMPLETED 30; done
-sched_stop_all
+sched_stop_all || fail "the first scheduler did not stop cleanly"
 old=$(( $(date +%s%3N) - 40 * 86400 * 1000 ))
 # Two of the three are 40 days old; 250 more old ones test the batches.
 db "UPDATE runs SET ended_at = $old WHERE id IN ('${ids[0]}', '${ids[1]}')"

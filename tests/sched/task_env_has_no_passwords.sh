@@ -19,7 +19,6 @@ check_env_log() {	# RUN
 }
 # Through the launcher (stack.sh exports SLUICE_ADMIN_PASSWORD).
 stack_start
-sched_trap
 flow_put envf '{"name":"envf","tasks":[{"name":"t","command":["env"]}]}'
 id=$(run_start envf)
 wait_run_state "$id" COMPLETED 30

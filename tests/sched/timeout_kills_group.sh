@@ -19,8 +19,7 @@ grep -q "err sluice: timed out after 2 s" "$SLUICE_DATA/logs/$id/t.1.log" ||
 grep -q "err sluice: still running after the grace period" "$SLUICE_DATA/logs/$id/t.1.log" ||
     fail "no SIGKILL log line"
 for f in leader child stubborn; do
-	p=$(cat "$out/$f")
-	wait_for 10 sh -c "! kill -0 $p 2>/dev/null" || fail "$f (pid $p) still alive"
+	wait_gone 10 "$(cat "$out/$f")" "$f"
 done
 [ "$(task_col "$id" t state)" = FAILED ] || fail "state $(task_col "$id" t state)"
 echo ok

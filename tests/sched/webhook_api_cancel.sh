@@ -10,9 +10,8 @@ STACK_NO_SCHEDULER=1 stack_start
 out=$STACK_TMP/out; mkdir -p "$out"
 python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" "$out/bodies" &
 hook=$!
-trap 'rc=$?; kill $hook 2>/dev/null; wait $hook 2>/dev/null; if [ $rc != 0 ]; then
-    for f in "$STACK_TMP"/sched-*.log; do [ -f "$f" ] && tail -n 30 "$f" >&2; done; fi
-    sched_stop_all; (exit $rc); stack_cleanup' EXIT
+hook_stop() { kill "$hook" 2>/dev/null; wait "$hook" 2>/dev/null; return 0; }
+stack_on_stop hook_stop
 wait_for 10 test -s "$out/port" || fail "webhook receiver did not start"
 port=$(cat "$out/port")
 sched_start w1

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # A run that ends in a state listed in notify.on POSTs JSON (flow, run_id,
-# state, duration_s, failed_tasks, url) to notify.webhook; a failed
-# delivery (HTTP 500) is retried. A run ending in an unlisted state sends
-# nothing.
+# state, duration_s, failed_tasks, url) to notify.webhook, in three tries
+# at most with a growing pause (HTTP 500 is a failed try): one run's
+# notification fails three times and is dropped with a log line, the
+# next one's succeeds at the third try. A run ending in an unlisted state
+# sends nothing.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 stack_start
 out=$STACK_TMP/out; mkdir -p "$out"
-python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" "$out/bodies" 1 &
+python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" "$out/bodies" 5 &
 hook=$!
-trap 'rc=$?; kill $hook 2>/dev/null; wait $hook 2>/dev/null; (exit $rc); stack_cleanup' EXIT
+hook_stop() { kill "$hook" 2>/dev/null; wait "$hook" 2>/dev/null; return 0; }
+stack_on_stop hook_stop
 wait_for 10 test -s "$out/port" || fail "webhook receiver did not start"
 port=$(cat "$out/port")
 flow_put nt "{\"name\":\"nt\",\"notify\":{\"on\":[\"FAILED\"],\"webhook\":\"http://127.0.0.1:$port/hook\"},
@@ -18,13 +21,34 @@ flow_put nt "{\"name\":\"nt\",\"notify\":{\"on\":[\"FAILED\"],\"webhook\":\"http
  {\"name\":\"bad\",\"command\":[\"sh\",\"-c\",\"[ \$1 = false ]\",\"sh\",\"{{params.fail}}\"]}]}"
 good=$(run_start nt '{"parameters":{"fail":false}}')
 wait_run_state "$good" COMPLETED 30
+nbodies() { cat "$out/bodies" 2>/dev/null | wc -l; }
+# gaps FIRST: the two pauses between tries FIRST..FIRST+2 must be at
+# least the 1 s and 4 s backoff (a little slack for the clock), growing.
+gaps() {
+	local t
+	t=($(sed -n "$1,$(($1 + 2))p" "$out/bodies.times"))
+	[ ${#t[@]} = 3 ] || fail "times of tries $1..$(($1 + 2)): ${t[*]}"
+	awk -v a="${t[0]}" -v b="${t[1]}" -v c="${t[2]}" \
+	    'BEGIN { exit !(b - a >= 0.9 && c - b >= 3.5 && c - b > b - a) }' ||
+	    fail "no backoff between tries: ${t[*]}"
+}
+# The receiver fails the first five POSTs: the first run's three tries
+# all fail and it is given up; the second run's first two fail and its
+# third try is delivered.
+dropped=$(run_start nt)
+wait_run_state "$dropped" FAILED 30
+wait_eq 20 3 nbodies || fail "expected 3 tries, got $(cat "$out/bodies" 2>/dev/null)"
+gaps 1
+sleep 6
+[ "$(nbodies)" = 3 ] || fail "tried again after three tries: $(cat "$out/bodies")"
 id=$(run_start nt)
 wait_run_state "$id" FAILED 30
-nbodies() { cat "$out/bodies" 2>/dev/null | wc -l; }
-wait_eq 20 2 nbodies ||
-    fail "expected 2 deliveries (one failed, one retried), got $(cat "$out/bodies" 2>/dev/null)"
+wait_eq 20 6 nbodies || fail "expected 3 more tries, got $(cat "$out/bodies")"
+gaps 4
 sleep 2
-[ "$(wc -l <"$out/bodies")" = 2 ] || fail "extra deliveries: $(cat "$out/bodies")"
+[ "$(wc -l <"$out/bodies")" = 6 ] || fail "extra deliveries: $(cat "$out/bodies")"
+[ "$(grep -c "$dropped" "$out/bodies")" = 3 ] || fail "tries of $dropped: $(cat "$out/bodies")"
+[ "$(grep -c "$id" "$out/bodies")" = 3 ] || fail "tries of $id: $(cat "$out/bodies")"
 body=$(tail -n 1 "$out/bodies")
 [ "$(jq -r .flow <<<"$body")" = nt ] || fail "flow: $body"
 [ "$(jq -r .run_id <<<"$body")" = "$id" ] || fail "run_id: $body"
@@ -33,4 +57,6 @@ body=$(tail -n 1 "$out/bodies")
 [ "$(jq -r '.duration_s | type' <<<"$body")" = number ] || fail "duration_s: $body"
 jq -e 'has("url")' <<<"$body" >/dev/null || fail "no url: $body"
 grep -q "$good" "$out/bodies" && fail "a COMPLETED run was notified"
+grep -q "failed after 3 tries" "$STACK_TMP/stack.log" ||
+    fail "no log line for the dropped notification"
 echo ok

@@ -668,8 +668,7 @@ test_croniter(void)
 	static int64_t starts[N];
 
 	if (py == NULL) {
-		printf("ok croniter_cross_check # skipped: croniter not "
-		    "installed\n");
+		check_skip("croniter_cross_check", "croniter not installed");
 		tz_free(utc);
 		return;
 	}

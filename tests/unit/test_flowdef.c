@@ -3,8 +3,8 @@
  * argv rendering (lib/flowdef.c). Runs every golden file in tests/data
  * (NAME.json must normalise to NAME.expected and validate to itself
  * again; NAME.bad.json must be refused with the message in
- * NAME.bad.expected), then one table case per refusal rule. Prints one
- * line per case and exits 1 if any failed.
+ * NAME.bad.expected), then one table case per refusal rule. Reports
+ * through check.h: one line per case, exit 1 if any failed.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -14,24 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "flowdef.h"
 #include "json.h"
 #include "xalloc.h"
-
-static int failures;
-
-static void
-result(const char *name, int ok, const char *fmt, const char *detail)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-		return;
-	}
-	failures++;
-	printf("FAIL %s: ", name);
-	printf(fmt, detail ? detail : "");
-	printf("\n");
-}
 
 static char *
 read_text(const char *path)
@@ -113,33 +99,33 @@ golden_good(const char *dir, const char *file)
 	snprintf(path, sizeof(path), "%s/%.*s.expected", dir, (int)base, file);
 	exp_text = read_text(path);
 	if (in_text == NULL || exp_text == NULL) {
-		result(name, 0, "cannot read %s", path);
+		checkf(name, 0, "cannot read %s", path);
 		goto out;
 	}
 	if ((in = parse(in_text)) == NULL || (exp = parse(exp_text)) == NULL) {
-		result(name, 0, "%s", "golden file is not JSON");
+		checkf(name, 0, "%s", "golden file is not JSON");
 		goto out;
 	}
 	if ((got = flowdef_validate(in, why, sizeof(why))) == NULL) {
-		result(name, 0, "refused: %s", why);
+		checkf(name, 0, "refused: %s", why);
 		goto out;
 	}
 	if (!json_object_equal(got, exp)) {
-		result(name, 0, "got %s", jsonx_text(got));
+		checkf(name, 0, "got %s", jsonx_text(got));
 		goto out;
 	}
 	/* A normalised definition must validate to itself. */
 	if ((again = flowdef_validate(got, why, sizeof(why))) == NULL ||
 	    !json_object_equal(again, got)) {
-		result(name, 0, "not idempotent: %s",
+		checkf(name, 0, "not idempotent: %s",
 		    again ? jsonx_text(again) : why);
 		goto out;
 	}
 	if (strcmp(jsonx_text(again), jsonx_text(got)) != 0) {
-		result(name, 0, "key order changed: %s", jsonx_text(again));
+		checkf(name, 0, "key order changed: %s", jsonx_text(again));
 		goto out;
 	}
-	result(name, 1, "", NULL);
+	check(name, 1, NULL);
 out:
 	json_object_put(in);
 	json_object_put(exp);
@@ -164,24 +150,24 @@ golden_bad(const char *dir, const char *file)
 	    file);
 	exp_text = read_text(path);
 	if (in_text == NULL || exp_text == NULL) {
-		result(name, 0, "cannot read %s", path);
+		checkf(name, 0, "cannot read %s", path);
 		goto out;
 	}
 	if ((nl = strchr(exp_text, '\n')) != NULL)
 		*nl = '\0';
 	if ((in = parse(in_text)) == NULL) {
-		result(name, 0, "%s", "golden file is not JSON");
+		checkf(name, 0, "%s", "golden file is not JSON");
 		goto out;
 	}
 	if ((got = flowdef_validate(in, why, sizeof(why))) != NULL) {
-		result(name, 0, "accepted: %s", jsonx_text(got));
+		checkf(name, 0, "accepted: %s", jsonx_text(got));
 		goto out;
 	}
 	if (strstr(why, exp_text) == NULL) {
-		result(name, 0, "wrong message: %s", why);
+		checkf(name, 0, "wrong message: %s", why);
 		goto out;
 	}
-	result(name, 1, "", NULL);
+	check(name, 1, NULL);
 out:
 	json_object_put(in);
 	json_object_put(got);
@@ -203,7 +189,7 @@ run_golden(const char *argv0)
 	int n, i, count = 0;
 
 	if (dir == NULL || (n = scandir(dir, &list, NULL, by_name)) < 0) {
-		result("golden_dir", 0, "%s", "tests/data not found");
+		checkf("golden_dir", 0, "%s", "tests/data not found");
 		free(dir);
 		return;
 	}
@@ -220,7 +206,7 @@ run_golden(const char *argv0)
 		free(list[i]);
 	}
 	free(list);
-	result("golden_count", count >= 10, "%s", "too few golden files");
+	checkf("golden_count", count >= 10, "%s", "too few golden files");
 	free(dir);
 }
 
@@ -466,17 +452,17 @@ run_table(void)
 
 		why[0] = '\0';
 		if (in == NULL) {
-			result(cases[i].name, 0, "%s", "bad test input");
+			checkf(cases[i].name, 0, "%s", "bad test input");
 			continue;
 		}
 		got = flowdef_validate(in, why, sizeof(why));
 		if (cases[i].msg == NULL)
-			result(cases[i].name, got != NULL, "refused: %s", why);
+			checkf(cases[i].name, got != NULL, "refused: %s", why);
 		else if (got != NULL)
-			result(cases[i].name, 0, "accepted: %s",
+			checkf(cases[i].name, 0, "accepted: %s",
 			    jsonx_text(got));
 		else
-			result(cases[i].name, strstr(why, cases[i].msg) != NULL,
+			checkf(cases[i].name, strstr(why, cases[i].msg) != NULL,
 			    "wrong message: %s", why);
 		json_object_put(got);
 		json_object_put(in);
@@ -493,7 +479,7 @@ test_duplicate_task(void)
 	char why[512] = "";
 
 	got = flowdef_validate(in, why, sizeof(why));
-	result("task_name_unique", got == NULL && strstr(why, "tasks[1].name: "
+	checkf("task_name_unique", got == NULL && strstr(why, "tasks[1].name: "
 	    "another task is already named \"a\"") != NULL, "got: %s", why);
 	json_object_put(got);
 	json_object_put(in);
@@ -551,7 +537,7 @@ run_bind(void)
 
 	def = flowdef_validate(src, why, sizeof(why));
 	if (def == NULL) {
-		result("bind_def", 0, "refused: %s", why);
+		checkf("bind_def", 0, "refused: %s", why);
 		json_object_put(src);
 		return;
 	}
@@ -565,18 +551,18 @@ run_bind(void)
 		if (binds[i].expect != NULL) {
 			exp = parse(binds[i].expect);
 			if (r != 0)
-				result(binds[i].name, 0, "refused: %s", why);
+				checkf(binds[i].name, 0, "refused: %s", why);
 			else if (!json_object_equal(out, exp) ||
 			    strcmp(jsonx_text(out), jsonx_text(exp)) != 0)
-				result(binds[i].name, 0, "got %s",
+				checkf(binds[i].name, 0, "got %s",
 				    jsonx_text(out));
 			else
-				result(binds[i].name, 1, "", NULL);
+				check(binds[i].name, 1, NULL);
 		} else if (r == 0) {
-			result(binds[i].name, 0, "accepted: %s",
+			checkf(binds[i].name, 0, "accepted: %s",
 			    jsonx_text(out));
 		} else {
-			result(binds[i].name, out == NULL &&
+			checkf(binds[i].name, out == NULL &&
 			    strstr(why, binds[i].msg) != NULL,
 			    "wrong message: %s", why);
 		}
@@ -625,12 +611,12 @@ run_render(void)
 		got = flowdef_render_arg(renders[i].arg, params, why,
 		    sizeof(why));
 		if (renders[i].expect == NULL)
-			result(renders[i].name, got == NULL && why[0] != '\0',
+			checkf(renders[i].name, got == NULL && why[0] != '\0',
 			    "accepted: %s", got);
 		else if (got == NULL)
-			result(renders[i].name, 0, "refused: %s", why);
+			checkf(renders[i].name, 0, "refused: %s", why);
 		else
-			result(renders[i].name, strcmp(got,
+			checkf(renders[i].name, strcmp(got,
 			    renders[i].expect) == 0, "got \"%s\"", got);
 		free(got);
 	}
@@ -640,7 +626,7 @@ run_render(void)
 static void
 test_name_valid(void)
 {
-	result("name_valid", flowdef_name_valid("a") &&
+	checkf("name_valid", flowdef_name_valid("a") &&
 	    flowdef_name_valid("0etl.v2_x-y") && !flowdef_name_valid("") &&
 	    !flowdef_name_valid(NULL) && !flowdef_name_valid("-a") &&
 	    !flowdef_name_valid("_a") && !flowdef_name_valid("a b") &&
@@ -657,5 +643,5 @@ main(int argc, char **argv)
 	run_bind();
 	run_render();
 	test_name_valid();
-	return failures ? 1 : 0;
+	return check_status();
 }

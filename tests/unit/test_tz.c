@@ -381,8 +381,10 @@ test_version1(void)
 	struct tz *tz;
 	FILE *f;
 
-	if (mkdtemp(dir) == NULL)
+	if (mkdtemp(dir) == NULL) {
+		check("tzif_v1_tmpdir", 0, "mkdtemp failed");
 		return;
+	}
 	snprintf(path, sizeof(path), "%s/v1", dir);
 	header(&b, '\0', 2, 2, 8);
 	put32(&b, 1000000);
@@ -441,8 +443,10 @@ test_version2_64bit(void)
 	struct tz *tz;
 	FILE *f;
 
-	if (mkdtemp(dir) == NULL)
+	if (mkdtemp(dir) == NULL) {
+		check("tzif_v2_tmpdir", 0, "mkdtemp failed");
 		return;
+	}
 	snprintf(path, sizeof(path), "%s/v2", dir);
 	header(&b, '2', 0, 1, 4);
 	types(&b, offs, dst, 1);
@@ -489,11 +493,13 @@ test_slim_vs_fat(void)
 
 	if (access("/usr/sbin/zic", X_OK) != 0 ||
 	    access("/usr/share/zoneinfo/tzdata.zi", R_OK) != 0) {
-		printf("ok slim_vs_fat # skipped: no zic or tzdata.zi\n");
+		check_skip("slim_vs_fat", "no zic or tzdata.zi");
 		return;
 	}
-	if (mkdtemp(dir) == NULL)
+	if (mkdtemp(dir) == NULL) {
+		check("slim_vs_fat_tmpdir", 0, "mkdtemp failed");
 		return;
+	}
 	snprintf(cmd, sizeof(cmd), "/usr/sbin/zic -b slim -d %s "
 	    "/usr/share/zoneinfo/tzdata.zi 2>/dev/null", dir);
 	if (system(cmd) != 0) {

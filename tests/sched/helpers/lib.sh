@@ -6,13 +6,23 @@
 #   run_start FLOW [BODY]       POST /api/flows/FLOW/runs; prints the id
 #   db SQL                      sqlite3 on the stack's database
 #   task_col RUN TASK COL       COL of the latest attempt of TASK
-#   sched_start NAME [VAR=VAL...]  starts another sluice-scheduler as
-#                               worker NAME (env on top), logs to
+#   sched_start NAME [ENV...]   starts another sluice-scheduler as
+#                               worker NAME, ENV being env(1) arguments
+#                               (-u VAR, then VAR=VAL), logs to
 #                               $STACK_TMP/sched-NAME.log; SCHED_PID set
-#   sched_stop_all              SIGTERM every scheduler started here
-# Set STACK_NO_SCHEDULER=1 before stack_start to run only your own.
+#   sched_kill PID SIGNAL       kills one of them on purpose (expects it
+#                               to die of SIGNAL)
+#   sched_wait PID              waits for one that exits on its own
+#                               (lost lease); SCHED_RC set
+#   sched_stop_all              SIGTERM every scheduler started here;
+#                               returns 1 if one had exited unasked or
+#                               did not exit 0
+# Every scheduler started here is stopped and checked when the test ends,
+# and its log shown if the test failed. Set STACK_NO_SCHEDULER=1 before
+# stack_start to run only your own.
 
 SCHED_PIDS=()
+declare -A SCHED_NAME=()
 
 db() {
 	sqlite3 -cmd ".timeout 10000" "$SLUICE_DATA/sluice.db" "$@"
@@ -40,31 +50,79 @@ run_col() {
 
 sched_start() {
 	local name=$1; shift
-	env SLUICE_WORKER_NAME="$name" "$@" \
+	env "$@" SLUICE_WORKER_NAME="$name" \
 	    "$SLUICE_BIN_DIR/sluice-scheduler" \
 	    >>"$STACK_TMP/sched-$name.log" 2>&1 &
 	SCHED_PID=$!
 	SCHED_PIDS+=("$SCHED_PID")
+	SCHED_NAME[$SCHED_PID]=$name
+}
+
+# sched_wait PID: waits for a scheduler started here that the test
+# expects to exit by itself, sets SCHED_RC to its exit status (for the
+# test to check) and stops watching it.
+sched_wait() {
+	local p keep=()
+	wait "$1"; SCHED_RC=$?
+	for p in "${SCHED_PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	SCHED_PIDS=("${keep[@]}")
+}
+
+# sched_kill PID SIGNAL: kills a scheduler started here on purpose and
+# fails the test unless it died of that signal.
+sched_kill() {
+	local want=$((128 + $(kill -l "$2")))
+	kill -"$2" "$1" || fail "cannot signal scheduler $1"
+	sched_wait "$1"
+	[ "$SCHED_RC" = "$want" ] ||
+	    fail "scheduler $1 exited $SCHED_RC, not killed by SIG$2"
+}
+
+# Returns 0 while PID is a running process (not a zombie).
+sched_alive() {
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
 }
 
 sched_stop_all() {
-	local p
+	local p rc bad=0 asked=()
 	for p in "${SCHED_PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
+		if sched_alive "$p"; then
+			kill -TERM "$p" 2>/dev/null
+			asked+=("$p")
+			continue
+		fi
+		wait "$p"; rc=$?
+		echo "FAIL: scheduler ${SCHED_NAME[$p]} (pid $p) exited by itself with status $rc" >&2
+		bad=1
 	done
-	for p in "${SCHED_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
+	for p in "${asked[@]}"; do
+		wait "$p"; rc=$?
+		[ $rc = 0 ] && continue
+		echo "FAIL: scheduler ${SCHED_NAME[$p]} (pid $p) exited $rc on SIGTERM" >&2
+		bad=1
 	done
 	SCHED_PIDS=()
+	return $bad
 }
 
-# Replaces stack.sh's EXIT trap so our schedulers stop first; on failure
-# shows their logs.
-sched_trap() {
-	trap 'rc=$?; if [ $rc != 0 ]; then for f in "$STACK_TMP"/sched-*.log; do
-	    [ -f "$f" ] && { echo "--- $f (last 40 lines)"; tail -n 40 "$f"; }
-	    done >&2; fi; sched_stop_all; (exit $rc); stack_cleanup' EXIT
+# Stops the schedulers started here when the test ends (stack_on_stop);
+# on failure shows their logs.
+sched_teardown() {
+	local rc=$1 f
+	sched_stop_all || rc=1
+	if [ "$rc" != 0 ]; then
+		for f in "$STACK_TMP"/sched-*.log; do
+			[ -f "$f" ] && { echo "--- $f (last 40 lines)"; tail -n 40 "$f"; }
+		done >&2
+	fi
+	[ "$rc" = "$1" ]
 }
+stack_on_stop sched_teardown
 
 # wait_task_state RUN TASK STATE [TIMEOUT_S]
 wait_task_state() {

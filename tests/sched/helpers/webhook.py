@@ -2,11 +2,13 @@
 """A webhook receiver for the notification tests, on 127.0.0.1 only.
 
 webhook.py PORTFILE BODIES [FAIL_FIRST]: listens on a free port (written
-to PORTFILE), appends every POST body as one line to BODIES, and answers
-500 to the first FAIL_FIRST requests (default 0), 200 afterwards.
+to PORTFILE), appends every POST body as one line to BODIES and the
+time it came (seconds, wall clock) as one line to BODIES.times, and
+answers 500 to the first FAIL_FIRST requests (default 0), 200 afterwards.
 """
 import http.server
 import sys
+import time
 
 portfile, bodies = sys.argv[1], sys.argv[2]
 fail_first = int(sys.argv[3]) if len(sys.argv) > 3 else 0
@@ -19,6 +21,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
         seen += 1
+        with open(bodies + ".times", "a") as f:
+            f.write("%.3f\n" % time.time())
         with open(bodies, "ab") as f:
             f.write(body.replace(b"\n", b" ") + b"\n")
         ok = seen > fail_first

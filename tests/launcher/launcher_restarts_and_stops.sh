@@ -14,6 +14,7 @@ wait_for 30 grep -q "Sluice is running at $SLUICE_URL/" "$STACK_TMP/stack.log" |
 
 api_pid() { cat "$SLUICE_DATA/run/sluice-api.pid"; }
 old=$(api_pid)
+expect_exit sluice-api "on signal 9"
 kill -KILL "$old"
 restarted() { local p; p=$(api_pid); [ -n "$p" ] && [ "$p" != "$old" ] &&
     curl -sfk "$SLUICE_URL/api/health" >/dev/null; }
@@ -22,6 +23,7 @@ grep -q "sluice-api exited on signal 9" "$STACK_TMP/stack.log" ||
     fail "launcher did not say why sluice-api stopped"
 
 old=$(cat "$SLUICE_DATA/run/sluice-scheduler.pid")
+expect_exit sluice-scheduler "on signal 9"
 kill -KILL "$old"
 sched_restarted() { local p; p=$(cat "$SLUICE_DATA/run/sluice-scheduler.pid");
     [ -n "$p" ] && [ "$p" != "$old" ] && kill -0 "$p" 2>/dev/null; }
@@ -30,6 +32,8 @@ wait_for 30 sched_restarted || fail "sluice-scheduler was not restarted"
 # Both dying together: the second death happens while the launcher sleeps
 # the first one's backoff, and must not be missed.
 old_api=$(api_pid) old=$(cat "$SLUICE_DATA/run/sluice-scheduler.pid")
+expect_exit sluice-api "on signal 9"
+expect_exit sluice-scheduler "on signal 9"
 kill -KILL "$old_api" "$old"
 both() { old=$old_api restarted && sched_restarted; }
 wait_for 60 both || fail "not both restarted after dying together"

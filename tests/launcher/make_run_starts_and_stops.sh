@@ -27,6 +27,13 @@ start_make() {
 		cat "$log" >&2; fail "make run did not announce $url"; }
 }
 no_leftovers() { [ -z "$(stack_pids)" ]; }
+# Fails on a program exit the launcher reported, or a sanitizer report.
+log_clean() {
+	local exits
+	exits=$(stack_unexpected_exits "$log")
+	[ -z "$exits" ] || fail "unexpected program exits: $exits"
+	sanitizer_check "$log" || fail "sanitizer report in make run's output"
+}
 
 start_make
 password=$(sed -n 's/.*log in as admin with password: \([^ ]*\) (shown once)/\1/p' "$log")
@@ -39,6 +46,7 @@ kill -INT -- "-$make_pid"
 wait "$make_pid"
 wait_for 30 no_leftovers || fail "processes left after Ctrl-C: $(stack_pids)"
 grep -q "sluice-run: stopped" "$log" || fail "launcher did not stop cleanly"
+log_clean
 
 start_make
 grep -q "password: " "$log" && fail "a second start printed a new password"
@@ -48,3 +56,4 @@ kill -TERM "$(cat "$SLUICE_DATA/run/sluice-run.pid")"
 wait "$make_pid"; rc=$?
 [ $rc = 0 ] || fail "make run exited $rc after SIGTERM"
 wait_for 30 no_leftovers || fail "processes left after SIGTERM: $(stack_pids)"
+log_clean

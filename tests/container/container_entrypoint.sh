@@ -120,3 +120,10 @@ for _ in $(seq 1 50); do
 done
 [ -z "$left" ] || fail "left running: $(ps -o pid,args -p $left | tail -n +2)"
 echo "ok   SIGTERM stops everything, exit 0"
+# No program died or failed while the entrypoint ran (the launcher says
+# so in its log), and none printed a sanitizer report.
+grep -E 'sluice-run: ([^ ]+ exited (on signal|with status) [0-9]+|killed pid )' \
+    "$tmp/out.log" && fail "a program exited unexpectedly"
+source "$root/tests/lib/sanitizer.sh"
+sanitizer_check "$tmp/out.log" || fail "sanitizer report"
+echo "ok   no program exited unexpectedly"
