@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "xalloc.h"
 
 /* Largest file sluicectl reads (a flow definition is far smaller). */
@@ -25,28 +26,15 @@ char *
 cli_read_file(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, got;
+	char *buf;
 
 	if (f == NULL) {
 		cli_err("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	do {
-		if (cap - n < 4096)
-			buf = xrealloc(buf, cap = cap * 2 + 8192);
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got > 0 && n <= CLI_FILE_MAX);
-	if (ferror(f) || n > CLI_FILE_MAX) {
-		cli_err("%s: %s", path, ferror(f) ? strerror(errno) :
-		    "file too large");
-		free(buf);
-		buf = NULL;
-	} else {
-		buf[n] = '\0';
-		*len = n;
-	}
+	if ((buf = fileio_read(f, CLI_FILE_MAX, len)) == NULL)
+		cli_err("%s: %s", path, errno == EFBIG ? "file too large" :
+		    strerror(errno));
 	if (f != stdin)
 		fclose(f);
 	return buf;

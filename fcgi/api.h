@@ -97,4 +97,8 @@ api_handler api_workers_list;
 api_handler api_workers_patch;
 api_handler api_events_list;
 
+/* api_flows.c: a stored flow definition, for every handler that needs one. */
+enum sl_status api_flows_load_def(struct db *db, const char *flow,
+    int64_t version, struct json_object **def);
+
 #endif

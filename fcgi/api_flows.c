@@ -158,11 +158,13 @@ flow_row(struct db *db, const char *name, int64_t version,
 }
 
 /*
- * Loads version of flow name's definition into *def (a new object, NULL
- * for SQL NULL). Returns SL_OK, SL_NOTFOUND or the database status.
+ * Loads version of flow's normalised definition into *def (a new object
+ * the caller puts). Returns SL_OK, SL_NOTFOUND when there is no such
+ * version, or SL_DB (also for a definition that does not parse). Shared
+ * by every handler that needs a stored definition.
  */
-static enum sl_status
-flow_def(struct db *db, const char *name, int64_t version,
+enum sl_status
+api_flows_load_def(struct db *db, const char *flow, int64_t version,
     struct json_object **def)
 {
 	struct db_stmt st;
@@ -171,16 +173,18 @@ flow_def(struct db *db, const char *name, int64_t version,
 
 	*def = NULL;
 	db_prepare(db, &st, sql_def);
-	db_bind_text(&st, ":name", name);
-	db_bind_int(&st, ":version", version);
+	db_bind_all(&st, DB_TEXT(":name", flow), DB_INT(":version", version));
 	if ((row = db_step(&st)) != 0)
 		*def = sqlx_json(&st, 0);
-	if ((s = db_finish(&st)) != SL_OK) {
+	if ((s = db_finish(&st)) == SL_OK && !row)
+		s = SL_NOTFOUND;
+	else if (s == SL_OK && *def == NULL)
+		s = SL_DB;
+	if (s != SL_OK) {
 		json_object_put(*def);
 		*def = NULL;
-		return s;
 	}
-	return row ? SL_OK : SL_NOTFOUND;
+	return s;
 }
 
 /* Adds obj["versions"]: flow name's versions, newest first. */
@@ -240,7 +244,7 @@ flow_detail(struct db *db, const char *name, int64_t version,
 	s = flow_row(db, name, version, &obj, &current, &live, why, whysz);
 	if (s != SL_OK)
 		return s;
-	s = flow_def(db, name, version ? version : current, &def);
+	s = api_flows_load_def(db, name, version ? version : current, &def);
 	if (s == SL_NOTFOUND)
 		snprintf(why, whysz, "flow \"%s\" has no version %lld", name,
 		    (long long)version);

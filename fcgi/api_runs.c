@@ -50,9 +50,6 @@ static const char sql_latest[] =
     " FROM task_runs WHERE run_id = t.run_id AND task = t.task)";
 static const char sql_flow[] =
     "SELECT version, archived FROM flows WHERE name = :name";
-static const char sql_def[] =
-    "SELECT definition FROM flow_versions"
-    " WHERE flow = :name AND version = :version";
 static const char sql_insert_run[] =
     "INSERT INTO runs (id, flow, flow_version, state, parameters, trigger,"
     " created_by, scheduled_for, rerun_of, created_at, updated_at)"
@@ -116,36 +113,6 @@ run_json(struct db_stmt *st, int64_t now)
 	sqlx_add_text(o, "worker", st, C_WORKER);
 	sqlx_add_bool(o, "cancel_requested", st, C_CANCEL);
 	return o;
-}
-
-/*
- * Loads version's normalised definition of flow into *def (a new
- * object). Returns SL_OK, SL_NOTFOUND when there is no such version, or
- * SL_DB (also for a definition that does not parse).
- */
-static enum sl_status
-load_def(struct db *db, const char *flow, int64_t version,
-    struct json_object **def)
-{
-	struct db_stmt st;
-	enum sl_status s;
-	int row;
-
-	*def = NULL;
-	db_prepare(db, &st, sql_def);
-	db_bind_text(&st, ":name", flow);
-	db_bind_int(&st, ":version", version);
-	if ((row = db_step(&st)) != 0)
-		*def = sqlx_json(&st, 0);
-	if ((s = db_finish(&st)) == SL_OK && !row)
-		s = SL_NOTFOUND;
-	else if (s == SL_OK && *def == NULL)
-		s = SL_DB;
-	if (s != SL_OK) {
-		json_object_put(*def);
-		*def = NULL;
-	}
-	return s;
 }
 
 /* Every attempt of run id's tasks, ordered by task and attempt. */
@@ -269,7 +236,7 @@ run_detail(struct db *db, const char *id, struct json_object **out,
 	}
 	if (s != SL_OK)
 		goto out;
-	if ((s = load_def(db, flow, version, &def)) != SL_OK ||
+	if ((s = api_flows_load_def(db, flow, version, &def)) != SL_OK ||
 	    (s = add_tasks(db, id, def, o)) != SL_OK)
 		goto out;
 	*out = o;
@@ -415,7 +382,7 @@ create_work(struct db *db, void *arg)
 	s = live_flow(c->r, c->flow, &version, c->why, sizeof(c->why));
 	if (s != SL_OK)
 		return s;
-	if ((s = load_def(db, c->flow, version, &def)) != SL_OK) {
+	if ((s = api_flows_load_def(db, c->flow, version, &def)) != SL_OK) {
 		snprintf(c->why, sizeof(c->why), "cannot read flow \"%s\"",
 		    c->flow);
 		return s;
@@ -813,7 +780,7 @@ rerun_work(struct db *db, void *arg)
 	if ((s = live_flow(a->r, flow, &current, a->why, sizeof(a->why))) !=
 	    SL_OK)
 		goto out;
-	if ((s = load_def(db, flow, version, &def)) != SL_OK) {
+	if ((s = api_flows_load_def(db, flow, version, &def)) != SL_OK) {
 		snprintf(a->why, sizeof(a->why), "cannot read flow \"%s\" "
 		    "version %lld", flow, (long long)version);
 		goto out;

@@ -7,11 +7,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
+#include "fileio.h"
 #include "migrate.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -35,23 +37,20 @@ is_migration(const struct dirent *d)
 	    strcmp(d->d_name + n - 4, ".sql") == 0;
 }
 
+/* Reads the migration at path (NULL with errno on failure). */
 static char *
 read_file(const char *path)
 {
 	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	char *buf;
+	int e;
 
 	if (f == NULL)
 		return NULL;
-	do {
-		if (cap - len < 4096)
-			buf = xrealloc(buf, cap = cap * 2 + 8192);
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	buf[len] = '\0';
+	buf = fileio_read(f, SIZE_MAX - 1, NULL);
+	e = errno;
 	fclose(f);
+	errno = e;
 	return buf;
 }
 
