@@ -31,7 +31,7 @@
 #include <string.h>
 #include <sys/select.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "states.h"
 #include "json.h"
 #include "log.h"
@@ -210,16 +210,15 @@ static struct json_object *
 failed_tasks(struct sched *s, const char *id, struct json_object *def)
 {
 	struct json_object *found = json_object_new_array(), *out, *tasks;
-	sqlite3_stmt *st;
+	struct db_stmt st;
 	size_t n;
 
-	if ((st = dbraw_prepare(s->db, sql_failed)) != NULL) {
-		dbraw_bind_text(st, ":id", id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_object_array_add(found,
-			    json_object_new_string(dbraw_col_text(st, 0)));
-		sqlite3_finalize(st);
-	}
+	db_prepare(s->db, &st, sql_failed);
+	db_bind_text(&st, ":id", id);
+	while (db_step(&st))
+		json_object_array_add(found,
+		    json_object_new_string(db_col_text(&st, 0)));
+	db_finish(&st);
 	tasks = jsonx_get(def, "tasks");
 	n = json_object_is_type(tasks, json_type_array) ?
 	    json_object_array_length(tasks) : 0;
@@ -245,6 +244,75 @@ failed_tasks(struct sched *s, const char *id, struct json_object *def)
 	return out;
 }
 
+/* One claim of ended runs: filled by claim_tx, e[] has NOTIFY_BATCH. */
+struct claim {
+	struct ended *e;
+	int n;			/* candidates read into e[] */
+	int got;		/* of those, claimed by us (first in e[]) */
+};
+
+/* Frees the strings of e[0..n). */
+static void
+ended_free(struct ended *e, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(e[i].flow);
+		free(e[i].def);
+		e[i].flow = e[i].def = NULL;
+	}
+}
+
+/* Reads up to NOTIFY_BATCH un-notified ended runs into c->e. */
+static enum sl_status
+read_ended(struct db *db, struct claim *c)
+{
+	struct db_stmt st;
+
+	db_prepare(db, &st, sql_ended);
+	db_bind_int(&st, ":batch", NOTIFY_BATCH);
+	while (c->n < NOTIFY_BATCH && db_step(&st)) {
+		struct ended *x = &c->e[c->n];
+
+		if (states_run_parse(db_col_text(&st, 2), &x->st) != 0)
+			continue;
+		snprintf(x->id, sizeof(x->id), "%s", db_col_text(&st, 0));
+		x->flow = xstrdup(db_col_text(&st, 1));
+		x->started_at = db_col_int(&st, 3);
+		x->ended_at = db_col_int(&st, 4);
+		x->def = xstrdup(db_col_text(&st, 5));
+		c->n++;
+	}
+	return db_finish(&st);
+}
+
+/* Inside db_write: reads candidates and marks them notified. */
+static enum sl_status
+claim_tx(struct db *db, void *arg)
+{
+	struct claim *c = arg;
+	struct ended *e = c->e;
+	struct db_stmt st;
+	enum sl_status s;
+
+	if ((s = read_ended(db, c)) != SL_OK)
+		return s;
+	for (int i = 0; i < c->n; i++) {
+		db_prepare(db, &st, sql_mark);
+		db_bind_text(&st, ":id", e[i].id);
+		if ((s = db_done(&st)) != SL_OK)
+			return s;
+		if (db_changes(db) == 1) {
+			e[c->got] = e[i];	/* keep the claimed ones first */
+			if (c->got != i)
+				e[i].flow = e[i].def = NULL;
+			c->got++;
+		} else {
+			ended_free(&e[i], 1);
+		}
+	}
+	return SL_OK;
+}
+
 /*
  * Claims up to NOTIFY_BATCH un-notified ended runs into e[] in one
  * transaction. Returns how many were claimed (by us), 0 when none, -1
@@ -253,62 +321,15 @@ failed_tasks(struct sched *s, const char *id, struct json_object *def)
 static int
 claim_batch(struct sched *s, struct ended *e, int *seen)
 {
-	sqlite3_stmt *st = NULL;
-	int n = 0, got = 0, ret = -1;
+	struct claim c = { .e = e };
 
 	*seen = 0;
-	if (db_begin_write(s->db) != SL_OK)
+	if (db_write(s->db, claim_tx, &c) != SL_OK) {
+		ended_free(e, c.n);
 		return -1;
-	if ((st = dbraw_prepare(s->db, sql_ended)) == NULL)
-		goto out;
-	dbraw_bind_int64(st, ":batch", NOTIFY_BATCH);
-	while (n < NOTIFY_BATCH && sqlite3_step(st) == SQLITE_ROW) {
-		struct ended *x = &e[n];
-
-		if (states_run_parse(dbraw_col_text(st, 2), &x->st) != 0)
-			continue;
-		snprintf(x->id, sizeof(x->id), "%s", dbraw_col_text(st, 0));
-		x->flow = xstrdup(dbraw_col_text(st, 1));
-		x->started_at = sqlite3_column_int64(st, 3);
-		x->ended_at = sqlite3_column_int64(st, 4);
-		x->def = xstrdup(dbraw_col_text(st, 5));
-		n++;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
-	*seen = n;
-	for (int i = 0; i < n; i++) {
-		if ((st = dbraw_prepare(s->db, sql_mark)) == NULL)
-			goto out;
-		dbraw_bind_text(st, ":id", e[i].id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
-		sqlite3_finalize(st);
-		st = NULL;
-		if (sqlite3_changes(db_raw(s->db)) == 1) {
-			e[got] = e[i];	/* keep the claimed ones first */
-			if (got != i)
-				e[i].flow = e[i].def = NULL;
-			got++;
-		} else {
-			free(e[i].flow);
-			free(e[i].def);
-			e[i].flow = e[i].def = NULL;
-		}
-	}
-	if (db_commit(s->db) != SL_OK)
-		goto out;
-	ret = got;
-out:
-	sqlite3_finalize(st);
-	dbraw_rollback(s->db);
-	if (ret == -1)
-		for (int i = 0; i < n; i++) {
-			free(e[i].flow);
-			free(e[i].def);
-			e[i].flow = e[i].def = NULL;
-		}
-	return ret;
+	*seen = c.n;
+	return c.got;
 }
 
 /* Queues the webhook of claimed run x if its definition asks for it. */
@@ -346,15 +367,14 @@ void
 notify_tick(struct sched *s)
 {
 	struct ended *e;
-	sqlite3_stmt *st;
-	int any = 0, n, seen;
+	struct db_stmt st;
+	int any, n, seen;
 
-	if (s->notifier->multi == NULL ||
-	    (st = dbraw_prepare(s->db, sql_any)) == NULL)
+	if (s->notifier->multi == NULL)
 		return;
-	any = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (!any)
+	db_prepare(s->db, &st, sql_any);
+	any = db_step(&st);
+	if (db_finish(&st) != SL_OK || !any)
 		return;
 	e = xcalloc(NOTIFY_BATCH, sizeof(*e));
 	for (int b = 0; b < NOTIFY_MAX_BATCHES; b++) {
@@ -363,12 +383,9 @@ notify_tick(struct sched *s)
 			    "trying again later");
 			break;
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n; i++)
 			notify_one(s, &e[i]);
-			free(e[i].flow);
-			free(e[i].def);
-			e[i].flow = e[i].def = NULL;
-		}
+		ended_free(e, n);
 		if (seen < NOTIFY_BATCH)
 			break;
 	}

@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "states.h"
 #include "log.h"
 #include "sched.h"
@@ -144,48 +144,55 @@ recover_kill_group(pid_t pid, int64_t proc_start, const char *run_id,
 	return kill_leftovers(pid, proc_start, run_id, task);
 }
 
+/* A run to adopt: its id and the worker it belonged to (NULL: none). */
+struct adoption {
+	struct sched *s;
+	const char *id, *old;
+};
+
+/* Sets runs.worker to us inside db_write; SL_CONFLICT when not adopted. */
+static enum sl_status
+adopt_tx(struct db *db, void *arg)
+{
+	struct adoption *ad = arg;
+	struct db_stmt st;
+	enum sl_status s;
+
+	db_prepare(db, &st, sql_adopt);
+	db_bind_text(&st, ":me", ad->s->cfg.worker);
+	db_bind_int(&st, ":now", timefmt_now_ms());
+	db_bind_text(&st, ":id", ad->id);
+	db_bind_text(&st, ":old", ad->old);
+	if ((s = db_done(&st)) != SL_OK)
+		return s;
+	return db_changes(db) == 1 ? SL_OK : SL_CONFLICT;
+}
+
+/* Returns 1 when run id, last owned by worker old, is ours now. */
 static int
 adopt(struct sched *s, const char *id, const char *old)
 {
-	sqlite3_stmt *st = NULL;
-	int ok = 0;
+	struct adoption ad = { s, id, old };
 
-	if (db_begin_write(s->db) != SL_OK)
-		return 0;
-	if ((st = dbraw_prepare(s->db, sql_adopt)) == NULL)
-		goto out;
-	dbraw_bind_text(st, ":me", s->cfg.worker);
-	dbraw_bind_int64(st, ":now", timefmt_now_ms());
-	dbraw_bind_text(st, ":id", id);
-	dbraw_bind_text(st, ":old", old);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db_raw(s->db)) != 1)
-		goto out;
-	sqlite3_finalize(st);
-	st = NULL;
-	ok = db_commit(s->db) == SL_OK;
-out:
-	sqlite3_finalize(st);
-	dbraw_rollback(s->db);
-	return ok;
+	return db_write(s->db, adopt_tx, &ad) == SL_OK;
 }
 
 /* Finds, adopts and loads runs whose scheduler is gone. */
 void
 recover_orphans(struct sched *s)
 {
-	sqlite3_stmt *st = dbraw_prepare(s->db, sql_orphans);
+	struct db_stmt st;
 	struct orphan {
 		char id[IDS_LEN];
 		char *worker, *host;
 	} *o = NULL;
 	int n = 0, cap = 0;
 
-	if (st == NULL)
-		return;
-	dbraw_bind_text(st, ":me", s->cfg.worker);
-	dbraw_bind_int64(st, ":stale", timefmt_now_ms() - s->cfg.stale_ms);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = dbraw_col_text(st, 0);
+	db_prepare(s->db, &st, sql_orphans);
+	db_bind_text(&st, ":me", s->cfg.worker);
+	db_bind_int(&st, ":stale", timefmt_now_ms() - s->cfg.stale_ms);
+	while (db_step(&st)) {
+		const char *id = db_col_text(&st, 0);
 
 		if (dag_find(s, id) != NULL)
 			continue;
@@ -193,13 +200,13 @@ recover_orphans(struct sched *s)
 			o = xrealloc(o, (size_t)(cap = cap * 2 + 8) *
 			    sizeof(*o));
 		snprintf(o[n].id, IDS_LEN, "%s", id);
-		o[n].worker = sqlite3_column_type(st, 1) == SQLITE_NULL ?
-		    NULL : xstrdup(dbraw_col_text(st, 1));
-		o[n].host = sqlite3_column_type(st, 2) == SQLITE_NULL ?
-		    NULL : xstrdup(dbraw_col_text(st, 2));
+		o[n].worker = db_col_null(&st, 1) ?
+		    NULL : xstrdup(db_col_text(&st, 1));
+		o[n].host = db_col_null(&st, 2) ?
+		    NULL : xstrdup(db_col_text(&st, 2));
 		n++;
 	}
-	sqlite3_finalize(st);
+	db_finish(&st);
 	for (int i = 0; i < n; i++) {
 		const char *host = o[i].host;
 		char why[200];

@@ -14,7 +14,7 @@
 #define SLUICE_SCHED_H
 
 #include <json-c/json.h>
-#include "dbraw.h"
+#include "db.h"
 #include <stdint.h>
 #include <sys/types.h>
 
