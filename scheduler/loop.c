@@ -11,6 +11,18 @@
  * the grace period), marks the interrupted attempts CRASHED with reason
  * "scheduler stopped" and returns 0; their runs stay RUNNING and the next
  * scheduler recovers them (retrying by policy).
+ *
+ * Who may call whom in scheduler/ (one way only, never upwards or
+ * sideways within a line; a file may skip lines going down):
+ *
+ *   main.c
+ *   loop.c
+ *   claim.c recover.c heartbeat.c cron_tick.c retention.c notify.c
+ *   dag.c          (the runs and what happens next; unit-tested alone)
+ *   spawn.c reap.c (starting and finishing one attempt's process)
+ *   attempt.c      (the one owner of struct attempt)
+ *   proc.c logsink.c (processes by pid; log files)
+ *   lib/
  */
 #include <errno.h>
 #include <poll.h>

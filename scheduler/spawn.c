@@ -36,6 +36,7 @@
 #include "flowdef.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "sched.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -74,43 +75,6 @@ strv_free(struct strv *sv)
 	free(sv->v);
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
-}
-
-/*
- * Returns the start time of process pid in clock ticks after boot (field
- * 22 of /proc/<pid>/stat), or -1 when the process does not exist.
- */
-int64_t
-spawn_proc_start(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	long long v = -1;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* The command name may contain spaces and parentheses. */
-	if ((p = strrchr(buf, ')')) == NULL)
-		return -1;
-	p++;
-	/* Fields 3..21 precede the start time. */
-	for (int field = 3; field <= 22 && p != NULL; field++) {
-		while (*p == ' ')
-			p++;
-		if (field == 22) {
-			v = strtoll(p, NULL, 10);
-			break;
-		}
-		p = strchr(p, ' ');
-	}
-	return v;
 }
 
 /*
@@ -502,7 +466,7 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	close(err[1]);
 	close(go[0]);
 	out[1] = err[1] = go[0] = -1;
-	proc_start = spawn_proc_start(pid);
+	proc_start = proc_start_time(pid);
 	if (s->w->ops->task_start(s->w, r->id, t->name, t->attempt, pid,
 	    proc_start) != SL_OK) {
 		/* The child sees EOF instead of the go-ahead and exits. */
@@ -518,19 +482,8 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	}
 	if (write(go[1], "g", 1) != 1)
 		log_warn("spawn_attempt: go-ahead to pid %d", (int)pid);
-	a = xcalloc(1, sizeof(*a));
-	a->run = r;
-	a->task = ti;
-	a->attempt = t->attempt;
-	a->pid = pid;
-	a->proc_start = proc_start;
-	a->started_mono = timefmt_mono_ms();
-	if (t->timeout_s > 0)
-		a->deadline_mono = a->started_mono + t->timeout_s * 1000;
-	a->result_path = respath;
+	a = attempt_new(r, ti, pid, proc_start, respath, &log);
 	respath = NULL;
-	a->log = log;
-	a->log.reported_at = a->started_mono;
 	logfile_ok = 0;
 	t->proc = a;
 	t->state = TASK_RUNNING;
