@@ -44,7 +44,6 @@
 #define CRON_MS 2000
 #define RETENTION_MS (10 * 60 * 1000)
 #define READ_BUDGET (1024 * 1024)
-#define NOTIFY_FDS 64
 
 struct pipe_ref {
 	struct attempt *a;
@@ -123,7 +122,7 @@ struct pollset {
 	struct pipe_ref *refs;	/* for pfd[2 .. npipes) */
 	size_t cap;
 	size_t n;		/* entries in use */
-	size_t npipes;		/* end of the pipes in pfd */
+	size_t npipes;		/* end of the pipes in pfd, start of curl's */
 };
 
 /* The time-driven duties of a database tick, then cancel requests. */
@@ -181,16 +180,19 @@ work(struct sched *s, int64_t mono, int db_due)
 	return s->stopping && s->nprocs == 0;
 }
 
-/* Fills ps with the signalfd, the wake socket and every open pipe. */
+/*
+ * Fills ps with the signalfd, the wake socket, every open pipe and the
+ * webhook sockets, and lowers *timeout to when curl needs attention.
+ */
 static void
-pollset_build(struct sched *s, struct pollset *ps)
+pollset_build(struct sched *s, struct pollset *ps, int *timeout)
 {
-	size_t need = 2;
+	size_t need = 2 + notify_nfds(s);
 
 	for (struct run *r = s->runs; r != NULL; r = r->next)
 		need += 2 * (size_t)r->ntasks;
-	if (need + NOTIFY_FDS > ps->cap) {
-		ps->cap = need + NOTIFY_FDS;
+	if (need > ps->cap) {
+		ps->cap = need;
 		ps->pfd = xrealloc(ps->pfd, ps->cap * sizeof(*ps->pfd));
 		ps->refs = xrealloc(ps->refs, ps->cap * sizeof(*ps->refs));
 	}
@@ -212,6 +214,7 @@ pollset_build(struct sched *s, struct pollset *ps)
 			}
 		}
 	ps->npipes = ps->n;
+	ps->n += notify_fds(s, ps->pfd + ps->n, ps->cap - ps->n, timeout);
 }
 
 /*
@@ -235,6 +238,7 @@ pollset_handle(struct sched *s, struct pollset *ps, int *more)
 		if (ps->pfd[i].revents)
 			*more |= logsink_read(&ps->refs[i].a->log,
 			    ps->refs[i].stream, READ_BUDGET);
+	notify_events(s, ps->pfd + ps->npipes, ps->n - ps->npipes);
 	/* Reap again: a leader may have exited while we read. */
 	if (read_signals(s))
 		dbwork = 1;
@@ -272,7 +276,7 @@ loop_run(struct sched *s)
 	s->next_heartbeat = mono + HEARTBEAT_MS;
 	s->next_retention = mono + 1000;
 	for (;;) {
-		int db_due, timeout, nn;
+		int db_due, timeout;
 
 		mono = timefmt_mono_ms();
 		db_due = dbwork || mono >= next_db;
@@ -281,11 +285,8 @@ loop_run(struct sched *s)
 		dbwork = 0;
 		if (work(s, mono, db_due))
 			break;
-		pollset_build(s, &ps);
 		timeout = next_timeout(s, more);
-		nn = (int)ps.n;
-		notify_fds(s, ps.pfd, &nn, (int)ps.cap, &timeout);
-		ps.n = (size_t)nn;
+		pollset_build(s, &ps, &timeout);
 		if (poll(ps.pfd, ps.n, timeout) == -1) {
 			if (errno != EINTR)
 				log_warn("loop: poll");

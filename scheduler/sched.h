@@ -65,6 +65,7 @@ struct logsink {
 };
 
 struct run;
+struct pollfd;
 
 /*
  * A task process: one attempt that has been started. Allocated and freed
@@ -200,7 +201,10 @@ int loop_run(struct sched *s);
 void notify_tick(struct sched *s);
 void notify_init(struct sched *s);
 void notify_fini(struct sched *s);
-void notify_fds(struct sched *s, void *pfds, int *n, int max, int *timeout);
+size_t notify_nfds(struct sched *s);
+size_t notify_fds(struct sched *s, struct pollfd *pfd, size_t max,
+    int *timeout);
+void notify_events(struct sched *s, const struct pollfd *pfd, size_t n);
 void notify_perform(struct sched *s);
 
 /* retention.c */
