@@ -1,13 +1,15 @@
 /*
  * worker.c: the parts of the worker interface (worker.h) that do not
  * depend on where the state is stored: the rules that derive how an
- * attempt ends from its process's exit and whether it is retried, and
- * how a run ends from its tasks; and releasing the structures operations
+ * attempt ends from its process's exit, whether it is retried and after
+ * how long, and how a run ends from its tasks; and releasing the structures operations
  * fill.
  * Every backend (worker_db.c today) uses these, so the rule exists once.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 
 #include "log.h"
 #include "worker.h"
@@ -104,6 +106,36 @@ worker_attempt_retries(enum task_state st, int attempt, int retries,
     int no_retry)
 {
 	return st == TASK_FAILED && !no_retry && attempt <= retries;
+}
+
+/* The longest wait before a retry (seconds): a week. */
+#define RETRY_DELAY_MAX_S (7 * 86400)
+
+/*
+ * Returns the wait in milliseconds before the attempt that follows
+ * attempt number failed_attempt (counting from 1) of a task with the
+ * definition's retry_delay_s (delay_s), retry_backoff (backoff; 0 or less
+ * counts as 1) and retry_jitter_s (jitter_s): delay_s *
+ * backoff^(failed_attempt - 1), plus a random jitter from 0 up to
+ * jitter_s, at most a week. Worker backends compute not_before = now +
+ * this value when worker_attempt_retries says there is a next attempt.
+ */
+int64_t
+worker_retry_delay_ms(double delay_s, double backoff, double jitter_s,
+    int failed_attempt)
+{
+	double d = delay_s * pow(backoff > 0 ? backoff : 1.0,
+	    failed_attempt - 1);
+	uint32_t rnd = 0;
+
+	if (jitter_s > 0) {
+		if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			rnd = 0;
+		d += jitter_s * (rnd / 4294967296.0);
+	}
+	if (d > RETRY_DELAY_MAX_S)
+		d = RETRY_DELAY_MAX_S;
+	return (int64_t)(d * 1000);
 }
 
 /* Releases what a claim filled in c (NULL fields are fine). */

@@ -236,6 +236,8 @@ enum task_state worker_attempt_outcome(enum task_state stop_state,
     const char *result_error, char *reason, size_t reasonsz);
 int worker_attempt_retries(enum task_state st, int attempt, int retries,
     int no_retry);
+int64_t worker_retry_delay_ms(double delay_s, double backoff,
+    double jitter_s, int failed_attempt);
 enum run_state worker_run_outcome(const struct worker_task_state *tasks,
     size_t n, int cancel_requested, int timed_out, int64_t timeout_s,
     char *reason, size_t reasonsz);

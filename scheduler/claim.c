@@ -24,7 +24,7 @@ claim_runs(struct sched *s, int budget)
 		return -1;
 	for (int i = 0; i < c.nids; i++) {
 		log_info("run %s: claimed", c.ids[i]);
-		dag_load(s, c.ids[i], 0, NULL, NULL);
+		dag_load(s, c.ids[i]);
 	}
 	budget = c.nids;
 	worker_claim_fini(&c);

@@ -12,14 +12,13 @@
  * (which task is skipped, retried, crashed) are made here; the interface
  * only records them.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "sched.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -74,7 +73,7 @@ dag_free(struct run *r)
 		free(r->tasks[i].name);
 		free(r->tasks[i].deps);
 		free(r->tasks[i].result);
-		reap_free_attempt(r->tasks[i].proc);
+		attempt_free(r->tasks[i].proc);
 	}
 	free(r->tasks);
 	free(r->flow);
@@ -83,26 +82,12 @@ dag_free(struct run *r)
 	free(r);
 }
 
-/*
- * Returns the delay before the attempt after failed_attempt:
- * retry_delay_s * retry_backoff^(failed_attempt - 1) plus a random jitter
- * of up to retry_jitter_s, in milliseconds.
- */
-int64_t
-dag_retry_delay_ms(const struct task *t, int failed_attempt)
+/* The wait before the attempt after failed_attempt of t (lib/worker.c). */
+static int64_t
+retry_delay_ms(const struct task *t, int failed_attempt)
 {
-	double d = t->retry_delay_s * pow(t->retry_backoff > 0 ?
-	    t->retry_backoff : 1.0, failed_attempt - 1);
-	uint32_t rnd = 0;
-
-	if (t->retry_jitter_s > 0) {
-		if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			rnd = 0;
-		d += t->retry_jitter_s * (rnd / 4294967296.0);
-	}
-	if (d > 7 * 86400)
-		d = 7 * 86400;
-	return (int64_t)(d * 1000);
+	return worker_retry_delay_ms(t->retry_delay_s, t->retry_backoff,
+	    t->retry_jitter_s, failed_attempt);
 }
 
 /* Builds r->tasks from r->def. Returns 0, or -1 with why. */
@@ -173,17 +158,25 @@ fail_run(struct sched *s, const char *run_id, const char *why)
 		log_warnx("run %s: not marked FAILED now", run_id);
 }
 
+/* How a run came to this scheduler: claimed (NULL) or adopted. */
+struct adoption {
+	const char *old_host;	/* the dead worker's host, or NULL */
+	const char *crash_reason;	/* for attempts found RUNNING */
+};
+
 /*
  * Takes the stored attempts of r (by task, then attempt: the last one of
  * a task is its latest). For attempts still marked RUNNING (left by a
- * dead scheduler: r is adopted) it kills the process group when it is on
- * this host and still the same process, and notes them in *crashed (a
- * bitmap by task index) for the caller to mark.
+ * dead scheduler: r is adopted, ad != NULL) it kills the process group
+ * when it is on this host and still the same process, and notes them in
+ * *crashed (a bitmap by task index) for the caller to mark.
  */
 static void
 take_attempts(struct sched *s, struct run *r, struct worker_run *wr,
-    int adopted, const char *old_host, char *crashed)
+    const struct adoption *ad, char *crashed)
 {
+	const char *old_host = ad != NULL ? ad->old_host : NULL;
+
 	for (size_t i = 0; i < wr->nattempts; i++) {
 		struct worker_attempt *at = &wr->attempts[i];
 		int t = task_index(r, at->task);
@@ -198,96 +191,80 @@ take_attempts(struct sched *s, struct run *r, struct worker_run *wr,
 		tk->result = at->result;
 		at->result = NULL;
 		tk->not_before = at->not_before;
-		crashed[t] = 0;
-		if (at->state == TASK_RUNNING) {
-			pid_t pid = (pid_t)at->pid;
-
-			crashed[t] = 1;
-			if (!adopted)
-				log_warnx("run %s: task %s attempt %d was "
-				    "RUNNING in a run not yet started",
-				    r->id, tk->name, tk->attempt);
-			if (pid > 0 && old_host != NULL &&
-			    strcmp(old_host, s->cfg.host) == 0 &&
-			    recover_kill_group(pid, at->proc_start, r->id,
-			    tk->name) > 0)
-				log_info("run %s: task %s attempt %d: killed "
-				    "leftover process group %d", r->id,
-				    tk->name, tk->attempt, (int)pid);
-		}
+		crashed[t] = at->state == TASK_RUNNING;
+		if (at->state != TASK_RUNNING)
+			continue;
+		if (ad == NULL)
+			log_warnx("run %s: task %s attempt %d was RUNNING in a "
+			    "run not yet started", r->id, tk->name,
+			    tk->attempt);
+		if (at->pid > 0 && old_host != NULL &&
+		    strcmp(old_host, s->cfg.host) == 0 &&
+		    proc_kill_group((pid_t)at->pid, at->proc_start, r->id,
+		    tk->name) > 0)
+			log_info("run %s: task %s attempt %d: killed leftover "
+			    "process group %d", r->id, tk->name, tk->attempt,
+			    (int)at->pid);
 	}
 }
 
 /*
- * Loads the run run_id, which this worker owns (just claimed, or adopted
- * from a dead scheduler when adopted is set; old_host is then the dead
- * worker's host, or NULL), into s->runs. Attempts left RUNNING are
- * killed (when on this host and verified) and marked CRASHED with
- * crash_reason; a CRASHED latest attempt with retries left gets its next
- * attempt AWAITING_RETRY; tasks without any attempt get attempt 1
- * PENDING; all of that in one write. Returns the run, or NULL when it
- * cannot be loaded (a broken run is marked FAILED; a busy store is tried
- * again later).
+ * Fills r (id set) from what the store holds for it: flow, version,
+ * parameters, definition and tasks. Returns 0, or -1 when the run cannot
+ * run at all, with why in reason.
  */
-struct run *
-dag_load(struct sched *s, const char *run_id, int adopted,
-    const char *old_host, const char *crash_reason)
+static int
+take_run(struct run *r, struct worker_run *wr, char *reason,
+    size_t reasonsz)
 {
-	struct run *r = xcalloc(1, sizeof(*r));
-	struct worker_run wr;
-	struct worker_change *ch = NULL;
-	char why[512], *crashed = NULL, reason[600];
-	size_t nch = 0;
-	int broken = 0;
-	enum sl_status st;
-	int64_t now = timefmt_now_ms();
+	char why[512];
 
-	snprintf(r->id, sizeof(r->id), "%s", run_id);
-	if ((st = s->w->ops->run_load(s->w, run_id, &wr)) != SL_OK) {
-		if (st == SL_NOTFOUND)
-			log_warnx("run %s: no longer ours", run_id);
-		goto fail;
-	}
-	r->flow = wr.flow;
-	wr.flow = NULL;
-	r->version = wr.version;
-	r->params = jsonx_parse(wr.params, strlen(wr.params), why,
+	r->flow = wr->flow;
+	wr->flow = NULL;
+	r->version = wr->version;
+	r->started_at = wr->started_at;
+	r->params = jsonx_parse(wr->params, strlen(wr->params), why,
 	    sizeof(why));
-	r->started_at = wr.started_at;
-	r->cancelling = 0;
-	broken = 1;
 	if (r->params == NULL) {
-		snprintf(reason, sizeof(reason), "bad parameters: %s", why);
-		goto fail;
+		snprintf(reason, reasonsz, "bad parameters: %s", why);
+		return -1;
 	}
-	if (wr.definition == NULL) {
-		snprintf(reason, sizeof(reason), "flow version not found");
-		goto fail;
+	if (wr->definition == NULL) {
+		snprintf(reason, reasonsz, "flow version not found");
+		return -1;
 	}
-	if ((r->def = jsonx_parse(wr.definition, strlen(wr.definition), why,
-	    sizeof(why))) == NULL) {
-		snprintf(reason, sizeof(reason), "bad definition: %s", why);
-		goto fail;
+	if ((r->def = jsonx_parse(wr->definition, strlen(wr->definition),
+	    why, sizeof(why))) == NULL) {
+		snprintf(reason, reasonsz, "bad definition: %s", why);
+		return -1;
 	}
 	if (build_tasks(r, why, sizeof(why)) == -1) {
-		snprintf(reason, sizeof(reason), "%s", why);
-		goto fail;
+		snprintf(reason, reasonsz, "%s", why);
+		return -1;
 	}
-	broken = 0;
 	r->timeout_s = def_int(r->def, "timeout_s", 0);
-	if (r->started_at == 0)
-		r->started_at = now;
-	crashed = xcalloc((size_t)r->ntasks, 1);
-	take_attempts(s, r, &wr, adopted, old_host, crashed);
+	return 0;
+}
 
-	snprintf(reason, sizeof(reason), "%s", crash_reason ? crash_reason :
-	    "found RUNNING when the run was claimed");
-	ch = xcalloc(2 * (size_t)r->ntasks, sizeof(*ch));
+/*
+ * Decides, for a run just loaded, what its attempts become: a task
+ * without any attempt gets attempt 1 PENDING; an attempt found RUNNING
+ * (crashed[i]) becomes CRASHED with reason; a CRASHED latest attempt
+ * with retries left gets its next attempt AWAITING_RETRY from now. The
+ * tasks of r are moved in memory and the changes written into ch (room
+ * for 2 * r->ntasks). Returns the number of changes.
+ */
+static size_t
+plan_load(struct run *r, const char *crashed, const char *reason,
+    int64_t now, struct worker_change *ch)
+{
+	size_t n = 0;
+
 	for (int i = 0; i < r->ntasks; i++) {
 		struct task *t = &r->tasks[i];
 
 		if (t->attempt == 0) {
-			ch[nch++] = (struct worker_change){
+			ch[n++] = (struct worker_change){
 			    .kind = WORKER_ADD, .task = t->name, .attempt = 1,
 			    .state = TASK_PENDING };
 			t->attempt = 1;
@@ -295,48 +272,126 @@ dag_load(struct sched *s, const char *run_id, int adopted,
 			continue;
 		}
 		if (crashed[i]) {
-			ch[nch++] = (struct worker_change){
+			ch[n++] = (struct worker_change){
 			    .kind = WORKER_CRASH, .task = t->name,
 			    .attempt = t->attempt, .reason = reason };
 			t->state = TASK_CRASHED;
 			log_info("run %s: task %s attempt %d CRASHED (%s)",
 			    r->id, t->name, t->attempt, reason);
 		}
-		if (t->state == TASK_CRASHED && t->attempt <= t->retries) {
-			int64_t nb = now + dag_retry_delay_ms(t, t->attempt);
-
-			ch[nch++] = (struct worker_change){
-			    .kind = WORKER_ADD, .task = t->name,
-			    .attempt = t->attempt + 1,
-			    .state = TASK_AWAITING_RETRY, .not_before = nb };
-			t->attempt++;
-			t->state = TASK_AWAITING_RETRY;
-			t->not_before = nb;
-			free(t->result);
-			t->result = NULL;
-			log_info("run %s: task %s attempt %d AWAITING_RETRY",
-			    r->id, t->name, t->attempt);
-		}
+		if (t->state != TASK_CRASHED || t->attempt > t->retries)
+			continue;
+		t->not_before = now + retry_delay_ms(t, t->attempt);
+		ch[n++] = (struct worker_change){
+		    .kind = WORKER_ADD, .task = t->name,
+		    .attempt = t->attempt + 1, .state = TASK_AWAITING_RETRY,
+		    .not_before = t->not_before };
+		t->attempt++;
+		t->state = TASK_AWAITING_RETRY;
+		free(t->result);
+		t->result = NULL;
+		log_info("run %s: task %s attempt %d AWAITING_RETRY", r->id,
+		    t->name, t->attempt);
 	}
-	if (s->w->ops->tasks_update(s->w, r->id, ch, nch) != SL_OK)
-		goto fail;
+	return n;
+}
+
+/*
+ * Takes the stored attempts into r and writes what plan_load decides in
+ * one write. Returns 0, or -1 when the write failed.
+ */
+static int
+start_attempts(struct sched *s, struct run *r, struct worker_run *wr,
+    const struct adoption *ad)
+{
+	char *crashed = xcalloc((size_t)r->ntasks, 1), reason[600];
+	struct worker_change *ch = xcalloc(2 * (size_t)r->ntasks,
+	    sizeof(*ch));
+	size_t n;
+	int ret = 0;
+
+	take_attempts(s, r, wr, ad, crashed);
+	snprintf(reason, sizeof(reason), "%s", ad != NULL &&
+	    ad->crash_reason != NULL ? ad->crash_reason :
+	    "found RUNNING when the run was claimed");
+	n = plan_load(r, crashed, reason, timefmt_now_ms(), ch);
+	if (s->w->ops->tasks_update(s->w, r->id, ch, n) != SL_OK)
+		ret = -1;
 	free(ch);
 	free(crashed);
+	return ret;
+}
+
+/*
+ * Loads run run_id, which this worker owns (claimed: ad NULL; adopted:
+ * see struct adoption), into s->runs. Returns the run, or NULL when it
+ * cannot be loaded (a broken run is marked FAILED; a busy store is tried
+ * again later).
+ */
+static struct run *
+load_run(struct sched *s, const char *run_id, const struct adoption *ad)
+{
+	struct run *r = xcalloc(1, sizeof(*r));
+	struct worker_run wr = { 0 };
+	char reason[600];
+	enum sl_status st;
+
+	snprintf(r->id, sizeof(r->id), "%s", run_id);
+	if ((st = s->w->ops->run_load(s->w, run_id, &wr)) != SL_OK) {
+		if (st == SL_NOTFOUND)
+			log_warnx("run %s: no longer ours", run_id);
+		goto fail;
+	}
+	if (take_run(r, &wr, reason, sizeof(reason)) == -1) {
+		fail_run(s, run_id, reason);
+		goto fail;
+	}
+	if (r->started_at == 0)
+		r->started_at = timefmt_now_ms();
+	if (start_attempts(s, r, &wr, ad) == -1)
+		goto fail;
 	worker_run_fini(&wr);
 	r->next = s->runs;
 	s->runs = r;
 	log_info("run %s: %s flow %s version %lld (%d tasks)", r->id,
-	    adopted ? "adopted" : "loaded", r->flow, (long long)r->version,
-	    r->ntasks);
+	    ad != NULL ? "adopted" : "loaded", r->flow,
+	    (long long)r->version, r->ntasks);
 	return r;
 fail:
-	if (broken)
-		fail_run(s, run_id, reason);
-	free(ch);
-	free(crashed);
 	worker_run_fini(&wr);
 	dag_free(r);
 	return NULL;
+}
+
+/*
+ * Loads the run run_id, which this worker has just claimed, into
+ * s->runs: tasks without any attempt get attempt 1 PENDING, in one
+ * write (an attempt found RUNNING, which should not happen, is marked
+ * CRASHED and retried by policy). Returns the run, or NULL when it
+ * cannot be loaded (a broken run is marked FAILED; a busy store is
+ * tried again later).
+ */
+struct run *
+dag_load(struct sched *s, const char *run_id)
+{
+	return load_run(s, run_id, NULL);
+}
+
+/*
+ * Loads the run run_id, just adopted from a dead scheduler whose host
+ * was old_host (NULL when unknown), into s->runs, as dag_load does; in
+ * addition its attempts left RUNNING are killed (when on this host and
+ * verified by proc_kill_group) and marked CRASHED with crash_reason,
+ * and a CRASHED latest attempt with retries left gets its next attempt
+ * AWAITING_RETRY, all in the same write. Returns as dag_load.
+ */
+struct run *
+dag_adopt(struct sched *s, const char *run_id, const char *old_host,
+    const char *crash_reason)
+{
+	struct adoption ad = { old_host, crash_reason };
+
+	return load_run(s, run_id, &ad);
 }
 
 /*

@@ -11,6 +11,18 @@
  * the grace period), marks the interrupted attempts CRASHED with reason
  * "scheduler stopped" and returns 0; their runs stay RUNNING and the next
  * scheduler recovers them (retrying by policy).
+ *
+ * Who may call whom in scheduler/ (one way only, never upwards or
+ * sideways within a line; a file may skip lines going down):
+ *
+ *   main.c
+ *   loop.c
+ *   claim.c recover.c heartbeat.c cron_tick.c retention.c notify.c
+ *   dag.c          (the runs and what happens next; unit-tested alone)
+ *   spawn.c reap.c (starting and finishing one attempt's process)
+ *   attempt.c      (the one owner of struct attempt)
+ *   proc.c logsink.c (processes by pid; log files)
+ *   lib/
  */
 #include <errno.h>
 #include <poll.h>
@@ -32,7 +44,6 @@
 #define CRON_MS 2000
 #define RETENTION_MS (10 * 60 * 1000)
 #define READ_BUDGET (1024 * 1024)
-#define NOTIFY_FDS 64
 
 struct pipe_ref {
 	struct attempt *a;
@@ -105,6 +116,147 @@ next_timeout(struct sched *s, int more_to_read)
 	return wait < 0 ? 0 : (int)wait;
 }
 
+/* The poll set of one iteration; its arrays are reused. */
+struct pollset {
+	struct pollfd *pfd;	/* signalfd, wake socket, pipes, curl */
+	struct pipe_ref *refs;	/* for pfd[2 .. npipes) */
+	size_t cap;
+	size_t n;		/* entries in use */
+	size_t npipes;		/* end of the pipes in pfd, start of curl's */
+};
+
+/* The time-driven duties of a database tick, then cancel requests. */
+static void
+db_tick(struct sched *s, int64_t mono)
+{
+	if (!s->stopping) {
+		heartbeat_reread(s);
+		if (mono >= s->next_recover) {
+			recover_orphans(s);
+			s->next_recover = mono + RECOVER_MS;
+		}
+		if (mono >= s->next_cron) {
+			cron_tick(s);
+			s->next_cron = mono + CRON_MS;
+		}
+		if (mono >= s->next_retention) {
+			retention_tick(s);
+			s->next_retention = mono + RETENTION_MS;
+		}
+	}
+	dag_check_cancels(s);
+}
+
+/*
+ * One pass of work at mono: heartbeat, the database tick when db_due,
+ * timeouts and kills, finished attempts, new attempts and claims, then
+ * webhooks and log sizes. Returns 1 when the loop is done (stopping and
+ * no task process left).
+ */
+static int
+work(struct sched *s, int64_t mono, int db_due)
+{
+	if (mono >= s->next_heartbeat) {
+		heartbeat_beat(s);
+		s->next_heartbeat = mono + HEARTBEAT_MS;
+	}
+	if (db_due)
+		db_tick(s, mono);
+	dag_check_timeouts(s);
+	reap_enforce_kills(s);
+	reap_finish_ready(s);
+	dag_advance(s);
+	if (db_due && !s->stopping && !s->paused) {
+		int budget = s->limit - s->nprocs - dag_count_ready(s);
+
+		if (budget > 0 && claim_runs(s, budget) > 0)
+			dag_advance(s);
+	}
+	/* Webhooks of runs ended here, by the API or elsewhere. */
+	if (db_due && !s->stopping)
+		notify_tick(s);
+	reap_report_logs(s);
+	notify_perform(s);
+	return s->stopping && s->nprocs == 0;
+}
+
+/*
+ * Fills ps with the signalfd, the wake socket, every open pipe and the
+ * webhook sockets, and lowers *timeout to when curl needs attention.
+ */
+static void
+pollset_build(struct sched *s, struct pollset *ps, int *timeout)
+{
+	size_t need = 2 + notify_nfds(s);
+
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		need += 2 * (size_t)r->ntasks;
+	if (need > ps->cap) {
+		ps->cap = need;
+		ps->pfd = xrealloc(ps->pfd, ps->cap * sizeof(*ps->pfd));
+		ps->refs = xrealloc(ps->refs, ps->cap * sizeof(*ps->refs));
+	}
+	ps->n = 0;
+	ps->pfd[ps->n++] = (struct pollfd){ .fd = s->sig_fd,
+	    .events = POLLIN };
+	ps->pfd[ps->n++] = (struct pollfd){ .fd = s->wake_fd,
+	    .events = POLLIN };
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		for (int i = 0; i < r->ntasks; i++) {
+			struct attempt *a = r->tasks[i].proc;
+
+			for (int k = 0; a != NULL && k < 2; k++) {
+				if (a->log.s[k].fd == -1)
+					continue;
+				ps->refs[ps->n] = (struct pipe_ref){ a, k };
+				ps->pfd[ps->n++] = (struct pollfd){
+				    .fd = a->log.s[k].fd, .events = POLLIN };
+			}
+		}
+	ps->npipes = ps->n;
+	ps->n += notify_fds(s, ps->pfd + ps->n, ps->cap - ps->n, timeout);
+}
+
+/*
+ * Handles what poll reported in ps: signals, a wake-up, task output.
+ * Sets *more when a pipe has more to read. Returns 1 when database work
+ * is due (woken, or a child exited).
+ */
+static int
+pollset_handle(struct sched *s, struct pollset *ps, int *more)
+{
+	int dbwork = 0;
+
+	*more = 0;
+	if (ps->pfd[0].revents)
+		dbwork |= read_signals(s);
+	if (ps->pfd[1].revents) {
+		wake_drain(s->wake_fd);
+		dbwork = 1;
+	}
+	for (size_t i = 2; i < ps->npipes; i++)
+		if (ps->pfd[i].revents)
+			*more |= logsink_read(&ps->refs[i].a->log,
+			    ps->refs[i].stream, READ_BUDGET);
+	notify_events(s, ps->pfd + ps->npipes, ps->n - ps->npipes);
+	/* Reap again: a leader may have exited while we read. */
+	if (read_signals(s))
+		dbwork = 1;
+	return dbwork;
+}
+
+/* Stops owning the claimed runs at the end (their processes are gone). */
+static void
+drop_runs(struct sched *s)
+{
+	while (s->runs != NULL) {
+		struct run *r = s->runs;
+
+		s->runs = r->next;
+		dag_free(r);
+	}
+}
+
 /*
  * Runs until stopped. Returns the exit status for main: 0 after a clean
  * stop. (A lost lease exits from heartbeat.c instead.)
@@ -112,128 +264,39 @@ next_timeout(struct sched *s, int more_to_read)
 int
 loop_run(struct sched *s)
 {
-	struct pollfd *pfd = NULL;
-	struct pipe_ref *refs = NULL;
-	size_t cap = 0;
-	int64_t next_db = 0;
+	struct pollset ps = { 0 };
+	int64_t next_db = 0, mono;
 	int more = 0, dbwork = 1;
 
 	recover_orphans(s);
 	cron_tick(s);
-	s->next_recover = timefmt_mono_ms() + RECOVER_MS;
-	s->next_cron = timefmt_mono_ms() + CRON_MS;
-	s->next_heartbeat = timefmt_mono_ms() + HEARTBEAT_MS;
-	s->next_retention = timefmt_mono_ms() + 1000;
+	mono = timefmt_mono_ms();
+	s->next_recover = mono + RECOVER_MS;
+	s->next_cron = mono + CRON_MS;
+	s->next_heartbeat = mono + HEARTBEAT_MS;
+	s->next_retention = mono + 1000;
 	for (;;) {
-		int64_t mono = timefmt_mono_ms();
-		size_t n = 0, fixed;
-		int timeout, np;
+		int db_due, timeout;
 
-		if (mono >= s->next_heartbeat) {
-			heartbeat_beat(s);
-			s->next_heartbeat = mono + HEARTBEAT_MS;
-		}
-		if (dbwork || mono >= next_db) {
-			if (!s->stopping)
-				heartbeat_reread(s);
-			if (!s->stopping && mono >= s->next_recover) {
-				recover_orphans(s);
-				s->next_recover = mono + RECOVER_MS;
-			}
-			if (!s->stopping && mono >= s->next_cron) {
-				cron_tick(s);
-				s->next_cron = mono + CRON_MS;
-			}
-			if (!s->stopping && mono >= s->next_retention) {
-				retention_tick(s);
-				s->next_retention = mono + RETENTION_MS;
-			}
-			dag_check_cancels(s);
-		}
-		dag_check_timeouts(s);
-		reap_enforce_kills(s);
-		reap_finish_ready(s);
-		dag_advance(s);
-		if ((dbwork || mono >= next_db) && !s->stopping &&
-		    !s->paused) {
-			int budget = s->limit - s->nprocs - dag_count_ready(s);
-
-			if (budget > 0 && claim_runs(s, budget) > 0)
-				dag_advance(s);
-		}
-		/* Webhooks of runs ended here, by the API or elsewhere. */
-		if ((dbwork || mono >= next_db) && !s->stopping)
-			notify_tick(s);
-		if (dbwork || mono >= next_db)
+		mono = timefmt_mono_ms();
+		db_due = dbwork || mono >= next_db;
+		if (db_due)
 			next_db = mono + DB_TICK_MS;
 		dbwork = 0;
-		reap_report_logs(s);
-		notify_perform(s);
-		if (s->stopping && s->nprocs == 0)
+		if (work(s, mono, db_due))
 			break;
-
-		/* Build the poll set. */
-		fixed = 2;
-		for (struct run *r = s->runs; r != NULL; r = r->next)
-			fixed += 2 * (size_t)r->ntasks;
-		if (fixed + NOTIFY_FDS > cap) {
-			cap = fixed + NOTIFY_FDS;
-			pfd = xrealloc(pfd, cap * sizeof(*pfd));
-			refs = xrealloc(refs, cap * sizeof(*refs));
-		}
-		pfd[n++] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = s->wake_fd,
-		    .events = POLLIN };
-		for (struct run *r = s->runs; r != NULL; r = r->next)
-			for (int i = 0; i < r->ntasks; i++) {
-				struct attempt *a = r->tasks[i].proc;
-
-				for (int k = 0; a != NULL && k < 2; k++) {
-					if (a->log.s[k].fd == -1)
-						continue;
-					refs[n] = (struct pipe_ref){ a, k };
-					pfd[n++] = (struct pollfd){
-					    .fd = a->log.s[k].fd,
-					    .events = POLLIN };
-				}
-			}
-		fixed = n;
 		timeout = next_timeout(s, more);
-		{
-			int nn = (int)n;
-
-			notify_fds(s, pfd, &nn, (int)cap, &timeout);
-			n = (size_t)nn;
-		}
-		np = poll(pfd, n, timeout);
-		if (np == -1) {
+		pollset_build(s, &ps, &timeout);
+		if (poll(ps.pfd, ps.n, timeout) == -1) {
 			if (errno != EINTR)
 				log_warn("loop: poll");
 			continue;
 		}
-		more = 0;
-		if (pfd[0].revents)
-			dbwork |= read_signals(s);
-		if (pfd[1].revents) {
-			wake_drain(s->wake_fd);
-			dbwork = 1;
-		}
-		for (size_t i = 2; i < fixed; i++)
-			if (pfd[i].revents)
-				more |= logsink_read(&refs[i].a->log,
-				    refs[i].stream, READ_BUDGET);
-		/* Reap again: a leader may have exited while we read. */
-		if (read_signals(s))
-			dbwork = 1;
+		dbwork = pollset_handle(s, &ps, &more);
 	}
-	free(pfd);
-	free(refs);
-	while (s->runs != NULL) {
-		struct run *r = s->runs;
-
-		s->runs = r->next;
-		dag_free(r);
-	}
+	free(ps.pfd);
+	free(ps.refs);
+	drop_runs(s);
 	log_info("loop: all task processes stopped");
 	return 0;
 }

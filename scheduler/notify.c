@@ -15,9 +15,13 @@
  *
  * POSTed to notify.webhook; runs without a webhook are only marked. The
  * API's retry sets notified back to 0, so a retried run notifies again.
- * Delivery uses libcurl's multi interface: the loop polls curl's sockets
- * with its own (notify_fds) and calls notify_perform, so a slow receiver
- * never blocks the scheduler. A delivery that fails (no connection,
+ * Delivery uses libcurl's multi-socket interface: curl tells us which
+ * sockets to watch (CURLMOPT_SOCKETFUNCTION) and when it needs time
+ * (CURLMOPT_TIMERFUNCTION); the loop polls those sockets with its own
+ * (notify_fds, any number of them, no FD_SETSIZE limit), hands back what
+ * poll saw (notify_events, curl_multi_socket_action) and calls
+ * notify_perform every iteration, so a slow receiver never blocks the
+ * scheduler. A delivery that fails (no connection,
  * timeout, or a status other than 2xx) is tried again after 1 s and 4 s,
  * three tries in all, then dropped with a log line. "url" links the run
  * in the dashboard when SLUICE_PUBLIC_URL (or SLUICE_URL) is set, else
@@ -29,9 +33,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "states.h"
 #include "json.h"
 #include "log.h"
@@ -80,23 +83,81 @@ struct delivery {
 	struct curl_slist *hdrs;
 };
 
+/* A socket curl asked us to watch. */
+struct watch {
+	curl_socket_t fd;
+	short events;		/* POLLIN and/or POLLOUT */
+};
+
 /* The scheduler's deliveries in flight or waiting (struct sched owns it). */
 struct notifier {
 	CURLM *multi;		/* NULL: libcurl unavailable, webhooks off */
 	struct delivery *queue;
 	int queued;
+	struct watch *watch;	/* the sockets curl wants polled */
+	size_t nwatch, capwatch;
+	int64_t timer_mono;	/* curl wants to be called then; -1: never */
 };
 
 static void release(struct notifier *nf, struct delivery *d);
+
+/* CURLMOPT_SOCKETFUNCTION: curl wants fd watched for what, or no more. */
+static int
+on_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct notifier *nf = arg;
+	size_t i;
+
+	(void)easy;
+	(void)sockp;
+	for (i = 0; i < nf->nwatch && nf->watch[i].fd != fd; i++)
+		;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < nf->nwatch)
+			nf->watch[i] = nf->watch[--nf->nwatch];
+		return 0;
+	}
+	if (i == nf->nwatch) {
+		if (nf->nwatch == nf->capwatch) {
+			nf->capwatch = nf->capwatch * 2 + 8;
+			nf->watch = xrealloc(nf->watch, nf->capwatch *
+			    sizeof(*nf->watch));
+		}
+		nf->watch[nf->nwatch++].fd = fd;
+	}
+	nf->watch[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) |
+	    (what & CURL_POLL_OUT ? POLLOUT : 0));
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: curl wants to be called in ms (-1: never). */
+static int
+on_timer(CURLM *multi, long ms, void *arg)
+{
+	struct notifier *nf = arg;
+
+	(void)multi;
+	nf->timer_mono = ms < 0 ? -1 : timefmt_mono_ms() + ms;
+	return 0;
+}
 
 /* Prepares libcurl; notifications are off if it fails (logged). */
 void
 notify_init(struct sched *s)
 {
-	s->notifier = xcalloc(1, sizeof(*s->notifier));
+	struct notifier *nf = xcalloc(1, sizeof(*nf));
+
+	s->notifier = nf;
+	nf->timer_mono = -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (s->notifier->multi = curl_multi_init()) == NULL)
+	    (nf->multi = curl_multi_init()) == NULL) {
 		log_warnx("notify_init: libcurl unavailable; webhooks off");
+		return;
+	}
+	curl_multi_setopt(nf->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(nf->multi, CURLMOPT_SOCKETDATA, nf);
+	curl_multi_setopt(nf->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(nf->multi, CURLMOPT_TIMERDATA, nf);
 }
 
 /* Drops pending deliveries (logged) and releases libcurl. */
@@ -122,6 +183,7 @@ notify_fini(struct sched *s)
 	}
 	if (nf->multi != NULL)
 		curl_multi_cleanup(nf->multi);
+	free(nf->watch);
 	free(nf);
 	s->notifier = NULL;
 	curl_global_cleanup();
@@ -210,16 +272,15 @@ static struct json_object *
 failed_tasks(struct sched *s, const char *id, struct json_object *def)
 {
 	struct json_object *found = json_object_new_array(), *out, *tasks;
-	sqlite3_stmt *st;
+	struct db_stmt st;
 	size_t n;
 
-	if ((st = dbraw_prepare(s->db, sql_failed)) != NULL) {
-		dbraw_bind_text(st, ":id", id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_object_array_add(found,
-			    json_object_new_string(dbraw_col_text(st, 0)));
-		sqlite3_finalize(st);
-	}
+	db_prepare(s->db, &st, sql_failed);
+	db_bind_text(&st, ":id", id);
+	while (db_step(&st))
+		json_object_array_add(found,
+		    json_object_new_string(db_col_text(&st, 0)));
+	db_finish(&st);
 	tasks = jsonx_get(def, "tasks");
 	n = json_object_is_type(tasks, json_type_array) ?
 	    json_object_array_length(tasks) : 0;
@@ -245,6 +306,75 @@ failed_tasks(struct sched *s, const char *id, struct json_object *def)
 	return out;
 }
 
+/* One claim of ended runs: filled by claim_tx, e[] has NOTIFY_BATCH. */
+struct claim {
+	struct ended *e;
+	int n;			/* candidates read into e[] */
+	int got;		/* of those, claimed by us (first in e[]) */
+};
+
+/* Frees the strings of e[0..n). */
+static void
+ended_free(struct ended *e, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(e[i].flow);
+		free(e[i].def);
+		e[i].flow = e[i].def = NULL;
+	}
+}
+
+/* Reads up to NOTIFY_BATCH un-notified ended runs into c->e. */
+static enum sl_status
+read_ended(struct db *db, struct claim *c)
+{
+	struct db_stmt st;
+
+	db_prepare(db, &st, sql_ended);
+	db_bind_int(&st, ":batch", NOTIFY_BATCH);
+	while (c->n < NOTIFY_BATCH && db_step(&st)) {
+		struct ended *x = &c->e[c->n];
+
+		if (states_run_parse(db_col_text(&st, 2), &x->st) != 0)
+			continue;
+		snprintf(x->id, sizeof(x->id), "%s", db_col_text(&st, 0));
+		x->flow = xstrdup(db_col_text(&st, 1));
+		x->started_at = db_col_int(&st, 3);
+		x->ended_at = db_col_int(&st, 4);
+		x->def = xstrdup(db_col_text(&st, 5));
+		c->n++;
+	}
+	return db_finish(&st);
+}
+
+/* Inside db_write: reads candidates and marks them notified. */
+static enum sl_status
+claim_tx(struct db *db, void *arg)
+{
+	struct claim *c = arg;
+	struct ended *e = c->e;
+	struct db_stmt st;
+	enum sl_status s;
+
+	if ((s = read_ended(db, c)) != SL_OK)
+		return s;
+	for (int i = 0; i < c->n; i++) {
+		db_prepare(db, &st, sql_mark);
+		db_bind_text(&st, ":id", e[i].id);
+		if ((s = db_done(&st)) != SL_OK)
+			return s;
+		if (db_changes(db) == 1) {
+			e[c->got] = e[i];	/* keep the claimed ones first */
+			if (c->got != i)
+				e[i].flow = e[i].def = NULL;
+			c->got++;
+		} else {
+			ended_free(&e[i], 1);
+		}
+	}
+	return SL_OK;
+}
+
 /*
  * Claims up to NOTIFY_BATCH un-notified ended runs into e[] in one
  * transaction. Returns how many were claimed (by us), 0 when none, -1
@@ -253,62 +383,15 @@ failed_tasks(struct sched *s, const char *id, struct json_object *def)
 static int
 claim_batch(struct sched *s, struct ended *e, int *seen)
 {
-	sqlite3_stmt *st = NULL;
-	int n = 0, got = 0, ret = -1;
+	struct claim c = { .e = e };
 
 	*seen = 0;
-	if (db_begin_write(s->db) != SL_OK)
+	if (db_write(s->db, claim_tx, &c) != SL_OK) {
+		ended_free(e, c.n);
 		return -1;
-	if ((st = dbraw_prepare(s->db, sql_ended)) == NULL)
-		goto out;
-	dbraw_bind_int64(st, ":batch", NOTIFY_BATCH);
-	while (n < NOTIFY_BATCH && sqlite3_step(st) == SQLITE_ROW) {
-		struct ended *x = &e[n];
-
-		if (states_run_parse(dbraw_col_text(st, 2), &x->st) != 0)
-			continue;
-		snprintf(x->id, sizeof(x->id), "%s", dbraw_col_text(st, 0));
-		x->flow = xstrdup(dbraw_col_text(st, 1));
-		x->started_at = sqlite3_column_int64(st, 3);
-		x->ended_at = sqlite3_column_int64(st, 4);
-		x->def = xstrdup(dbraw_col_text(st, 5));
-		n++;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
-	*seen = n;
-	for (int i = 0; i < n; i++) {
-		if ((st = dbraw_prepare(s->db, sql_mark)) == NULL)
-			goto out;
-		dbraw_bind_text(st, ":id", e[i].id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
-		sqlite3_finalize(st);
-		st = NULL;
-		if (sqlite3_changes(db_raw(s->db)) == 1) {
-			e[got] = e[i];	/* keep the claimed ones first */
-			if (got != i)
-				e[i].flow = e[i].def = NULL;
-			got++;
-		} else {
-			free(e[i].flow);
-			free(e[i].def);
-			e[i].flow = e[i].def = NULL;
-		}
-	}
-	if (db_commit(s->db) != SL_OK)
-		goto out;
-	ret = got;
-out:
-	sqlite3_finalize(st);
-	dbraw_rollback(s->db);
-	if (ret == -1)
-		for (int i = 0; i < n; i++) {
-			free(e[i].flow);
-			free(e[i].def);
-			e[i].flow = e[i].def = NULL;
-		}
-	return ret;
+	*seen = c.n;
+	return c.got;
 }
 
 /* Queues the webhook of claimed run x if its definition asks for it. */
@@ -346,15 +429,14 @@ void
 notify_tick(struct sched *s)
 {
 	struct ended *e;
-	sqlite3_stmt *st;
-	int any = 0, n, seen;
+	struct db_stmt st;
+	int any, n, seen;
 
-	if (s->notifier->multi == NULL ||
-	    (st = dbraw_prepare(s->db, sql_any)) == NULL)
+	if (s->notifier->multi == NULL)
 		return;
-	any = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (!any)
+	db_prepare(s->db, &st, sql_any);
+	any = db_step(&st);
+	if (db_finish(&st) != SL_OK || !any)
 		return;
 	e = xcalloc(NOTIFY_BATCH, sizeof(*e));
 	for (int b = 0; b < NOTIFY_MAX_BATCHES; b++) {
@@ -363,12 +445,9 @@ notify_tick(struct sched *s)
 			    "trying again later");
 			break;
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n; i++)
 			notify_one(s, &e[i]);
-			free(e[i].flow);
-			free(e[i].def);
-			e[i].flow = e[i].def = NULL;
-		}
+		ended_free(e, n);
 		if (seen < NOTIFY_BATCH)
 			break;
 	}
@@ -449,21 +528,13 @@ finished(struct notifier *nf, struct delivery *d, CURLcode rc)
 	    "retrying", d->run_id, d->tries, curl_easy_strerror(rc), status);
 }
 
-/* Starts due deliveries and moves transfers along; never blocks. */
-void
-notify_perform(struct sched *s)
+/* Handles every transfer curl reports finished. */
+static void
+collect_done(struct notifier *nf)
 {
-	struct notifier *nf = s->notifier;
-	int64_t mono = timefmt_mono_ms();
-	int running, left;
 	CURLMsg *m;
+	int left;
 
-	if (nf->multi == NULL || nf->queue == NULL)
-		return;
-	for (struct delivery *d = nf->queue; d != NULL; d = d->next)
-		if (d->easy == NULL && d->due_mono <= mono)
-			start(nf, d);
-	curl_multi_perform(nf->multi, &running);
 	while ((m = curl_multi_info_read(nf->multi, &left)) != NULL) {
 		struct delivery *d = NULL;
 
@@ -475,49 +546,109 @@ notify_perform(struct sched *s)
 	}
 }
 
+/* Tells curl about fd (CURL_SOCKET_TIMEOUT: its timer) and re-reads when
+ * it wants to be called next. */
+static void
+act(struct notifier *nf, curl_socket_t fd, int ev)
+{
+	long ms = -1;
+	int running;
+
+	curl_multi_socket_action(nf->multi, fd, ev, &running);
+	if (curl_multi_timeout(nf->multi, &ms) == CURLM_OK)
+		nf->timer_mono = ms < 0 ? -1 : timefmt_mono_ms() + ms;
+}
+
 /*
- * Adds curl's sockets to the poll set pfd (struct pollfd[max], *n in
- * use) and lowers *timeout to when curl or a retry needs attention.
+ * Starts due deliveries, runs curl's timer when it is due and handles
+ * finished transfers. Called every loop iteration; never blocks.
  */
 void
-notify_fds(struct sched *s, void *pfdv, int *n, int max, int *timeout)
+notify_perform(struct sched *s)
 {
 	struct notifier *nf = s->notifier;
-	struct pollfd *pfd = pfdv;
-	fd_set r, w, e;
-	int maxfd = -1;
-	long ct = -1;
 	int64_t mono = timefmt_mono_ms();
 
 	if (nf->multi == NULL || nf->queue == NULL)
 		return;
 	for (struct delivery *d = nf->queue; d != NULL; d = d->next)
-		if (d->easy == NULL) {
-			int64_t wait = d->due_mono - mono;
+		if (d->easy == NULL && d->due_mono <= mono)
+			start(nf, d);
+	if (nf->timer_mono >= 0 && nf->timer_mono <= timefmt_mono_ms())
+		act(nf, CURL_SOCKET_TIMEOUT, 0);
+	collect_done(nf);
+}
 
-			if (wait < *timeout)
-				*timeout = wait < 0 ? 0 : (int)wait;
-		}
-	FD_ZERO(&r);
-	FD_ZERO(&w);
-	FD_ZERO(&e);
-	if (curl_multi_fdset(nf->multi, &r, &w, &e, &maxfd) != CURLM_OK)
-		return;
-	for (int fd = 0; fd <= maxfd && *n < max; fd++) {
-		short ev = 0;
+/*
+ * Returns how many poll entries notify_fds will fill at most (the sockets
+ * curl watches now).
+ */
+size_t
+notify_nfds(struct sched *s)
+{
+	struct notifier *nf = s->notifier;
 
-		if (FD_ISSET(fd, &r))
-			ev |= POLLIN;
-		if (FD_ISSET(fd, &w))
-			ev |= POLLOUT;
-		if (FD_ISSET(fd, &e))
-			ev |= POLLPRI;
-		if (ev)
-			pfd[(*n)++] = (struct pollfd){ .fd = fd, .events = ev };
+	return nf->multi == NULL || nf->queue == NULL ? 0 : nf->nwatch;
+}
+
+/*
+ * Writes curl's sockets into pfd (room for max entries, at least
+ * notify_nfds) and lowers *timeout (ms) to when curl or a retry needs
+ * attention. Returns the number of entries written; pass them to
+ * notify_events after poll.
+ */
+size_t
+notify_fds(struct sched *s, struct pollfd *pfd, size_t max, int *timeout)
+{
+	struct notifier *nf = s->notifier;
+	int64_t mono = timefmt_mono_ms(), wait;
+	int in_flight = 0;
+	size_t n = 0;
+
+	if (nf->multi == NULL || nf->queue == NULL)
+		return 0;
+	for (struct delivery *d = nf->queue; d != NULL; d = d->next) {
+		wait = d->due_mono - mono;
+		in_flight |= d->easy != NULL;
+		if (d->easy == NULL && wait < *timeout)
+			*timeout = wait < 0 ? 0 : (int)wait;
 	}
-	curl_multi_timeout(nf->multi, &ct);
-	if (ct >= 0 && ct < *timeout)
-		*timeout = (int)ct;
-	if (maxfd == -1 && ct < 0 && *timeout > 100)
+	wait = nf->timer_mono - mono;
+	if (nf->timer_mono >= 0 && wait < *timeout)
+		*timeout = wait < 0 ? 0 : (int)wait;
+	for (size_t i = 0; i < nf->nwatch && n < max; i++)
+		pfd[n++] = (struct pollfd){ .fd = nf->watch[i].fd,
+		    .events = nf->watch[i].events };
+	/* Nothing to wait for but a transfer: look again soon. */
+	if (in_flight && n == 0 && nf->timer_mono < 0 && *timeout > 100)
 		*timeout = 100;
+	return n;
+}
+
+/*
+ * Hands curl what poll saw on the n entries notify_fds wrote at pfd,
+ * then handles finished transfers.
+ */
+void
+notify_events(struct sched *s, const struct pollfd *pfd, size_t n)
+{
+	struct notifier *nf = s->notifier;
+
+	if (nf->multi == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		short re = pfd[i].revents;
+		int ev = 0;
+
+		if (re == 0)
+			continue;
+		if (re & (POLLIN | POLLHUP))
+			ev |= CURL_CSELECT_IN;
+		if (re & POLLOUT)
+			ev |= CURL_CSELECT_OUT;
+		if (re & (POLLERR | POLLNVAL))
+			ev |= CURL_CSELECT_ERR;
+		act(nf, pfd[i].fd, ev);
+	}
+	collect_done(nf);
 }

@@ -26,18 +26,6 @@
 #include "timefmt.h"
 #include "xalloc.h"
 
-/* Frees a (NULL is fine); the process must be gone or abandoned. */
-void
-reap_free_attempt(struct attempt *a)
-{
-	if (a == NULL)
-		return;
-	logsink_fini(&a->log);
-	free(a->stop_reason);
-	free(a->result_path);
-	free(a);
-}
-
 static struct attempt *
 find_pid(struct sched *s, pid_t pid)
 {
@@ -226,7 +214,8 @@ finish_attempt(struct sched *s, struct attempt *a)
 	if (worker_attempt_retries(st, a->attempt, t->retries, a->no_retry ||
 	    r->cancelling || r->timed_out)) {
 		retry = 1;
-		nb = now + dag_retry_delay_ms(t, a->attempt);
+		nb = now + worker_retry_delay_ms(t->retry_delay_s,
+		    t->retry_backoff, t->retry_jitter_s, a->attempt);
 	}
 	logsink_flush(&a->log);
 	end.run_id = r->id;
@@ -264,7 +253,7 @@ finish_attempt(struct sched *s, struct attempt *a)
 drop:
 	t->proc = NULL;
 	s->nprocs--;
-	reap_free_attempt(a);
+	attempt_free(a);
 	ret = 0;
 out:
 	free(result);

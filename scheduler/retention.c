@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbraw.h"
+#include "db.h"
 #include "states.h"
 #include "log.h"
 #include "sched.h"
@@ -53,43 +53,53 @@ remove_logs(struct sched *s, const char *id)
 	free(path);
 }
 
-/* Deletes one batch; returns the number of runs deleted, -1 on error. */
+/* One batch of old runs: the cutoff in, the deleted ids out. */
+struct batch {
+	int64_t cutoff;
+	char ids[BATCH][IDS_LEN];
+	int n;
+};
+
+/* Deletes up to BATCH old runs inside db_write; fills b->ids. */
+static enum sl_status
+delete_batch(struct db *db, void *arg)
+{
+	struct batch *b = arg;
+	struct db_stmt st;
+	enum sl_status s;
+
+	b->n = 0;
+	db_prepare(db, &st, sql_old);
+	db_bind_int(&st, ":cutoff", b->cutoff);
+	db_bind_int(&st, ":batch", BATCH);
+	while (b->n < BATCH && db_step(&st))
+		snprintf(b->ids[b->n++], IDS_LEN, "%s", db_col_text(&st, 0));
+	if ((s = db_finish(&st)) != SL_OK)
+		return s;
+	for (int i = 0; i < b->n; i++) {
+		db_prepare(db, &st, sql_delete);
+		db_bind_text(&st, ":id", b->ids[i]);
+		db_bind_int(&st, ":cutoff", b->cutoff);
+		if ((s = db_done(&st)) != SL_OK)
+			return s;
+	}
+	return SL_OK;
+}
+
+/*
+ * Deletes one batch, then (after the commit) the batch's log folders.
+ * Returns the number of runs deleted, -1 on error.
+ */
 static int
 batch(struct sched *s, int64_t cutoff)
 {
-	char ids[BATCH][IDS_LEN];
-	sqlite3_stmt *st = NULL;
-	int n = 0, ret = -1;
+	struct batch b = { .cutoff = cutoff };
 
-	if (db_begin_write(s->db) != SL_OK)
+	if (db_write(s->db, delete_batch, &b) != SL_OK)
 		return -1;
-	if ((st = dbraw_prepare(s->db, sql_old)) == NULL)
-		goto out;
-	dbraw_bind_int64(st, ":cutoff", cutoff);
-	dbraw_bind_int64(st, ":batch", BATCH);
-	while (n < BATCH && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(ids[n++], IDS_LEN, "%s", dbraw_col_text(st, 0));
-	sqlite3_finalize(st);
-	st = NULL;
-	for (int i = 0; i < n; i++) {
-		if ((st = dbraw_prepare(s->db, sql_delete)) == NULL)
-			goto out;
-		dbraw_bind_text(st, ":id", ids[i]);
-		dbraw_bind_int64(st, ":cutoff", cutoff);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	if (db_commit(s->db) != SL_OK)
-		goto out;
-	for (int i = 0; i < n; i++)
-		remove_logs(s, ids[i]);
-	ret = n;
-out:
-	sqlite3_finalize(st);
-	dbraw_rollback(s->db);
-	return ret;
+	for (int i = 0; i < b.n; i++)
+		remove_logs(s, b.ids[i]);
+	return b.n;
 }
 
 /*

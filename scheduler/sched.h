@@ -14,7 +14,7 @@
 #define SLUICE_SCHED_H
 
 #include <json-c/json.h>
-#include "dbraw.h"
+#include "db.h"
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -65,8 +65,12 @@ struct logsink {
 };
 
 struct run;
+struct pollfd;
 
-/* A task process: one attempt that has been started. */
+/*
+ * A task process: one attempt that has been started. Allocated and freed
+ * only by attempt.c (attempt_new, attempt_free).
+ */
 struct attempt {
 	struct run *run;
 	int task;		/* index in run->tasks */
@@ -147,19 +151,23 @@ void heartbeat_lease_lost(struct sched *s) __attribute__((noreturn));
 int claim_runs(struct sched *s, int budget);
 
 /* dag.c */
-struct run *dag_load(struct sched *s, const char *run_id, int adopted,
+struct run *dag_load(struct sched *s, const char *run_id);
+struct run *dag_adopt(struct sched *s, const char *run_id,
     const char *old_host, const char *crash_reason);
 void dag_free(struct run *r);
 void dag_advance(struct sched *s);
 void dag_check_cancels(struct sched *s);
 void dag_check_timeouts(struct sched *s);
 struct run *dag_find(struct sched *s, const char *run_id);
-int64_t dag_retry_delay_ms(const struct task *t, int failed_attempt);
 int dag_count_ready(struct sched *s);
 
 /* spawn.c */
 int spawn_attempt(struct sched *s, struct run *r, int t);
-int64_t spawn_proc_start(pid_t pid);
+
+/* attempt.c */
+struct attempt *attempt_new(struct run *r, int ti, pid_t pid,
+    int64_t proc_start, char *result_path, const struct logsink *log);
+void attempt_free(struct attempt *a);
 
 /* reap.c */
 void reap_children(struct sched *s);
@@ -167,7 +175,6 @@ void reap_finish_ready(struct sched *s);
 void reap_stop(struct sched *s, struct attempt *a, enum task_state st,
     const char *reason, int no_retry);
 void reap_enforce_kills(struct sched *s);
-void reap_free_attempt(struct attempt *a);
 void reap_report_logs(struct sched *s);
 
 /* logsink.c */
@@ -183,8 +190,6 @@ int logsink_eof(const struct logsink *l);
 
 /* recover.c */
 void recover_orphans(struct sched *s);
-int recover_kill_group(pid_t pid, int64_t proc_start, const char *run_id,
-    const char *task);
 
 /* cron_tick.c */
 void cron_tick(struct sched *s);
@@ -196,7 +201,10 @@ int loop_run(struct sched *s);
 void notify_tick(struct sched *s);
 void notify_init(struct sched *s);
 void notify_fini(struct sched *s);
-void notify_fds(struct sched *s, void *pfds, int *n, int max, int *timeout);
+size_t notify_nfds(struct sched *s);
+size_t notify_fds(struct sched *s, struct pollfd *pfd, size_t max,
+    int *timeout);
+void notify_events(struct sched *s, const struct pollfd *pfd, size_t n);
 void notify_perform(struct sched *s);
 
 /* retention.c */

@@ -36,6 +36,7 @@
 #include "flowdef.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "sched.h"
 #include "timefmt.h"
 #include "xalloc.h"
@@ -74,43 +75,6 @@ strv_free(struct strv *sv)
 	free(sv->v);
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
-}
-
-/*
- * Returns the start time of process pid in clock ticks after boot (field
- * 22 of /proc/<pid>/stat), or -1 when the process does not exist.
- */
-int64_t
-spawn_proc_start(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	long long v = -1;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* The command name may contain spaces and parentheses. */
-	if ((p = strrchr(buf, ')')) == NULL)
-		return -1;
-	p++;
-	/* Fields 3..21 precede the start time. */
-	for (int field = 3; field <= 22 && p != NULL; field++) {
-		while (*p == ' ')
-			p++;
-		if (field == 22) {
-			v = strtoll(p, NULL, 10);
-			break;
-		}
-		p = strchr(p, ' ');
-	}
-	return v;
 }
 
 /*
@@ -404,6 +368,166 @@ fail_unstarted(struct sched *s, struct run *r, int ti, const char *why)
 		t->state = TASK_FAILED;
 }
 
+/* What one start of an attempt holds until the process runs. */
+struct launch {
+	struct strv argv, env;
+	char *logpath, *respath, *uppath, *uptext;
+	int out[2], err[2], go[2];	/* stdout, stderr, go-ahead pipes */
+	struct logsink log;
+	int log_open;		/* log is ours to finish */
+};
+
+static void
+launch_init(struct launch *l)
+{
+	memset(l, 0, sizeof(*l));
+	for (int i = 0; i < 2; i++)
+		l->out[i] = l->err[i] = l->go[i] = -1;
+	l->log.file = -1;
+}
+
+/* Releases what l still holds (the attempt took what it keeps). */
+static void
+launch_fini(struct launch *l)
+{
+	if (l->log_open)
+		logsink_fini(&l->log);
+	for (int i = 0; i < 2; i++) {
+		if (l->out[i] != -1)
+			close(l->out[i]);
+		if (l->err[i] != -1)
+			close(l->err[i]);
+		if (l->go[i] != -1)
+			close(l->go[i]);
+	}
+	strv_free(&l->argv);
+	strv_free(&l->env);
+	free(l->logpath);
+	free(l->respath);
+	free(l->uppath);
+	free(l->uptext);
+}
+
+/*
+ * Creates the run's log folder, names the attempt's log, result and
+ * upstream files (removing an old result) and writes the upstream file.
+ * Returns 0, or -1 with why.
+ */
+static int
+launch_files(struct sched *s, struct run *r, struct task *t,
+    struct launch *l, char *why, size_t whysz)
+{
+	char *dir = xasprintf("%s/logs/%s", s->cfg.data_dir, r->id);
+
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+		snprintf(why, whysz, "cannot create %s: %s", dir,
+		    strerror(errno));
+		free(dir);
+		return -1;
+	}
+	l->logpath = xasprintf("%s/%s.%d.log", dir, t->name, t->attempt);
+	l->respath = xasprintf("%s/%s.%d.result", dir, t->name, t->attempt);
+	unlink(l->respath);
+	l->uppath = xasprintf("%s/%s.%d.upstream.json", dir, t->name,
+	    t->attempt);
+	free(dir);
+	l->uptext = upstream_json(r, t);
+	return write_private(l->uppath, l->uptext, why, whysz);
+}
+
+/*
+ * Opens the three pipes and the log file (which then owns the read ends
+ * of stdout and stderr). Returns SL_OK; SL_IO when a pipe could not be
+ * made (logged); SL_INVALID with why when the log cannot be opened.
+ */
+static enum sl_status
+launch_pipes(struct sched *s, struct launch *l, char *why, size_t whysz)
+{
+	if (pipe2(l->out, O_CLOEXEC) == -1 || pipe2(l->err, O_CLOEXEC) == -1 ||
+	    pipe2(l->go, O_CLOEXEC) == -1) {
+		log_warn("spawn_attempt: pipe");
+		return SL_IO;
+	}
+	if (logsink_open(&l->log, l->logpath, l->out[0], l->err[0],
+	    s->cfg.log_max_bytes) == -1) {
+		l->out[0] = l->err[0] = -1;	/* closed by logsink_open */
+		snprintf(why, whysz, "cannot open %s", l->logpath);
+		return SL_INVALID;
+	}
+	l->out[0] = l->err[0] = -1;	/* owned by log now */
+	l->log_open = 1;
+	return SL_OK;
+}
+
+/*
+ * Adds SLUICE_UPSTREAM only when exec takes it: one string of at most
+ * 128 KiB, and room left in the total. The file is always there; when
+ * the variable is left out, the task's log says so.
+ */
+static void
+launch_upstream(struct run *r, struct task *t, struct launch *l)
+{
+	char *upvar = xasprintf("SLUICE_UPSTREAM=%s", l->uptext);
+	size_t len = strlen(upvar) + 1;
+
+	if (len <= EXEC_STRING_MAX && exec_size(&l->argv) +
+	    exec_size(&l->env) + len + sizeof(char *) <= exec_limit()) {
+		strv_add(&l->env, upvar);
+		return;
+	}
+	free(upvar);
+	logsink_note(&l->log, "sluice: upstream results are %zu bytes, too "
+	    "large for the environment: SLUICE_UPSTREAM is not set; read "
+	    "the file named in SLUICE_UPSTREAM_FILE (%s)", strlen(l->uptext),
+	    l->uppath);
+	log_info("run %s: task %s attempt %d: upstream results are %zu bytes, "
+	    "passed in SLUICE_UPSTREAM_FILE only", r->id, t->name, t->attempt,
+	    strlen(l->uptext));
+}
+
+/*
+ * Forks the child, records the attempt RUNNING with its pid and start
+ * time (*proc_start) and only then lets it exec. Returns the pid, or -1
+ * when it did not start (logged; the attempt is left as it was).
+ */
+static pid_t
+launch_fork(struct sched *s, struct run *r, struct task *t,
+    struct launch *l, int64_t *proc_start)
+{
+	const char *workdir = jsonx_get_str(t->def, "workdir");
+	pid_t pid = fork();
+
+	if (pid == -1) {
+		log_warn("spawn_attempt: fork");
+		return -1;
+	}
+	if (pid == 0)
+		child(l->out[1], l->err[1], l->go[0], workdir, l->argv.v,
+		    l->env.v);
+	setpgid(pid, pid);
+	close(l->out[1]);
+	close(l->err[1]);
+	close(l->go[0]);
+	l->out[1] = l->err[1] = l->go[0] = -1;
+	*proc_start = proc_start_time(pid);
+	if (s->w->ops->task_start(s->w, r->id, t->name, t->attempt, pid,
+	    *proc_start) != SL_OK) {
+		/* The child sees EOF instead of the go-ahead and exits. */
+		close(l->go[1]);
+		l->go[1] = -1;
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		log_warnx("run %s: task %s attempt %d not started (run "
+		    "cancelled, taken over, or database busy)", r->id,
+		    t->name, t->attempt);
+		return -1;
+	}
+	if (write(l->go[1], "g", 1) != 1)
+		log_warn("spawn_attempt: go-ahead to pid %d", (int)pid);
+	return pid;
+}
+
 /*
  * Starts the current attempt (PENDING or AWAITING_RETRY in the database)
  * of task ti of run r. On success the attempt is RUNNING in the database,
@@ -415,147 +539,41 @@ int
 spawn_attempt(struct sched *s, struct run *r, int ti)
 {
 	struct task *t = &r->tasks[ti];
-	struct strv argv = { 0 }, env = { 0 };
-	struct attempt *a = NULL;
-	char why[512], *dir = NULL, *logpath = NULL, *respath = NULL;
-	char *uppath = NULL, *uptext = NULL, *upvar = NULL;
-	const char *workdir = jsonx_get_str(t->def, "workdir");
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, go[2] = { -1, -1 };
-	int logfile_ok = 0, ret = -1;
-	struct logsink log;
+	struct launch l;
+	char why[512];
+	enum sl_status st = SL_INVALID;	/* fail the attempt with why */
 	int64_t proc_start;
 	pid_t pid;
 
-	memset(&log, 0, sizeof(log));
-	log.file = -1;
 	if (!states_task_can(t->state, TASK_RUNNING))
 		return -1;
-	if (build_argv(&argv, r, t, why, sizeof(why)) == -1) {
-		fail_unstarted(s, r, ti, why);
+	launch_init(&l);
+	if (build_argv(&l.argv, r, t, why, sizeof(why)) == -1 ||
+	    launch_files(s, r, t, &l, why, sizeof(why)) == -1)
+		goto out;
+	build_env(&l.env, r, t, t->attempt, l.respath, l.uppath);
+	if ((st = launch_pipes(s, &l, why, sizeof(why))) != SL_OK)
+		goto out;
+	launch_upstream(r, t, &l);
+	if (exec_check(&l.argv, &l.env, why, sizeof(why)) == -1) {
+		logsink_note(&l.log, "sluice: cannot start: %s", why);
+		st = SL_INVALID;
 		goto out;
 	}
-	dir = xasprintf("%s/logs/%s", s->cfg.data_dir, r->id);
-	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
-		snprintf(why, sizeof(why), "cannot create %s: %s", dir,
-		    strerror(errno));
-		fail_unstarted(s, r, ti, why);
+	st = SL_IO;	/* from here on, a failure leaves the attempt */
+	if ((pid = launch_fork(s, r, t, &l, &proc_start)) == -1)
 		goto out;
-	}
-	logpath = xasprintf("%s/%s.%d.log", dir, t->name, t->attempt);
-	respath = xasprintf("%s/%s.%d.result", dir, t->name, t->attempt);
-	unlink(respath);
-	uppath = xasprintf("%s/%s.%d.upstream.json", dir, t->name,
-	    t->attempt);
-	uptext = upstream_json(r, t);
-	if (write_private(uppath, uptext, why, sizeof(why)) == -1) {
-		fail_unstarted(s, r, ti, why);
-		goto out;
-	}
-	build_env(&env, r, t, t->attempt, respath, uppath);
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
-	    pipe2(go, O_CLOEXEC) == -1) {
-		log_warn("spawn_attempt: pipe");
-		goto out;
-	}
-	if (logsink_open(&log, logpath, out[0], err[0], s->cfg.log_max_bytes)
-	    == -1) {
-		out[0] = err[0] = -1;	/* closed by logsink_open */
-		snprintf(why, sizeof(why), "cannot open %s", logpath);
-		fail_unstarted(s, r, ti, why);
-		goto out;
-	}
-	out[0] = err[0] = -1;	/* owned by log now */
-	logfile_ok = 1;
-	/*
-	 * SLUICE_UPSTREAM only when exec takes it: one string of at most
-	 * 128 KiB, and room left in the total. The file is always there.
-	 */
-	upvar = xasprintf("SLUICE_UPSTREAM=%s", uptext);
-	if (strlen(upvar) + 1 <= EXEC_STRING_MAX &&
-	    exec_size(&argv) + exec_size(&env) + strlen(upvar) + 1 +
-	    sizeof(char *) <= exec_limit()) {
-		strv_add(&env, upvar);
-		upvar = NULL;
-	} else {
-		logsink_note(&log, "sluice: upstream results are %zu bytes, "
-		    "too large for the environment: SLUICE_UPSTREAM is not "
-		    "set; read the file named in SLUICE_UPSTREAM_FILE (%s)",
-		    strlen(uptext), uppath);
-		log_info("run %s: task %s attempt %d: upstream results are "
-		    "%zu bytes, passed in SLUICE_UPSTREAM_FILE only", r->id,
-		    t->name, t->attempt, strlen(uptext));
-	}
-	if (exec_check(&argv, &env, why, sizeof(why)) == -1) {
-		logsink_note(&log, "sluice: cannot start: %s", why);
-		fail_unstarted(s, r, ti, why);
-		goto out;
-	}
-	pid = fork();
-	if (pid == -1) {
-		log_warn("spawn_attempt: fork");
-		goto out;
-	}
-	if (pid == 0)
-		child(out[1], err[1], go[0], workdir, argv.v, env.v);
-	setpgid(pid, pid);
-	close(out[1]);
-	close(err[1]);
-	close(go[0]);
-	out[1] = err[1] = go[0] = -1;
-	proc_start = spawn_proc_start(pid);
-	if (s->w->ops->task_start(s->w, r->id, t->name, t->attempt, pid,
-	    proc_start) != SL_OK) {
-		/* The child sees EOF instead of the go-ahead and exits. */
-		close(go[1]);
-		go[1] = -1;
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		log_warnx("run %s: task %s attempt %d not started (run "
-		    "cancelled, taken over, or database busy)", r->id,
-		    t->name, t->attempt);
-		goto out;
-	}
-	if (write(go[1], "g", 1) != 1)
-		log_warn("spawn_attempt: go-ahead to pid %d", (int)pid);
-	a = xcalloc(1, sizeof(*a));
-	a->run = r;
-	a->task = ti;
-	a->attempt = t->attempt;
-	a->pid = pid;
-	a->proc_start = proc_start;
-	a->started_mono = timefmt_mono_ms();
-	if (t->timeout_s > 0)
-		a->deadline_mono = a->started_mono + t->timeout_s * 1000;
-	a->result_path = respath;
-	respath = NULL;
-	a->log = log;
-	a->log.reported_at = a->started_mono;
-	logfile_ok = 0;
-	t->proc = a;
+	t->proc = attempt_new(r, ti, pid, proc_start, l.respath, &l.log);
+	l.respath = NULL;
+	l.log_open = 0;
 	t->state = TASK_RUNNING;
 	s->nprocs++;
 	log_info("run %s: task %s attempt %d started pid %d", r->id, t->name,
 	    t->attempt, (int)pid);
-	ret = 0;
+	st = SL_OK;
 out:
-	if (logfile_ok)
-		logsink_fini(&log);
-	for (int i = 0; i < 2; i++) {
-		if (out[i] != -1)
-			close(out[i]);
-		if (err[i] != -1)
-			close(err[i]);
-		if (go[i] != -1)
-			close(go[i]);
-	}
-	strv_free(&argv);
-	strv_free(&env);
-	free(dir);
-	free(logpath);
-	free(respath);
-	free(uppath);
-	free(uptext);
-	free(upvar);
-	return ret;
+	if (st == SL_INVALID)
+		fail_unstarted(s, r, ti, why);
+	launch_fini(&l);
+	return st == SL_OK ? 0 : -1;
 }
