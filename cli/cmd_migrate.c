@@ -63,7 +63,7 @@ cli_db_open(void)
 		goto out;
 	}
 	dir = paths_migrations_dir();
-	if (migrate_apply(db, dir, why, sizeof(why)) == -1) {
+	if (migrate_apply(db, dir, why, sizeof(why)) != SL_OK) {
 		cli_err("migration failed (%s): %s", dir, why);
 		db_close(db);
 		db = NULL;

@@ -495,7 +495,7 @@ parse_user(struct cli *cli, int argc, char **argv, struct user_cmd *uc,
 		    uc->name);
 		return SL_INVALID;
 	}
-	if (uc->role != NULL && roles_parse(uc->role, &(enum role){0}) == -1) {
+	if (uc->role != NULL && roles_parse(uc->role, &(enum role){0}) != SL_OK) {
 		cli_err("invalid role \"%s\" (viewer, operator, admin, worker)",
 		    uc->role);
 		return SL_INVALID;

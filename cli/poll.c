@@ -30,7 +30,7 @@ cli_run_state_ended(const char *state)
 {
 	enum run_state s;
 
-	return states_run_parse(state, &s) == 0 && states_run_terminal(s);
+	return states_run_parse(state, &s) == SL_OK && states_run_terminal(s);
 }
 
 /*

@@ -34,9 +34,9 @@ by_state(struct db *db, const char *sql, int run, int64_t *counts)
 		enum run_state rs;
 		enum task_state ts;
 
-		if (run && states_run_parse(name, &rs) == 0)
+		if (run && states_run_parse(name, &rs) == SL_OK)
 			counts[rs] = db_col_int(&st, 1);
-		else if (!run && states_task_parse(name, &ts) == 0)
+		else if (!run && states_task_parse(name, &ts) == SL_OK)
 			counts[ts] = db_col_int(&st, 1);
 	}
 	return db_finish(&st);

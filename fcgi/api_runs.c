@@ -388,7 +388,7 @@ create_work(struct db *db, void *arg)
 		return s;
 	}
 	if (flowdef_bind_params(def, c->given, &bound, c->why,
-	    sizeof(c->why)) != 0) {
+	    sizeof(c->why)) != SL_OK) {
 		s = SL_INVALID;
 	} else {
 		/* Also the message when the commit fails. */
@@ -469,7 +469,7 @@ api_runs_list(struct req *r)
 	if (flow != NULL && !flowdef_name_valid(flow))
 		return reply_fail(r, SL_INVALID, "flow: \"%.64s%s\" is not a "
 		    "valid flow name", flow, strlen(flow) > 64 ? "..." : "");
-	if (state != NULL && states_run_parse(state, &rs) == -1)
+	if (state != NULL && states_run_parse(state, &rs) != SL_OK)
 		return reply_fail(r, SL_INVALID, "state: \"%.32s\" is not a "
 		    "run state (SCHEDULED, PENDING, RUNNING, CANCELLING, "
 		    "COMPLETED, FAILED, CANCELLED, CRASHED)", state);
@@ -518,7 +518,7 @@ read_run(struct req *r, const char *id, enum run_state *state,
 	db_bind_text(&st, ":id", id);
 	if (db_step(&st)) {
 		s = SL_OK;
-		if (states_run_parse(db_col_text(&st, C_STATE), state) == -1) {
+		if (states_run_parse(db_col_text(&st, C_STATE), state) != SL_OK) {
 			snprintf(why, whysz, "run %s has unknown state %s", id,
 			    db_col_text(&st, C_STATE));
 			s = SL_DB;
@@ -674,7 +674,7 @@ retry_tasks(struct db *db, const char *id, int64_t now, int64_t *count)
 	db_prepare(db, &st, sql_latest);
 	db_bind_text(&st, ":id", id);
 	while (s == SL_OK && db_step(&st)) {
-		if (states_task_parse(db_col_text(&st, 2), &ts) == -1 ||
+		if (states_task_parse(db_col_text(&st, 2), &ts) != SL_OK ||
 		    !states_task_needs_retry(ts))
 			continue;
 		s = insert_attempt(db, id, db_col_text(&st, 0),

@@ -4,7 +4,7 @@
  * SLUICE_AUTH=1 and the client's HTTP_AUTHORIZATION; we answer 204 with
  * X-Sluice-User: <name> when the Basic credentials are valid, else 401
  * with WWW-Authenticate. Valid means: the user has a line in htpasswd
- * whose crypt hash matches the password (htpasswd_verify: yescrypt, slow
+ * whose crypt hash matches the password (htpasswd_matches: yescrypt, slow
  * on purpose) and a row in the users table. Successes are remembered in
  * authcache.c; a remembered success still counts only while htpasswd
  * holds the same hash and the users row exists, so `sluicectl user
@@ -176,13 +176,13 @@ check_password(struct req *r, const uint64_t key[2], const char *user,
 	if (stored == NULL) {
 		/* Spend the same time as a real check: no user enumeration. */
 		if (r->ctx->dummy_hash != NULL)
-			htpasswd_verify(pass, r->ctx->dummy_hash);
+			htpasswd_matches(pass, r->ctx->dummy_hash);
 		authcache_failed(cache, r->addr, now);
 		log_info("auth_verify: failed login (unknown user) from %s",
 		    r->addr ? r->addr : "?");
 		return deny(r, "invalid credentials");
 	}
-	if (htpasswd_verify(pass, stored) != 0) {
+	if (!htpasswd_matches(pass, stored)) {
 		authcache_failed(cache, r->addr, now);
 		log_info("auth_verify: failed login for \"%s\" from %s",
 		    user, r->addr ? r->addr : "?");

@@ -198,7 +198,7 @@ migrate(const char *db_path)
 
 	if (db == NULL)
 		fatalx("migrate: cannot open %s", db_path);
-	if (migrate_apply(db, dir, why, sizeof(why)) == -1)
+	if (migrate_apply(db, dir, why, sizeof(why)) != SL_OK)
 		fatalx("migrate: %s", why);
 	db_close(db);
 	free(dir);

@@ -167,7 +167,7 @@ cancel_unstarted(struct dispatch *d, const char *id, const char *from,
 	enum run_state rs;
 	enum sl_status ret;
 
-	if (states_run_parse(from, &rs) == -1 ||
+	if (states_run_parse(from, &rs) != SL_OK ||
 	    !states_run_can(rs, RUN_CANCELLED))
 		return SL_CONFLICT;
 	ret = db_run(d->db, sql_cancel_tasks, DB_TEXT(":id", id),
@@ -278,7 +278,7 @@ claim_one(struct pass *op, struct db_stmt *c)
 	enum sl_status ret = SL_OK;
 	int go = 1;
 
-	if (states_run_parse(state, &rs) == -1 ||
+	if (states_run_parse(state, &rs) != SL_OK ||
 	    !states_run_can(rs, RUN_RUNNING) || def == NULL)
 		return SL_OK;	/* run_fail reports a missing def when ours */
 	pool = jsonx_get_str(def, "pool");

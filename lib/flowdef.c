@@ -531,7 +531,7 @@ validate_notify(struct json_object *in, char *why, size_t whysz)
 			snprintf(path, sizeof(path), "notify.on[%zu]", i);
 			if ((s = get_str(e, path, 32, 0, why, whysz)) == NULL)
 				goto out;
-			if (states_run_parse(s, &st) == -1 ||
+			if (states_run_parse(s, &st) != SL_OK ||
 			    !states_run_terminal(st)) {
 				fail(why, whysz, path, "\"%s\" is not a final "
 				    "run state (COMPLETED, FAILED, CANCELLED, "
@@ -1023,18 +1023,9 @@ bad:
 	return NULL;
 }
 
-/*
- * Checks run parameters given (NULL or JSON null means none) against the
- * normalised definition def: unknown names and wrong types are refused
- * (an integer is fine for a number parameter, not the reverse); missing or
- * null ones take their default, and one without a default is required.
- * All of them as JSON must fit FD_PARAMS_JSON_MAX bytes (they become
- * SLUICE_PARAMS). Returns 0 and a new object in *out (declared order)
- * that the caller puts, or -1 with why ("parameters.city: required (it
- * has no default)").
- */
-int
-flowdef_bind_params(struct json_object *def, struct json_object *given,
+/* flowdef_bind_params's work: 0, or -1 with why. */
+static int
+bind_params(struct json_object *def, struct json_object *given,
     struct json_object **out, char *why, size_t whysz)
 {
 	struct json_object *decl = jsonx_get(def, "parameters"), *res = NULL;
@@ -1092,6 +1083,24 @@ flowdef_bind_params(struct json_object *def, struct json_object *given,
 	}
 	*out = res;
 	return 0;
+}
+
+/*
+ * Checks run parameters given (NULL or JSON null means none) against the
+ * normalised definition def: unknown names and wrong types are refused
+ * (an integer is fine for a number parameter, not the reverse); missing or
+ * null ones take their default, and one without a default is required.
+ * All of them as JSON must fit FD_PARAMS_JSON_MAX bytes (they become
+ * SLUICE_PARAMS). Returns SL_OK and a new object in *out (declared
+ * order) that the caller puts, or SL_INVALID with why ("parameters.city:
+ * required (it has no default)").
+ */
+enum sl_status
+flowdef_bind_params(struct json_object *def, struct json_object *given,
+    struct json_object **out, char *why, size_t whysz)
+{
+	return bind_params(def, given, out, why, whysz) == 0 ? SL_OK :
+	    SL_INVALID;
 }
 
 /*

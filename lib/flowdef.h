@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "status.h"
+
 /* Returns 1 when name matches [a-z0-9][a-z0-9_.-]{0,63}. */
 int flowdef_name_valid(const char *name);
 
@@ -35,7 +37,7 @@ struct json_object *flowdef_validate(struct json_object *def, char *why,
  * missing ones take their default (a parameter without a default is
  * required). Returns 0 and a new object in *out, or -1 with why.
  */
-int flowdef_bind_params(struct json_object *def, struct json_object *given,
+enum sl_status flowdef_bind_params(struct json_object *def, struct json_object *given,
     struct json_object **out, char *why, size_t whysz);
 
 /*

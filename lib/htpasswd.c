@@ -359,23 +359,23 @@ out:
 }
 
 /*
- * Checks password against a crypt hash. Returns 0 when it matches and -1
+ * Checks password against a crypt hash. Returns 1 when it matches and 0
  * when it does not, when hash is empty or locked ("*..." or "!...", which
  * never match), or when libxcrypt does not know its method. The final
  * comparison takes the same time whatever the position of a difference.
  */
 int
-htpasswd_verify(const char *password, const char *hash)
+htpasswd_matches(const char *password, const char *hash)
 {
 	void *data = NULL;
-	int size = 0, rc = -1;
+	int size = 0, rc = 0;
 	const char *h;
 	size_t n;
 	unsigned char diff = 0;
 
 	if (password == NULL || hash == NULL || *hash == '\0' ||
 	    *hash == '*' || *hash == '!')
-		return -1;
+		return 0;
 	h = crypt_ra(password, hash, &data, &size);
 	if (h == NULL || *h == '*')
 		goto out;
@@ -384,7 +384,7 @@ htpasswd_verify(const char *password, const char *hash)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		diff |= (unsigned char)(h[i] ^ hash[i]);
-	rc = diff == 0 ? 0 : -1;
+	rc = diff == 0;
 out:
 	if (data != NULL) {
 		explicit_bzero(data, (size_t)size);

@@ -19,6 +19,6 @@ enum sl_status htpasswd_set(const char *path, const char *name,
     const char *hash);
 enum sl_status htpasswd_del(const char *path, const char *name);
 char *htpasswd_hash(const char *password);
-int htpasswd_verify(const char *password, const char *hash);
+int htpasswd_matches(const char *password, const char *hash);
 
 #endif

@@ -93,7 +93,7 @@ migrate_work(struct db *db, void *arg)
 }
 
 /* Applies one file in its own transaction. */
-static int
+static enum sl_status
 apply_one(struct db *db, const char *dir, const char *name, char *why,
     size_t whysz)
 {
@@ -114,31 +114,33 @@ apply_one(struct db *db, const char *dir, const char *name, char *why,
 		    db_errmsg(db));
 	free(sql);
 	free(path);
-	return s == SL_OK ? 0 : -1;
+	return s;
 }
 
 /*
- * Applies every migration in dir not yet recorded, in order. Returns 0, or
- * -1 with the failing file and SQLite's message in why; the failing
- * migration is rolled back entirely.
+ * Applies every migration in dir not yet recorded, in order. Returns SL_OK,
+ * or the failure (SL_IO for a file, SL_BUSY, SL_DB) with the failing file
+ * and SQLite's message in why; the failing migration is rolled back
+ * entirely.
  */
-int
+enum sl_status
 migrate_apply(struct db *db, const char *dir, char *why, size_t whysz)
 {
 	struct dirent **list = NULL;
-	int n, i, ret = 0;
+	enum sl_status ret;
+	int n, i;
 
-	if (db_exec(db, sql_create) != SL_OK) {
+	if ((ret = db_exec(db, sql_create)) != SL_OK) {
 		snprintf(why, whysz, "cannot create schema_migrations");
-		return -1;
+		return ret;
 	}
 	n = scandir(dir, &list, is_migration, versionsort);
 	if (n < 0) {
 		snprintf(why, whysz, "%s: %s", dir, strerror(errno));
-		return -1;
+		return SL_IO;
 	}
 	for (i = 0; i < n; i++) {
-		if (ret == 0)
+		if (ret == SL_OK)
 			ret = apply_one(db, dir, list[i]->d_name, why, whysz);
 		free(list[i]);
 	}

@@ -5,6 +5,6 @@
 #include "db.h"
 #include <stddef.h>
 
-int migrate_apply(struct db *db, const char *dir, char *why, size_t whysz);
+enum sl_status migrate_apply(struct db *db, const char *dir, char *why, size_t whysz);
 
 #endif

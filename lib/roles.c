@@ -27,18 +27,18 @@ roles_name(enum role role)
 
 /*
  * Parses a stored role name ("worker", "viewer", "operator", "admin";
- * not "none") into *out. Returns 0, or -1 when name is no role (*out
- * untouched).
+ * not "none") into *out. Returns SL_OK, or SL_INVALID when name is no
+ * role (*out untouched).
  */
-int
+enum sl_status
 roles_parse(const char *name, enum role *out)
 {
 	for (int i = ROLE_WORKER; i < ROLE_MAX; i++)
 		if (strcmp(name, names[i]) == 0) {
 			*out = (enum role)i;
-			return 0;
+			return SL_OK;
 		}
-	return -1;
+	return SL_INVALID;
 }
 
 /*

@@ -5,6 +5,8 @@
 #ifndef SLUICE_ROLES_H
 #define SLUICE_ROLES_H
 
+#include "status.h"
+
 enum role {
 	ROLE_NONE,	/* public route / unknown user */
 	ROLE_WORKER,	/* remote workers: GET only for now */
@@ -15,7 +17,7 @@ enum role {
 };
 
 const char *roles_name(enum role role);
-int roles_parse(const char *name, enum role *out);
+enum sl_status roles_parse(const char *name, enum role *out);
 int roles_allow(enum role have, enum role need, int reading);
 
 #endif

@@ -86,16 +86,16 @@ states_run_name(enum run_state s)
 	return s < RUN_STATE_MAX ? run_names[s] : "UNKNOWN";
 }
 
-/* Parses an upper-case run state name. Returns 0, or -1 if unknown. */
-int
+/* Parses an upper-case run state name. Returns SL_OK, or SL_INVALID. */
+enum sl_status
 states_run_parse(const char *name, enum run_state *out)
 {
 	int v;
 
 	if (parse(run_names, RUN_STATE_MAX, name, &v) == -1)
-		return -1;
+		return SL_INVALID;
 	*out = (enum run_state)v;
-	return 0;
+	return SL_OK;
 }
 
 /* Returns 1 for the states in STATES_SQL_RUN_TERMINAL. */
@@ -138,16 +138,16 @@ states_task_name(enum task_state s)
 	return s < TASK_STATE_MAX ? task_names[s] : "UNKNOWN";
 }
 
-/* Parses an upper-case task state name. Returns 0, or -1 if unknown. */
-int
+/* Parses an upper-case task state name. Returns SL_OK, or SL_INVALID. */
+enum sl_status
 states_task_parse(const char *name, enum task_state *out)
 {
 	int v;
 
 	if (parse(task_names, TASK_STATE_MAX, name, &v) == -1)
-		return -1;
+		return SL_INVALID;
 	*out = (enum task_state)v;
-	return 0;
+	return SL_OK;
 }
 
 /* Returns 1 for the states in STATES_SQL_TASK_TERMINAL. */

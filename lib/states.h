@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "status.h"
+
 /*
  * State sets as SQL lists, for queries: "AND state IN " STATES_SQL_X.
  * Each set is written only here; states.c's predicates read these same
@@ -45,14 +47,14 @@ enum task_state {
 };
 
 const char *states_run_name(enum run_state s);
-int states_run_parse(const char *name, enum run_state *out);
+enum sl_status states_run_parse(const char *name, enum run_state *out);
 int states_run_terminal(enum run_state s);
 int states_run_active(enum run_state s);
 int states_run_can(enum run_state from, enum run_state to);
 int states_run_retryable(enum run_state s);
 
 const char *states_task_name(enum task_state s);
-int states_task_parse(const char *name, enum task_state *out);
+enum sl_status states_task_parse(const char *name, enum task_state *out);
 int states_task_terminal(enum task_state s);
 int states_task_can(enum task_state from, enum task_state to);
 int states_task_needs_retry(enum task_state s);

@@ -88,10 +88,10 @@ expect(const char **p, char c)
 
 /*
  * Parses an RFC 3339 timestamp ("2026-11-29T19:00:47Z", optional fraction,
- * "Z" or "+hh:mm"/"-hh:mm" offset) into *ms. Returns 0, or -1 when s is not
- * such a timestamp or names a day that does not exist (February 30).
+ * "Z" or "+hh:mm"/"-hh:mm" offset) into *ms. Returns SL_OK, or SL_INVALID
+ * when s is not such a timestamp or names a day that does not exist (February 30).
  */
-int
+enum sl_status
 timefmt_parse(const char *s, int64_t *ms)
 {
 	const char *p = s;
@@ -102,13 +102,13 @@ timefmt_parse(const char *s, int64_t *ms)
 	    expect(&p, '-') || digits(&p, 2, &d) || expect(&p, 'T') ||
 	    digits(&p, 2, &h) || expect(&p, ':') || digits(&p, 2, &mi) ||
 	    expect(&p, ':') || digits(&p, 2, &sec))
-		return -1;
+		return SL_INVALID;
 	if (*p == '.') {
 		int scale = 100;
 
 		p++;
 		if (!isdigit((unsigned char)*p))
-			return -1;
+			return SL_INVALID;
 		for (; isdigit((unsigned char)*p); p++, scale /= 10)
 			frac += (*p - '0') * scale;
 	}
@@ -118,14 +118,14 @@ timefmt_parse(const char *s, int64_t *ms)
 		sign = *p == '+' ? 1 : -1;
 		p++;
 		if (digits(&p, 2, &oh) || expect(&p, ':') || digits(&p, 2, &om))
-			return -1;
+			return SL_INVALID;
 	} else {
-		return -1;
+		return SL_INVALID;
 	}
 	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 ||
 	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60 ||
 	    oh > 23 || om > 59)
-		return -1;
+		return SL_INVALID;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -135,5 +135,5 @@ timefmt_parse(const char *s, int64_t *ms)
 	tm.tm_sec = sec;
 	*ms = ((int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60)) * 1000 +
 	    frac;
-	return 0;
+	return SL_OK;
 }

@@ -262,7 +262,7 @@ add_attempt(struct worker_run *out, struct db_stmt *st, size_t *cap)
 	struct worker_attempt *a;
 	enum task_state ts;
 
-	if (states_task_parse(db_col_text(st, 2), &ts) == -1)
+	if (states_task_parse(db_col_text(st, 2), &ts) != SL_OK)
 		return;
 	if (out->nattempts == *cap) {
 		*cap = *cap * 2 + 8;
@@ -316,7 +316,7 @@ refresh_task(struct worker_db *d, const char *run_id,
 	db_bind_all(&st, DB_TEXT(":id", run_id), DB_TEXT(":task", c->task),
 	    DB_INT(":attempt", c->attempt), DB_TEXT(":w", d->name));
 	if (db_step(&st)) {
-		ret = states_task_parse(db_col_text(&st, 0), &c->now) == 0 ?
+		ret = states_task_parse(db_col_text(&st, 0), &c->now) == SL_OK ?
 		    SL_OK : SL_DB;
 		c->conflict = ret == SL_OK;
 	}
@@ -533,7 +533,7 @@ run_now(struct op *op, enum run_state *from, int *cancel)
 	db_bind_all(&st, DB_TEXT(":id", op->run_id),
 	    DB_TEXT(":w", op->d->name));
 	if (db_step(&st)) {
-		ret = states_run_parse(db_col_text(&st, 0), from) == 0 ?
+		ret = states_run_parse(db_col_text(&st, 0), from) == SL_OK ?
 		    SL_OK : SL_DB;
 		*cancel = (int)db_col_int(&st, 1);
 	}

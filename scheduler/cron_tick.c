@@ -178,7 +178,7 @@ tick_flow(struct sched *s, struct flow_sched *f)
 		log_warnx("cron_tick: flow %s: %s", f->name, why);
 		goto out;
 	}
-	if (flowdef_bind_params(x.def, NULL, &params, why, sizeof(why)) == -1) {
+	if (flowdef_bind_params(x.def, NULL, &params, why, sizeof(why)) != SL_OK) {
 		log_warnx("cron_tick: flow %s: cannot schedule: %s", f->name,
 		    why);
 		goto out;

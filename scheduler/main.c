@@ -174,7 +174,7 @@ main(void)
 		fatalx("main: cannot open %s", dbpath);
 	free(dbpath);
 	migdir = paths_migrations_dir();
-	if (migrate_apply(s.db, migdir, why, sizeof(why)) == -1)
+	if (migrate_apply(s.db, migdir, why, sizeof(why)) != SL_OK)
 		fatalx("main: migrations: %s", why);
 	free(migdir);
 

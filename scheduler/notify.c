@@ -335,7 +335,7 @@ read_ended(struct db *db, struct claim *c)
 	while (c->n < NOTIFY_BATCH && db_step(&st)) {
 		struct ended *x = &c->e[c->n];
 
-		if (states_run_parse(db_col_text(&st, 2), &x->st) != 0)
+		if (states_run_parse(db_col_text(&st, 2), &x->st) != SL_OK)
 			continue;
 		snprintf(x->id, sizeof(x->id), "%s", db_col_text(&st, 0));
 		x->flow = xstrdup(db_col_text(&st, 1));

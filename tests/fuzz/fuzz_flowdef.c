@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		json_object_put(again);
 		if (flowdef_bind_params(def, NULL, &params, why,
-		    sizeof(why)) == 0) {
+		    sizeof(why)) == SL_OK) {
 			render_all(def, params);
 			json_object_put(params);
 		}

@@ -23,7 +23,7 @@ ms(const char *rfc3339)
 {
 	int64_t v = 0;
 
-	if (timefmt_parse(rfc3339, &v) == -1) {
+	if (timefmt_parse(rfc3339, &v) != SL_OK) {
 		fprintf(stderr, "bad test time %s\n", rfc3339);
 		exit(2);
 	}

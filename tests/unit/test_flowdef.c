@@ -544,13 +544,13 @@ run_bind(void)
 	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
 		struct json_object *given = binds[i].given ?
 		    parse(binds[i].given) : NULL, *out = NULL, *exp = NULL;
-		int r;
+		enum sl_status r;
 
 		why[0] = '\0';
 		r = flowdef_bind_params(def, given, &out, why, sizeof(why));
 		if (binds[i].expect != NULL) {
 			exp = parse(binds[i].expect);
-			if (r != 0)
+			if (r != SL_OK)
 				checkf(binds[i].name, 0, "refused: %s", why);
 			else if (!json_object_equal(out, exp) ||
 			    strcmp(jsonx_text(out), jsonx_text(exp)) != 0)
@@ -558,7 +558,7 @@ run_bind(void)
 				    jsonx_text(out));
 			else
 				check(binds[i].name, 1, NULL);
-		} else if (r == 0) {
+		} else if (r == SL_OK) {
 			checkf(binds[i].name, 0, "accepted: %s",
 			    jsonx_text(out));
 		} else {

@@ -79,7 +79,7 @@ test_good(void)
 {
 	char dir[256], why[512] = "";
 	struct db *db = open_db("good.db");
-	int r;
+	enum sl_status r;
 
 	mkdir_in("good");
 	snprintf(dir, sizeof(dir), "%s/good", tmp);
@@ -95,7 +95,7 @@ test_good(void)
 	write_file("good", "x01_bad.sql", "this is not SQL;");
 
 	r = migrate_apply(db, dir, why, sizeof(why));
-	check("apply_ok", r == 0, why);
+	check("apply_ok", r == SL_OK, why);
 	check("apply_tables", table_exists(db, "a") == 1 &&
 	    table_exists(db, "b") == 1, "tables missing");
 	check("apply_numeric_order", query(db, "SELECT count(*) FROM b") == 2 &&
@@ -111,7 +111,7 @@ test_good(void)
 
 	/* Twice: nothing runs again (the INSERTs would add rows). */
 	r = migrate_apply(db, dir, why, sizeof(why));
-	check("apply_twice_ok", r == 0, why);
+	check("apply_twice_ok", r == SL_OK, why);
 	check("apply_twice_noop", query(db, "SELECT count(*) FROM a") == 1 &&
 	    query(db, "SELECT count(*) FROM b") == 2 && query(db,
 	    "SELECT count(*) FROM schema_migrations") == 3, "ran again");
@@ -121,7 +121,7 @@ test_good(void)
 	db = open_db("good.db");
 	write_file("good", "011_d.sql", "CREATE TABLE d (z TEXT);\n");
 	r = migrate_apply(db, dir, why, sizeof(why));
-	check("apply_new_file_only", r == 0 && table_exists(db, "d") == 1 &&
+	check("apply_new_file_only", r == SL_OK && table_exists(db, "d") == 1 &&
 	    query(db, "SELECT count(*) FROM b") == 2 && query(db,
 	    "SELECT count(*) FROM schema_migrations") == 4, why);
 	db_close(db);
@@ -132,7 +132,7 @@ test_bad(void)
 {
 	char dir[256], why[512] = "";
 	struct db *db = open_db("bad.db");
-	int r;
+	enum sl_status r;
 
 	mkdir_in("bad");
 	snprintf(dir, sizeof(dir), "%s/bad", tmp);
@@ -144,7 +144,7 @@ test_bad(void)
 	write_file("bad", "003_later.sql", "CREATE TABLE later (x INTEGER);\n");
 
 	r = migrate_apply(db, dir, why, sizeof(why));
-	check("bad_fails", r == -1, "returned 0");
+	check("bad_fails", r == SL_DB, "did not fail as SL_DB");
 	check("bad_names_file", strstr(why, "002_broken.sql") != NULL &&
 	    strstr(why, "no_such_table") != NULL, why);
 	check("bad_rolled_back", table_exists(db, "half") == 0 &&
@@ -164,7 +164,7 @@ test_bad(void)
 	write_file("bad", "002_broken.sql", "CREATE TABLE half (x INTEGER);\n"
 	    "INSERT INTO a VALUES (5);\n");
 	r = migrate_apply(db, dir, why, sizeof(why));
-	check("bad_fixed_applies", r == 0 && table_exists(db, "half") == 1 &&
+	check("bad_fixed_applies", r == SL_OK && table_exists(db, "half") == 1 &&
 	    table_exists(db, "later") == 1 && query(db, "SELECT count(*) "
 	    "FROM a") == 1, why);
 	db_close(db);
@@ -178,7 +178,7 @@ test_missing_dir(void)
 
 	snprintf(dir, sizeof(dir), "%s/no-such-dir", tmp);
 	check("missing_dir_fails", migrate_apply(db, dir, why, sizeof(why)) ==
-	    -1 && strstr(why, "no-such-dir") != NULL, why);
+	    SL_IO && strstr(why, "no-such-dir") != NULL, why);
 	db_close(db);
 }
 
@@ -199,10 +199,10 @@ test_project(void)
 		return;
 	db = open_db("project.db");
 	check("project_migrations_apply", migrate_apply(db, dir, why,
-	    sizeof(why)) == 0, why);
+	    sizeof(why)) == SL_OK, why);
 	n = query(db, "SELECT count(*) FROM schema_migrations");
 	check("project_migrations_twice", migrate_apply(db, dir, why,
-	    sizeof(why)) == 0 && query(db, "SELECT count(*) FROM "
+	    sizeof(why)) == SL_OK && query(db, "SELECT count(*) FROM "
 	    "schema_migrations") == n && n > 0, why);
 	check("project_schema_has_runs", table_exists(db, "runs") == 1 &&
 	    table_exists(db, "flows") == 1, "tables missing");

@@ -60,12 +60,12 @@ test_names(void)
 
 	for (int i = 0; i < RUN_STATE_MAX; i++)
 		ok &= states_run_parse(states_run_name((enum run_state)i), &r)
-		    == 0 && r == (enum run_state)i;
+		    == SL_OK && r == (enum run_state)i;
 	check("run_names_round_trip", ok, "a name does not parse back");
 	ok = 1;
 	for (int i = 0; i < TASK_STATE_MAX; i++)
 		ok &= states_task_parse(states_task_name((enum task_state)i),
-		    &t) == 0 && t == (enum task_state)i;
+		    &t) == SL_OK && t == (enum task_state)i;
 	check("task_names_round_trip", ok, "a name does not parse back");
 	check("run_name_text", strcmp(states_run_name(RUN_CANCELLING),
 	    "CANCELLING") == 0, states_run_name(RUN_CANCELLING));
@@ -73,12 +73,12 @@ test_names(void)
 	    "AWAITING_RETRY") == 0, states_task_name(TASK_AWAITING_RETRY));
 	check("run_name_out_of_range", strcmp(states_run_name(RUN_STATE_MAX),
 	    "UNKNOWN") == 0, "no UNKNOWN");
-	check("parse_refuses_lowercase", states_run_parse("running", &r) == -1
-	    && states_task_parse("failed", &t) == -1, "accepted");
-	check("parse_refuses_unknown", states_run_parse("SKIPPED", &r) == -1 &&
-	    states_task_parse("SCHEDULED", &t) == -1 &&
-	    states_run_parse("", &r) == -1 &&
-	    states_run_parse(NULL, &r) == -1, "accepted");
+	check("parse_refuses_lowercase", states_run_parse("running", &r) != SL_OK
+	    && states_task_parse("failed", &t) != SL_OK, "accepted");
+	check("parse_refuses_unknown", states_run_parse("SKIPPED", &r) != SL_OK &&
+	    states_task_parse("SCHEDULED", &t) != SL_OK &&
+	    states_run_parse("", &r) != SL_OK &&
+	    states_run_parse(NULL, &r) != SL_OK, "accepted");
 }
 
 static void
@@ -140,8 +140,8 @@ sql_set_names(const char *name, const char *set, int task)
 		else {
 			memcpy(buf, p + 1, n);
 			buf[n] = '\0';
-			ok = task ? states_task_parse(buf, &t) == 0 :
-			    states_run_parse(buf, &r) == 0;
+			ok = task ? states_task_parse(buf, &t) == SL_OK :
+			    states_run_parse(buf, &r) == SL_OK;
 			p = e + 1;
 		}
 	}

@@ -69,12 +69,12 @@ test_parse(void)
 
 	for (size_t i = 0; i < sizeof(parses) / sizeof(parses[0]); i++) {
 		int64_t ms = 42;
-		int r = timefmt_parse(parses[i].text, &ms);
+		enum sl_status r = timefmt_parse(parses[i].text, &ms);
 
 		snprintf(name, sizeof(name), "parse_%s", parses[i].text);
-		snprintf(detail, sizeof(detail), "returned %d, ms %lld", r,
+		snprintf(detail, sizeof(detail), "returned %d, ms %lld", (int)r,
 		    (long long)ms);
-		check(name, r == 0 && ms == parses[i].ms, detail);
+		check(name, r == SL_OK && ms == parses[i].ms, detail);
 	}
 }
 
@@ -116,12 +116,12 @@ test_bad(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t ms = 42;
-		int r = timefmt_parse(bad[i], &ms);
+		enum sl_status r = timefmt_parse(bad[i], &ms);
 
 		snprintf(name, sizeof(name), "refuse_\"%s\"", bad[i]);
 		snprintf(detail, sizeof(detail), "accepted as %lld",
 		    (long long)ms);
-		check(name, r == -1, detail);
+		check(name, r == SL_INVALID, detail);
 	}
 }
 
@@ -140,7 +140,7 @@ test_round_trip(void)
 		    250000000000000LL - 10000000000000LL, back = 0;
 
 		timefmt_rfc3339(ms, buf);
-		if (timefmt_parse(buf, &back) != 0 || back != ms) {
+		if (timefmt_parse(buf, &back) != SL_OK || back != ms) {
 			bad_n = 1;
 			snprintf(detail, sizeof(detail), "%lld -> %s -> %lld",
 			    (long long)ms, buf, (long long)back);

@@ -21,7 +21,7 @@ secs(const char *rfc3339)
 {
 	int64_t ms = 0;
 
-	if (timefmt_parse(rfc3339, &ms) == -1) {
+	if (timefmt_parse(rfc3339, &ms) != SL_OK) {
 		fprintf(stderr, "bad test time %s\n", rfc3339);
 		exit(2);
 	}

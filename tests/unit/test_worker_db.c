@@ -420,7 +420,7 @@ main(void)
 	db2 = db_open(path);
 	migdir = paths_migrations_dir();
 	ok = db1 != NULL && db2 != NULL &&
-	    migrate_apply(db1, migdir, why, sizeof(why)) == 0;
+	    migrate_apply(db1, migdir, why, sizeof(why)) == SL_OK;
 	free(migdir);
 	check("setup", ok, why);
 	if (ok) {
