@@ -53,6 +53,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# test_dag tests scheduler/dag.c alone; the files below it are stubs there.
+$(BUILD)/tests/test_dag: $(BUILD)/tests/unit/test_dag.o \
+    $(BUILD)/scheduler/dag.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 

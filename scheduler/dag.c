@@ -10,7 +10,11 @@
  * guarded by "the run is this worker's", so a run another scheduler took
  * over is never written again (it is dropped instead). The decisions
  * (which task is skipped, retried, crashed) are made here; the interface
- * only records them.
+ * only records them, and the rules they rest on (legal moves, the retry
+ * delay, a run's end state) are lib/'s. Runs are loaded by dag_load
+ * (claimed) or dag_adopt (recovered from a dead scheduler). dag.c calls
+ * only downwards -- spawn.c, reap.c, attempt.c, proc.c, lib/ (see the
+ * order in loop.c) -- so tests/unit/test_dag.c tests it alone.
  */
 #include <stdio.h>
 #include <stdlib.h>

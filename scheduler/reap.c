@@ -8,7 +8,9 @@
  * state and whether it is retried, and reports both through the worker
  * interface (task_finish: the end and the next attempt AWAITING_RETRY
  * with not_before are one write). Also reports log_size at most once a
- * second per attempt (log_sizes); the log itself is a local file.
+ * second per attempt (log_sizes); the log itself is a local file. The
+ * retry rule and its delay are lib/worker.c's; a finished attempt is
+ * freed with attempt_free (attempt.c owns struct attempt).
  */
 #include <errno.h>
 #include <fcntl.h>

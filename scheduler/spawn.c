@@ -20,7 +20,8 @@
  * The child waits on a pipe until the parent has recorded the attempt as
  * RUNNING (with pid and /proc start time) through the worker interface
  * (task_start), so no task ever runs without a row saying so; if that
- * fails the child is killed before it execs.
+ * fails the child is killed before it execs. A started process becomes a
+ * struct attempt (attempt_new, attempt.c) hung on its task.
  */
 #include <errno.h>
 #include <fcntl.h>
