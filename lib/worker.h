@@ -42,7 +42,8 @@
  * took it over: drop it without writing); SL_CONFLICT when the row was
  * not in the state the operation requires (documented per operation);
  * SL_DB or SL_IO for other failures (logged). Every write is atomic: it
- * happens entirely or not at all (BEGIN IMMEDIATE in worker_db.c).
+ * happens entirely or not at all (one statement, or db_write in
+ * worker_db.c).
  * Strings passed in are borrowed for the call; strings handed out are
  * owned by the out structure and released with its _fini function.
  */
@@ -176,7 +177,7 @@ struct worker_ops {
 	    struct worker_settings *out);
 	/* Claims up to budget due runs of this worker's pool, respecting
 	 * each flow's max_concurrent_runs, lateness and catchup (see
-	 * worker_db.c). Fills out (release with worker_claim_fini). */
+	 * dispatch.c). Fills out (release with worker_claim_fini). */
 	enum sl_status (*claim)(struct worker *w, int budget,
 	    struct worker_claim *out);
 	/* Reads what is needed to run run_id. SL_NOTFOUND: not ours. */

@@ -1,8 +1,8 @@
 /*
  * claim.c: takes due runs for this worker through the worker interface
  * (lib/worker.h; the rules of what is due -- pool, max_concurrent_runs,
- * lateness, catchup -- are documented in lib/worker_db.c, which owns the
- * SQL). The caller passes the budget left by the worker's concurrency
+ * lateness, catchup -- are lib/dispatch.c's, which owns the SQL, with
+ * the lateness and catchup verdict in lib/schedule.c). The caller passes the budget left by the worker's concurrency
  * limit and does not call this while the worker is paused or stopping.
  * Each claimed run is then loaded (dag_load). Scheduled runs the claim
  * ended unstarted (too late, or superseded without catchup) are not
