@@ -23,7 +23,9 @@ stack_stop || fail "stop"
 STACK_BIND=0.0.0.0 stack_start
 [ "$(listen_addrs)" = "00000000 " ] ||
     fail "SLUICE_BIND=0.0.0.0: listening on $(listen_addrs)"
-grep -q "Sluice is running at https://127.0.0.1:$SLUICE_PORT/" "$STACK_TMP/stack.log" ||
+# The launcher announces the URL after the stack answers: wait for it.
+wait_for 30 grep -q "Sluice is running at https://127.0.0.1:$SLUICE_PORT/" \
+    "$STACK_TMP/stack.log" ||
     fail "no loopback URL announced: $(grep running "$STACK_TMP/stack.log")"
 api GET /api/me
 expect_status 200 "through loopback"
