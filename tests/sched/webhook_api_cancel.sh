@@ -7,13 +7,7 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-out=$STACK_TMP/out; mkdir -p "$out"
-python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" "$out/bodies" &
-hook=$!
-hook_stop() { kill "$hook" 2>/dev/null; wait "$hook" 2>/dev/null; return 0; }
-stack_on_stop hook_stop
-wait_for 10 test -s "$out/port" || fail "webhook receiver did not start"
-port=$(cat "$out/port")
+webhook_start
 sched_start w1
 sched_start w2
 flow_put ac "{\"name\":\"ac\",\"pool\":\"nowhere\",

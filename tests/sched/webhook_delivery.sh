@@ -8,13 +8,7 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 stack_start
-out=$STACK_TMP/out; mkdir -p "$out"
-python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" "$out/bodies" 5 &
-hook=$!
-hook_stop() { kill "$hook" 2>/dev/null; wait "$hook" 2>/dev/null; return 0; }
-stack_on_stop hook_stop
-wait_for 10 test -s "$out/port" || fail "webhook receiver did not start"
-port=$(cat "$out/port")
+webhook_start 5
 flow_put nt "{\"name\":\"nt\",\"notify\":{\"on\":[\"FAILED\"],\"webhook\":\"http://127.0.0.1:$port/hook\"},
  \"parameters\":{\"fail\":{\"type\":\"boolean\",\"default\":true}},
  \"tasks\":[{\"name\":\"ok\",\"command\":[\"true\"]},

@@ -5,13 +5,7 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
-out=$STACK_TMP/out; mkdir -p "$out"
-python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" "$out/bodies" &
-hook=$!
-hook_stop() { kill "$hook" 2>/dev/null; wait "$hook" 2>/dev/null; return 0; }
-stack_on_stop hook_stop
-wait_for 10 test -s "$out/port" || fail "webhook receiver did not start"
-port=$(cat "$out/port")
+webhook_start
 flow_put lt "{\"name\":\"lt\",\"max_concurrent_runs\":10,
  \"schedule\":{\"cron\":\"* * * * *\",\"catchup\":true,\"max_lateness_s\":90},
  \"notify\":{\"on\":[\"CANCELLED\"],\"webhook\":\"http://127.0.0.1:$port/hook\"},

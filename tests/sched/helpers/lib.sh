@@ -139,3 +139,17 @@ wait_eq() {
 	done
 	return 1
 }
+
+# webhook_start [FAILS]: starts the webhook receiver (helpers/webhook.py;
+# FAILS as it takes it) recording into $out; sets $out and $port. It is
+# stopped with the stack.
+webhook_start() {
+	out=$STACK_TMP/out; mkdir -p "$out"
+	python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" \
+	    "$out/bodies" "$@" &
+	hook=$!
+	stack_on_stop webhook_stop
+	wait_for 10 test -s "$out/port" || fail "webhook receiver did not start"
+	port=$(cat "$out/port")
+}
+webhook_stop() { kill "$hook" 2>/dev/null; wait "$hook" 2>/dev/null; return 0; }
