@@ -2,8 +2,8 @@
  * worker.c: the parts of the worker interface (worker.h) that do not
  * depend on where the state is stored: the rules that derive how an
  * attempt ends from its process's exit, whether it is retried and after
- * how long, and how a run ends from its tasks; and releasing the structures operations
- * fill.
+ * how long, and how a run ends from its tasks; and releasing the
+ * structures operations fill.
  * Every backend (worker_db.c today) uses these, so the rule exists once.
  */
 #include <math.h>

@@ -364,7 +364,8 @@ claim_tx(struct db *db, void *arg)
 		if ((s = db_done(&st)) != SL_OK)
 			return s;
 		if (db_changes(db) == 1) {
-			e[c->got] = e[i];	/* keep the claimed ones first */
+			/* Keep the claimed ones first. */
+			e[c->got] = e[i];
 			if (c->got != i)
 				e[i].flow = e[i].def = NULL;
 			c->got++;

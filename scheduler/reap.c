@@ -182,6 +182,86 @@ out:
 	return ret;
 }
 
+/* The decided end of an attempt, before it is written. */
+struct ending {
+	struct worker_task_end end;
+	char reason[600];
+	char *result;		/* the result of a COMPLETED attempt, or NULL */
+	int64_t now;		/* wall ms of the decision */
+};
+
+/*
+ * Decides how attempt a ended -- its state and reason from the exit
+ * status, a stop and the result file (lib/worker.c's outcome rule), and
+ * whether and when it is retried (lib/worker.c's retry rule) -- into e.
+ * e->result is the caller's to free.
+ */
+static void
+decide_end(struct attempt *a, struct ending *e)
+{
+	struct run *r = a->run;
+	struct task *t = &r->tasks[a->task];
+	const char *result_error = NULL;
+	int code = -1, sig = -1;
+	enum task_state st;
+	char why[512];
+
+	memset(e, 0, sizeof(*e));
+	e->now = timefmt_now_ms();
+	logsink_flush(&a->log);
+	if (WIFEXITED(a->status))
+		code = WEXITSTATUS(a->status);
+	else if (WIFSIGNALED(a->status))
+		sig = WTERMSIG(a->status);
+	if (a->stop_state == TASK_PENDING && code == 0 &&
+	    read_result(a->result_path, &e->result, why, sizeof(why)) == -1) {
+		result_error = why;
+		logsink_note(&a->log, "sluice: task failed: invalid result: %s",
+		    why);
+	}
+	st = worker_attempt_outcome(a->stop_state, a->stop_reason, code, sig,
+	    result_error, e->reason, sizeof(e->reason));
+	if (st != TASK_COMPLETED) {
+		free(e->result);
+		e->result = NULL;
+	}
+	logsink_flush(&a->log);
+	e->end = (struct worker_task_end){ .run_id = r->id, .task = t->name,
+	    .attempt = a->attempt, .state = st, .exit_code = code,
+	    .signal = sig > 0 ? sig : 0, .result = e->result,
+	    .log_size = a->log.size,
+	    .reason = e->reason[0] ? e->reason : NULL };
+	/* Also while stopping: the next scheduler starts the retry. */
+	if (worker_attempt_retries(st, a->attempt, t->retries, a->no_retry ||
+	    r->cancelling || r->timed_out))
+		e->end.retry_not_before = e->now + worker_retry_delay_ms(
+		    t->retry_delay_s, t->retry_backoff, t->retry_jitter_s,
+		    a->attempt);
+}
+
+/* Moves task t to the end e that was just written (takes e->result). */
+static void
+apply_end(struct run *r, struct task *t, struct ending *e)
+{
+	const struct worker_task_end *end = &e->end;
+
+	log_info("run %s: task %s attempt %d %s%s%s", r->id, t->name,
+	    end->attempt, states_task_name(end->state),
+	    e->reason[0] ? ": " : "", e->reason);
+	free(t->result);
+	t->result = e->result;
+	e->result = NULL;
+	t->state = end->state;
+	if (end->retry_not_before > 0) {
+		t->attempt = end->attempt + 1;
+		t->state = TASK_AWAITING_RETRY;
+		t->not_before = end->retry_not_before;
+		log_info("run %s: task %s attempt %d AWAITING_RETRY in %lld "
+		    "ms", r->id, t->name, t->attempt,
+		    (long long)(end->retry_not_before - e->now));
+	}
+}
+
 /*
  * Writes the end of attempt a. Returns 0 when done (a is freed and the
  * task updated), -1 to try again later (busy database).
@@ -191,75 +271,24 @@ finish_attempt(struct sched *s, struct attempt *a)
 {
 	struct run *r = a->run;
 	struct task *t = &r->tasks[a->task];
-	enum task_state st;
-	char reason[600] = "", why[512], *result = NULL;
-	const char *result_error = NULL;
-	int code = -1, sig = -1, retry = 0, ret = -1;
-	int64_t now = timefmt_now_ms(), nb = 0;
-	struct worker_task_end end;
+	struct ending e;
 	enum sl_status rc;
 
-	logsink_flush(&a->log);
-	if (WIFEXITED(a->status))
-		code = WEXITSTATUS(a->status);
-	else if (WIFSIGNALED(a->status))
-		sig = WTERMSIG(a->status);
-	if (a->stop_state == TASK_PENDING && code == 0 &&
-	    read_result(a->result_path, &result, why, sizeof(why)) == -1) {
-		result_error = why;
-		logsink_note(&a->log, "sluice: task failed: invalid result: %s",
-		    why);
+	decide_end(a, &e);
+	rc = s->w->ops->task_finish(s->w, &e.end);
+	if (rc != SL_OK && rc != SL_CONFLICT) {
+		free(e.result);
+		return -1;
 	}
-	st = worker_attempt_outcome(a->stop_state, a->stop_reason, code, sig,
-	    result_error, reason, sizeof(reason));
-	/* Also while stopping: the next scheduler starts the retry. */
-	if (worker_attempt_retries(st, a->attempt, t->retries, a->no_retry ||
-	    r->cancelling || r->timed_out)) {
-		retry = 1;
-		nb = now + worker_retry_delay_ms(t->retry_delay_s,
-		    t->retry_backoff, t->retry_jitter_s, a->attempt);
-	}
-	logsink_flush(&a->log);
-	end.run_id = r->id;
-	end.task = t->name;
-	end.attempt = a->attempt;
-	end.state = st;
-	end.exit_code = code;
-	end.signal = sig > 0 ? sig : 0;
-	end.result = st == TASK_COMPLETED ? result : NULL;
-	end.log_size = a->log.size;
-	end.reason = reason[0] ? reason : NULL;
-	end.retry_not_before = retry ? nb : 0;
-	rc = s->w->ops->task_finish(s->w, &end);
-	if (rc == SL_CONFLICT) {
-		/* Another scheduler marked it CRASHED and owns the run. */
-		r->lost = 1;
-		goto drop;
-	}
-	if (rc != SL_OK)
-		goto out;
-	log_info("run %s: task %s attempt %d %s%s%s", r->id, t->name,
-	    a->attempt, states_task_name(st), reason[0] ? ": " : "", reason);
-	free(t->result);
-	t->result = st == TASK_COMPLETED ? result : NULL;
-	if (st == TASK_COMPLETED)
-		result = NULL;
-	t->state = st;
-	if (retry) {
-		t->attempt = a->attempt + 1;
-		t->state = TASK_AWAITING_RETRY;
-		t->not_before = nb;
-		log_info("run %s: task %s attempt %d AWAITING_RETRY in %lld "
-		    "ms", r->id, t->name, t->attempt, (long long)(nb - now));
-	}
-drop:
+	if (rc == SL_CONFLICT)
+		r->lost = 1;	/* another scheduler marked it CRASHED */
+	else
+		apply_end(r, t, &e);
 	t->proc = NULL;
 	s->nprocs--;
 	attempt_free(a);
-	ret = 0;
-out:
-	free(result);
-	return ret;
+	free(e.result);
+	return 0;
 }
 
 /* Finishes every attempt whose leader exited and whose pipes are drained. */

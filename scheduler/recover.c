@@ -10,9 +10,10 @@
  * start time, or, when the leader is gone, only members carrying the
  * attempt's SLUICE_RUN_ID; never a reused pid), marks those attempts
  * CRASHED, and retries them by policy (a new AWAITING_RETRY attempt) or
- * lets the run end CRASHED with its dependents SKIPPED. Finding and adopting orphans is a server
- * duty and stays on SQLite here; loading and marking go through the
- * worker interface (lib/worker.h).
+ * lets the run end CRASHED with its dependents SKIPPED. Finding and
+ * adopting orphans is a server duty and stays on SQLite here (db_write on
+ * s->db); loading and marking go through the worker interface
+ * (lib/worker.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
