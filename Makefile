@@ -65,8 +65,9 @@ deps:
 run: deps all
 	@scripts/sluice-run
 
-# The whole suite: unit, API, scheduler and browser tests against the real
-# processes, then unit, API and scheduler tests again under ASan+UBSan.
+# The whole suite (tests/run.sh): unit, API, CLI, launcher, container,
+# harness, scheduler and browser tests against the real processes, then all
+# but the browser tests (reported as skipped) again under ASan+UBSan.
 test:
 	@scripts/deps.sh --test
 	@$(MAKE) --no-print-directory all

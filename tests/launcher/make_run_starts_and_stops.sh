@@ -20,6 +20,9 @@ trap cleanup EXIT
 start_make() {
 	# A background job of a script starts with SIGINT ignored; a terminal's
 	# `make run` does not, so give SIGINT back its default as Ctrl-C finds it.
+	# The log is emptied here, not only by the child's redirection: a child
+	# slow to start would otherwise let the previous start's lines match.
+	: >"$log"
 	setsid env --default-signal=INT make -C "$SLUICE_ROOT" \
 	    --no-print-directory run >"$log" 2>&1 &
 	make_pid=$!
