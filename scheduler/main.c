@@ -7,7 +7,7 @@
  * socket, and hands over to loop_run. fatal() is used only here, before
  * the loop starts. The database connection serves both the worker
  * interface (lib/worker_db.c) and the server duties done directly
- * in scheduler/ (cron_tick.c, retention.c, recover.c).
+ * in scheduler/ (cron_tick.c, retention.c, recover.c, notify.c).
  */
 #include <errno.h>
 #include <fcntl.h>
