@@ -36,13 +36,24 @@ test_packages=(chromium python3-croniter valgrind)
 
 browser_dir=$root/tests/browser
 need_npm=0
+# True when tests/browser/node_modules holds the playwright-core version
+# package.json pins (1.56.x: the last that runs on Debian 12's Node 18),
+# so a checkout updated to a new pin installs it again.
+npm_current() {
+	local want have
+	want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' \
+	    "$browser_dir/package.json")
+	have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
+	    "$browser_dir/node_modules/playwright-core/package.json" \
+	    2>/dev/null | head -n 1)
+	[ -n "$have" ] && [ "$have" = "$want" ]
+}
 if [ $test_mode = 1 ]; then
 	packages+=("${test_packages[@]}")
 	# A Node.js from elsewhere (NodeSource) brings npm and conflicts with
 	# Debian's npm package: ask for the commands, not the packages.
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
-	if [ -f "$browser_dir/package.json" ] &&
-	    [ ! -d "$browser_dir/node_modules" ]; then
+	if [ -f "$browser_dir/package.json" ] && ! npm_current; then
 		need_npm=1
 		command -v npm >/dev/null 2>&1 || packages+=(npm)
 	fi
