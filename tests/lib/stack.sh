@@ -64,9 +64,10 @@ stack_start() {
 # when nginx could not bind it; fails the test when the stack does not
 # come up at all.
 stack_launch() {
-	# SIGINT back to its default, as a terminal's `make run` has it (a
-	# script's background job starts with it ignored).
-	env --default-signal=INT "$SLUICE_ROOT/scripts/sluice-run" \
+	# STACK_WRAP: a command to run the launcher under (tests/lib/pty_run.py
+	# gives it a terminal). Started as a script's background job, it
+	# begins with SIGINT ignored; the launcher itself puts it back.
+	${STACK_WRAP:-} "$SLUICE_ROOT/scripts/sluice-run" \
 	    >"$STACK_TMP/stack.log" 2>&1 &
 	STACK_PID=$!
 	local i
