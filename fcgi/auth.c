@@ -184,7 +184,8 @@ throttled(struct req *r, const char *user, int64_t now, enum sl_status *s)
 
 /*
  * Replies 503 (SL_BUSY) when the hashing pool admits no more checks:
- * the client may retry at once, nothing was counted.
+ * the client may retry at once, nothing was counted. (hashpool.c logs
+ * these refusals, counted, at most once a second.)
  */
 static enum sl_status
 busy(struct req *r)
@@ -192,8 +193,6 @@ busy(struct req *r)
 	static const char why[] = "too many password checks at once; try "
 	    "again in a moment";
 
-	log_warnx("auth_verify: %s: hashing pool full; refused",
-	    r->addr ? r->addr : "?");
 	reply_fail(r, SL_BUSY, "%s", why);
 	reply_header(r, "Retry-After", "1");
 	reply_header(r, "X-Sluice-Auth-Error", "%s", why);

@@ -13,16 +13,20 @@
  * and the other half stay free for remembered logins (which auth.c
  * answers from its cache and never send here) and every other request.
  *
+ * Refusals are logged at most once a second, with their count.
+ *
  * One mutex guards the queue; jobs run outside it. Two condition
  * variables: "work" wakes pool threads, "done" wakes the request threads
  * waiting for their job (each checks its own job's flag).
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "hashpool.h"
 #include "htpasswd.h"
 #include "log.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 struct job {
@@ -39,6 +43,8 @@ struct hashpool {
 	int admitted;			/* queued + running */
 	int waiting_max;
 	int stopping;
+	int64_t refused;		/* SL_BUSY since the last warning */
+	int64_t warned_ms;		/* when that warning was logged */
 	int nthreads;
 	pthread_t *tids;
 };
@@ -116,6 +122,29 @@ hashpool_free(struct hashpool *p)
 }
 
 /*
+ * Counts one check refused for a full pool and unlocks p->mu. A storm
+ * refuses thousands a second, so the warning is logged at most once a
+ * second, with the count since the last one.
+ */
+static void
+refused(struct hashpool *p)
+{
+	int64_t now = timefmt_now_ms(), n = 0;
+
+	p->refused++;
+	if (now - p->warned_ms >= 1000) {
+		n = p->refused;
+		p->refused = 0;
+		p->warned_ms = now;
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (n > 0)
+		log_warnx("hashpool_matches: pool full (%d checks admitted); "
+		    "refused %lld password checks", p->waiting_max,
+		    (long long)n);
+}
+
+/*
  * Checks pass against the stored crypt hash on a pool thread, waiting for
  * the answer: SL_OK with *match 1 or 0. When waiting_max jobs are already
  * admitted, returns SL_BUSY at once without checking (*match 0).
@@ -129,7 +158,7 @@ hashpool_matches(struct hashpool *p, const char *pass, const char *hash,
 	*match = 0;
 	pthread_mutex_lock(&p->mu);
 	if (p->admitted >= p->waiting_max || p->stopping) {
-		pthread_mutex_unlock(&p->mu);
+		refused(p);
 		return SL_BUSY;
 	}
 	p->admitted++;
