@@ -31,6 +31,8 @@
 #define API_WORKER_NAME_MAX 128	/* longest {worker} in a path */
 
 struct authcache;
+struct hashpool;
+struct throttle;
 
 /* The process: read-only after start except where noted. */
 struct ctx {
@@ -39,9 +41,12 @@ struct ctx {
 	char *logs_dir;
 	int listen_fd;
 	int nthreads;
+	int hash_threads;		/* SLUICE_AUTH_HASH_THREADS */
 	atomic_int stopping;
 	atomic_uint_fast64_t requests;	/* requests served, for metrics */
 	struct authcache *auth;		/* locked inside authcache.c */
+	struct throttle *throttle;	/* locked inside throttle.c */
+	struct hashpool *hashpool;	/* password checks; hashpool.c */
 	char *dummy_hash;		/* checked for unknown users */
 	const char *openapi;		/* embedded document */
 	size_t openapi_len;

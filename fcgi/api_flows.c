@@ -14,6 +14,7 @@
 #include "db.h"
 #include "flowdef.h"
 #include "json.h"
+#include "redact.h"
 #include "reply.h"
 #include "request.h"
 #include "sqlx.h"
@@ -228,11 +229,12 @@ add_schedule(struct json_object *obj, struct json_object *def, int live)
 
 /*
  * Builds the full view of flow name with the definition of version (0:
- * current). Returns SL_OK and a new object in *out, or a status with why.
+ * current), as a user with role may see it (redact.c). Returns SL_OK and
+ * a new object in *out, or a status with why.
  */
 static enum sl_status
 flow_detail(struct db *db, const char *name, int64_t version,
-    struct json_object **out, char *why, size_t whysz)
+    enum role role, struct json_object **out, char *why, size_t whysz)
 {
 	struct json_object *obj = NULL, *def = NULL;
 	enum sl_status s;
@@ -251,6 +253,7 @@ flow_detail(struct db *db, const char *name, int64_t version,
 	if (s != SL_OK)
 		goto out;
 	add_schedule(obj, def, live);
+	redact_flow_def(def, role);
 	json_object_object_add(obj, "definition", json_object_get(def));
 	if ((s = add_versions(db, name, obj)) != SL_OK)
 		goto out;
@@ -369,7 +372,8 @@ api_flows_get(struct req *r)
 	if ((s = req_query_int(r, "version", 0, 1, INT32_MAX, &version)) !=
 	    SL_OK)
 		return s;
-	s = flow_detail(r->db, r->arg[0], version, &obj, why, sizeof(why));
+	s = flow_detail(r->db, r->arg[0], version, r->role, &obj, why,
+	    sizeof(why));
 	if (s != SL_OK)
 		return reply_fail(r, s, "%s", why);
 	return reply_ok(r, obj);
@@ -508,8 +512,8 @@ api_flows_put(struct req *r)
 		goto out;
 	}
 	wake_schedulers();
-	if ((s = flow_detail(r->db, name, 0, &obj, why, sizeof(why))) !=
-	    SL_OK)
+	if ((s = flow_detail(r->db, name, 0, r->role, &obj, why,
+	    sizeof(why))) != SL_OK)
 		reply_fail(r, s, "%s", why);
 	else if (p.created)
 		reply_created(r, obj);
@@ -628,8 +632,8 @@ api_flows_patch(struct req *r)
 		reply_fail(r, s, "%s", c.why);
 		goto out;
 	}
-	if ((s = flow_detail(r->db, r->arg[0], 0, &obj, why, sizeof(why))) !=
-	    SL_OK) {
+	if ((s = flow_detail(r->db, r->arg[0], 0, r->role, &obj, why,
+	    sizeof(why))) != SL_OK) {
 		reply_fail(r, s, "%s", why);
 		goto out;
 	}

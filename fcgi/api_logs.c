@@ -4,16 +4,25 @@
  * the scheduler at <data>/logs/<run-id>/<task>.<attempt>.log; the path is
  * built only from a run id and a task name that passed the router's
  * {run} and {task} validators (no "/", no leading ".") and exist in
- * task_runs with the attempt, and opened with O_NOFOLLOW, so no request
- * can reach another file. The attempt's state is read before the file,
- * so "complete" is never claimed before the last byte was written.
+ * task_runs with the attempt. A task may once have been able to plant
+ * links in its log folder, so the file is reached without following any:
+ * openat2 with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS relative to logs/ (or,
+ * on a kernel without openat2, an O_NOFOLLOW walk of the two components),
+ * and is served only when it is a regular file owned by this process's
+ * euid (the service user) with exactly one link; anything else is refused
+ * with a 500 naming why, and logged. The attempt's state is read before
+ * the file, so "complete" is never claimed before the last byte was
+ * written.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -91,30 +100,112 @@ log_attempt(struct req *r, struct log_read *lr)
 }
 
 /*
+ * Opens rel (a "<run-id>/<file>" path) under the directory dirfd for
+ * reading without following a symbolic link anywhere and without leaving
+ * dirfd: openat2 where the kernel has it, else one O_NOFOLLOW step per
+ * component. Returns the descriptor, or -1 with errno (ELOOP for a link,
+ * ENOENT when absent).
+ */
+static int
+open_beneath(int dirfd, const char *run, const char *file)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+		    RESOLVE_NO_MAGICLINKS,
+	};
+	char rel[PATH_MAX];
+	int fd, sub, e;
+
+	snprintf(rel, sizeof(rel), "%s/%s", run, file);
+	fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+	if (fd != -1 || errno != ENOSYS)
+		return fd;
+	sub = openat(dirfd, run, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (sub == -1)
+		return errno == ENOTDIR ? (errno = ELOOP, -1) : -1;
+	fd = openat(sub, file, (int)how.flags);
+	e = errno;
+	close(sub);
+	errno = e;
+	return fd;
+}
+
+/*
+ * Returns NULL when the open log sb describes may be served: a regular
+ * file owned by our euid with one link. Else the reason, for the reply.
+ */
+static const char *
+log_file_refused(const struct stat *sb)
+{
+	if (!S_ISREG(sb->st_mode))
+		return "is not a regular file";
+	if (sb->st_uid != geteuid())
+		return "is not owned by the service user";
+	if (sb->st_nlink != 1)
+		return "has more than one link (a hard link)";
+	return NULL;
+}
+
+/*
+ * Opens the attempt's log into *fd (-1 when it does not exist yet) and
+ * its size into lr->size. Returns SL_OK, or SL_IO (replied) for a link,
+ * a file that may not be served, or an I/O failure.
+ */
+static enum sl_status
+log_open(struct req *r, struct log_read *lr, int *fd)
+{
+	const char *why = NULL;
+	char file[NAME_MAX + 1];
+	struct stat sb;
+	int dirfd;
+
+	*fd = -1;
+	snprintf(file, sizeof(file), "%s.%lld.log", lr->task,
+	    (long long)lr->attempt);
+	dirfd = open(r->ctx->logs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1 && errno == ENOENT)
+		return SL_OK;
+	if (dirfd != -1)
+		*fd = open_beneath(dirfd, lr->id, file);
+	if (*fd == -1 && errno == ENOENT)
+		why = NULL;
+	else if (*fd == -1 && (errno == ELOOP || errno == EXDEV))
+		why = "is a symbolic link or lies behind one";
+	else if (*fd == -1)
+		why = "cannot be opened";
+	else if (fstat(*fd, &sb) == -1)
+		why = "cannot be read";
+	else if ((why = log_file_refused(&sb)) == NULL)
+		lr->size = sb.st_size;
+	if (dirfd != -1)
+		close(dirfd);
+	if (why == NULL)
+		return SL_OK;
+	log_warnx("api_logs_get: run %s task %s attempt %lld: the log %s; "
+	    "refused", lr->id, lr->task, (long long)lr->attempt, why);
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+	return reply_fail(r, SL_IO, "refused to serve the log of run %s, "
+	    "task \"%s\", attempt %lld: the file %s", lr->id, lr->task,
+	    (long long)lr->attempt, why);
+}
+
+/*
  * Phase 3: the log file's size and up to limit bytes from offset. A log
  * not yet created reads as empty.
  */
 static enum sl_status
 log_read_chunk(struct req *r, struct log_read *lr)
 {
-	enum sl_status s = SL_OK;
-	struct stat sb;
-	char *path;
+	enum sl_status s;
 	int fd;
 
-	path = xasprintf("%s/%s/%s.%lld.log", r->ctx->logs_dir, lr->id,
-	    lr->task, (long long)lr->attempt);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd == -1 && errno != ENOENT) {
-		log_warn("api_logs_get: open %s", path);
-		s = reply_fail(r, SL_IO, "cannot read the log");
-	} else if (fd != -1 && (fstat(fd, &sb) == -1 ||
-	    !S_ISREG(sb.st_mode))) {
-		s = reply_fail(r, SL_IO, "cannot read the log");
-	} else if (fd != -1) {
-		lr->size = sb.st_size;
-	}
-	if (s == SL_OK && lr->offset < lr->size) {
+	if ((s = log_open(r, lr, &fd)) != SL_OK)
+		return s;
+	if (fd != -1 && lr->offset < lr->size) {
 		int64_t want = lr->size - lr->offset < lr->limit ?
 		    lr->size - lr->offset : lr->limit;
 		ssize_t k;
@@ -130,8 +221,7 @@ log_read_chunk(struct req *r, struct log_read *lr)
 	}
 	if (fd != -1)
 		close(fd);
-	free(path);
-	return s;
+	return SL_OK;
 }
 
 /* Phase 4: the chunk as text/plain with the X-Log-* headers. */
@@ -161,8 +251,10 @@ log_reply(struct req *r, const struct log_read *lr)
  * Headers: X-Log-Next-Offset (offset to ask next), X-Log-Size (bytes so
  * far), X-Log-Attempt, X-Log-Complete (true once the attempt finished and
  * the end was read). download=1 adds Content-Disposition: attachment.
- * A log not yet created reads as empty.
- * 200; 400 bad parameter; 404 unknown run, task or attempt.
+ * A log not yet created reads as empty. A log that is a symbolic link,
+ * lies behind one, is not a regular file, is owned by another user or
+ * has more than one link is refused (500, never its contents).
+ * 200; 400 bad parameter; 404 unknown run, task or attempt; 500 refused.
  */
 enum sl_status
 api_logs_get(struct req *r)

@@ -8,7 +8,11 @@
  * on purpose) and a row in the users table. Successes are remembered in
  * authcache.c; a remembered success still counts only while htpasswd
  * holds the same hash and the users row exists, so `sluicectl user
- * passwd/del` takes effect on the next request. The decoded password is
+ * passwd/del` takes effect on the next request. A remembered login is
+ * answered before anything else: no throttle, no hashing. Otherwise
+ * throttle.c may refuse it unchecked, and the hash is checked on the
+ * hashing pool (hashpool.c), never on this request thread; a full pool
+ * answers 503 at once. The decoded password is
  * wiped before returning and never logged. A 401 also names its reason
  * (one of the fixed texts below, never client input) in
  * X-Sluice-Auth-Error, which nginx puts in the JSON body it answers.
@@ -19,10 +23,12 @@
 #include "auth.h"
 #include "authcache.h"
 #include "db.h"
+#include "hashpool.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "reply.h"
 #include "request.h"
+#include "throttle.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
@@ -155,45 +161,79 @@ from_cache(struct req *r, const uint64_t key[2], const char *user,
 }
 
 /*
+ * Refuses the login without checking when throttle.c's rule says user
+ * has failed too often from this address, or the address has. Returns 1
+ * when refused (*s the status), else 0.
+ */
+static int
+throttled(struct req *r, const char *user, int64_t now, enum sl_status *s)
+{
+	enum throttle_verdict v;
+
+	v = throttle_check(r->ctx->throttle, r->addr, user, now);
+	if (v == THROTTLE_OK)
+		return 0;
+	log_warnx("auth_verify: %s: too many failed logins %s; refused",
+	    r->addr, v == THROTTLE_PAIR ? "for this user" :
+	    "from this address");
+	*s = deny(r, v == THROTTLE_PAIR ? "too many failed attempts for this "
+	    "user; try again later" : "too many failed attempts from this "
+	    "address; try again later");
+	return 1;
+}
+
+/*
+ * Replies 503 (SL_BUSY) when the hashing pool admits no more checks:
+ * the client may retry at once, nothing was counted. (hashpool.c logs
+ * these refusals, counted, at most once a second.)
+ */
+static enum sl_status
+busy(struct req *r)
+{
+	static const char why[] = "too many password checks at once; try "
+	    "again in a moment";
+
+	reply_fail(r, SL_BUSY, "%s", why);
+	reply_header(r, "Retry-After", "1");
+	reply_header(r, "X-Sluice-Auth-Error", "%s", why);
+	return SL_BUSY;
+}
+
+/*
  * The full check of user's password pass against htpasswd (slow on
- * purpose) and the users table; a success is remembered under key, a
- * failure counted against the client's address.
+ * purpose, so it runs on the hashing pool) and the users table; a
+ * success is remembered under key, a failure counted by throttle.c.
  */
 static enum sl_status
 check_password(struct req *r, const uint64_t key[2], const char *user,
     const char *pass, int64_t now)
 {
-	struct authcache *cache = r->ctx->auth;
 	char *stored;
 	enum sl_status s, exists;
+	int match;
 
-	if (authcache_blocked(cache, r->addr, now)) {
-		log_warnx("auth_verify: %s: too many failed logins; refused",
-		    r->addr);
-		return deny(r, "too many failed attempts; try again later");
-	}
+	if (throttled(r, user, now, &s))
+		return s;
 	stored = htpasswd_lookup(r->ctx->htpasswd_path, user);
-	if (stored == NULL) {
-		/* Spend the same time as a real check: no user enumeration. */
-		if (r->ctx->dummy_hash != NULL)
-			htpasswd_matches(pass, r->ctx->dummy_hash);
-		authcache_failed(cache, r->addr, now);
-		log_info("auth_verify: failed login (unknown user) from %s",
-		    r->addr ? r->addr : "?");
-		return deny(r, "invalid credentials");
+	/* An unknown user costs a real check too: no user enumeration. */
+	if (hashpool_matches(r->ctx->hashpool, pass, stored ? stored :
+	    r->ctx->dummy_hash, &match) == SL_BUSY) {
+		free(stored);
+		return busy(r);
 	}
-	if (!htpasswd_matches(pass, stored)) {
-		authcache_failed(cache, r->addr, now);
-		log_info("auth_verify: failed login for \"%s\" from %s",
-		    user, r->addr ? r->addr : "?");
+	if (stored == NULL || !match) {
+		throttle_failed(r->ctx->throttle, r->addr, user, now);
+		log_info("auth_verify: failed login for \"%s\"%s from %s",
+		    user, stored ? "" : " (unknown user)",
+		    r->addr ? r->addr : "?");
 		s = deny(r, "invalid credentials");
 	} else if ((exists = user_exists(r, user)) == SL_NOTFOUND) {
-		authcache_failed(cache, r->addr, now);
+		throttle_failed(r->ctx->throttle, r->addr, user, now);
 		s = deny(r, "invalid credentials");
 	} else if (exists != SL_OK) {
 		s = reply_fail(r, SL_DB, "cannot read users");
 	} else {
-		authcache_put(cache, key, user, stored, now);
+		authcache_put(r->ctx->auth, key, user, stored, now);
 		s = reply_auth(r, user);
 	}
 	free(stored);

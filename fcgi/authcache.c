@@ -10,9 +10,7 @@
  * changed or deleted password invalidates the entry at once) and the
  * expiry. At most AUTHCACHE_MAX entries; the oldest is evicted.
  *
- * Failures: per client address, the count of failed attempts in the
- * current window; once it reaches fail_max the address is refused without
- * checking until the window ends. Failures are never cached as answers.
+ * Failures are never cached as answers; throttle.c counts them.
  *
  * All access is under one mutex; nothing slow runs while it is held.
  */
@@ -27,8 +25,6 @@
 #include "xalloc.h"
 
 #define AUTHCACHE_MAX 1024
-#define AUTHCACHE_ADDRS 256
-#define ADDR_MAX 64
 
 struct entry {
 	uint64_t key[2];
@@ -38,20 +34,11 @@ struct entry {
 	int64_t expires_ms;
 };
 
-struct failure {
-	char addr[ADDR_MAX];	/* "": slot free */
-	int count;
-	int64_t window_start_ms;
-};
-
 struct authcache {
 	pthread_mutex_t mu;
 	uint64_t k[4];		/* two SipHash keys */
 	int64_t ttl_ms;
-	int fail_max;
-	int64_t fail_window_ms;
 	struct entry e[AUTHCACHE_MAX];
-	struct failure f[AUTHCACHE_ADDRS];
 };
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -97,12 +84,11 @@ siphash(uint64_t k0, uint64_t k1, const unsigned char *data, size_t len)
 }
 
 /*
- * Returns a new cache remembering successes for ttl_s seconds and refusing
- * an address after fail_max failures within fail_window_s seconds. Exits
- * via fatal (startup only) when no random key can be had.
+ * Returns a new cache remembering successes for ttl_s seconds. Exits via
+ * fatal (startup only) when no random key can be had.
  */
 struct authcache *
-authcache_new(int ttl_s, int fail_max, int fail_window_s)
+authcache_new(int ttl_s)
 {
 	struct authcache *c = xcalloc(1, sizeof(*c));
 
@@ -110,8 +96,6 @@ authcache_new(int ttl_s, int fail_max, int fail_window_s)
 		fatal("authcache_new: getrandom");
 	pthread_mutex_init(&c->mu, NULL);
 	c->ttl_ms = (int64_t)ttl_s * 1000;
-	c->fail_max = fail_max;
-	c->fail_window_ms = (int64_t)fail_window_s * 1000;
 	return c;
 }
 
@@ -223,68 +207,5 @@ authcache_drop(struct authcache *c, const uint64_t key[2])
 	pthread_mutex_lock(&c->mu);
 	if ((e = find(c, key)) != NULL)
 		clear(e);
-	pthread_mutex_unlock(&c->mu);
-}
-
-static struct failure *
-find_addr(struct authcache *c, const char *addr, int64_t now_ms, int make)
-{
-	struct failure *slot = NULL, *oldest = NULL;
-
-	for (int i = 0; i < AUTHCACHE_ADDRS; i++) {
-		struct failure *f = &c->f[i];
-
-		if (f->addr[0] != '\0' &&
-		    now_ms - f->window_start_ms >= c->fail_window_ms)
-			memset(f, 0, sizeof(*f));
-		if (strcmp(f->addr, addr) == 0 && f->addr[0] != '\0')
-			return f;
-		if (f->addr[0] == '\0' && slot == NULL)
-			slot = f;
-		else if (f->addr[0] != '\0' && (oldest == NULL ||
-		    f->window_start_ms < oldest->window_start_ms))
-			oldest = f;
-	}
-	if (!make)
-		return NULL;
-	if (slot == NULL)
-		slot = oldest;
-	memset(slot, 0, sizeof(*slot));
-	snprintf(slot->addr, sizeof(slot->addr), "%s", addr);
-	slot->window_start_ms = now_ms;
-	return slot;
-}
-
-/*
- * Returns 1 when addr (NULL: unknown, never blocked) failed fail_max
- * times within the current window.
- */
-int
-authcache_blocked(struct authcache *c, const char *addr, int64_t now_ms)
-{
-	struct failure *f;
-	int blocked = 0;
-
-	if (addr == NULL || *addr == '\0' || c->fail_max <= 0)
-		return 0;
-	pthread_mutex_lock(&c->mu);
-	f = find_addr(c, addr, now_ms, 0);
-	blocked = f != NULL && f->count >= c->fail_max;
-	pthread_mutex_unlock(&c->mu);
-	return blocked;
-}
-
-/* Counts one failed attempt from addr. */
-void
-authcache_failed(struct authcache *c, const char *addr, int64_t now_ms)
-{
-	struct failure *f;
-
-	if (addr == NULL || *addr == '\0')
-		return;
-	pthread_mutex_lock(&c->mu);
-	f = find_addr(c, addr, now_ms, 1);
-	if (f->count < 1000000)
-		f->count++;
 	pthread_mutex_unlock(&c->mu);
 }

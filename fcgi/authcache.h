@@ -1,7 +1,6 @@
 /*
  * authcache.h: the credential verifier's memory (see authcache.c):
- * recent successes keyed by a keyed hash of the Authorization header, and
- * recent failures per client address.
+ * recent successes keyed by a keyed hash of the Authorization header.
  */
 #ifndef SLUICE_FCGI_AUTHCACHE_H
 #define SLUICE_FCGI_AUTHCACHE_H
@@ -13,7 +12,7 @@
 
 struct authcache;
 
-struct authcache *authcache_new(int ttl_s, int fail_max, int fail_window_s);
+struct authcache *authcache_new(int ttl_s);
 void authcache_free(struct authcache *c);
 void authcache_key(const struct authcache *c, const char *data, size_t len,
     uint64_t key[2]);
@@ -22,7 +21,5 @@ int authcache_get(struct authcache *c, const uint64_t key[2], int64_t now_ms,
 void authcache_put(struct authcache *c, const uint64_t key[2],
     const char *user, const char *hash, int64_t now_ms);
 void authcache_drop(struct authcache *c, const uint64_t key[2]);
-int authcache_blocked(struct authcache *c, const char *addr, int64_t now_ms);
-void authcache_failed(struct authcache *c, const char *addr, int64_t now_ms);
 
 #endif

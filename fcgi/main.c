@@ -5,7 +5,9 @@
  * socket <data>/run/api.sock (mode 0660) and writes run/sluice-api.pid.
  * SLUICE_API_THREADS threads (default 8) then each accept and serve
  * requests in turn; a request's memory is released before the next
- * accept. Body reads and reply writes time out after API_IO_TIMEOUT_S.
+ * accept. Password checks run on a small pool of their own (hashpool.c),
+ * started here with the threads. Body reads and reply writes time out
+ * after API_IO_TIMEOUT_S.
  * SIGTERM or SIGINT, received by the main thread with sigwait, shuts the
  * listening socket down: threads finish the request in hand and exit, and
  * the program exits 0. The struct ctx built here is the only shared
@@ -28,6 +30,7 @@
 #include "auth.h"
 #include "authcache.h"
 #include "db.h"
+#include "hashpool.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "migrate.h"
@@ -35,13 +38,12 @@
 #include "reply.h"
 #include "request.h"
 #include "router.h"
+#include "throttle.h"
 #include "xalloc.h"
 
 #define THREADS_DEFAULT 8
 #define THREADS_MAX 64
 #define AUTH_CACHE_S_DEFAULT 120
-#define AUTH_FAIL_MAX_DEFAULT 20
-#define AUTH_FAIL_WINDOW_S 60
 
 struct api_thread {
 	pthread_t tid;
@@ -206,7 +208,8 @@ migrate(const char *db_path)
 
 /*
  * Reads the configuration (fatal on bad values) into ctx: paths, thread
- * count, the embedded document and the credential cache.
+ * counts, the embedded document, the credential cache and the failed-login
+ * throttle. The hashing pool starts later, in start.
  */
 static void
 ctx_init(struct ctx *ctx)
@@ -223,8 +226,13 @@ ctx_init(struct ctx *ctx)
 	ctx->logs_dir = paths_data("logs");
 	ctx->openapi = openapi_json;
 	ctx->openapi_len = (size_t)(openapi_json_end - openapi_json);
-	ctx->auth = authcache_new(ttl, (int)env_long("SLUICE_AUTH_FAIL_MAX",
-	    AUTH_FAIL_MAX_DEFAULT, 0, 1000000), AUTH_FAIL_WINDOW_S);
+	ctx->auth = authcache_new(ttl);
+	ctx->throttle = throttle_new((int)env_long("SLUICE_AUTH_FAIL_MAX",
+	    THROTTLE_PAIR_MAX_DEFAULT, 0, 1000000),
+	    (int)env_long("SLUICE_AUTH_FAIL_ADDR_MAX",
+	    THROTTLE_ADDR_MAX_DEFAULT, 0, 1000000), THROTTLE_WINDOW_S);
+	ctx->hash_threads = (int)env_long("SLUICE_AUTH_HASH_THREADS",
+	    HASHPOOL_THREADS_DEFAULT, 1, THREADS_MAX);
 	ctx->dummy_hash = htpasswd_hash("sluice timing equaliser");
 }
 
@@ -232,11 +240,32 @@ ctx_init(struct ctx *ctx)
 static void
 ctx_fini(struct ctx *ctx)
 {
+	hashpool_free(ctx->hashpool);
+	throttle_free(ctx->throttle);
 	authcache_free(ctx->auth);
 	free(ctx->dummy_hash);
 	free(ctx->db_path);
 	free(ctx->htpasswd_path);
 	free(ctx->logs_dir);
+}
+
+/*
+ * Starts the password-hashing pool. At most half the request threads (at
+ * least one) may wait on it, so a storm of unremembered logins always
+ * leaves the other half to remembered logins and everything else; the
+ * pool has SLUICE_AUTH_HASH_THREADS threads (default 2), no more than
+ * may wait.
+ */
+static void
+start_hashpool(struct ctx *ctx)
+{
+	int waiting = ctx->nthreads / 2 > 1 ? ctx->nthreads / 2 : 1;
+	int threads = ctx->hash_threads < waiting ? ctx->hash_threads :
+	    waiting;
+
+	ctx->hashpool = hashpool_new(threads, waiting);
+	log_info("sluice-api: %d password-hashing threads; at most %d "
+	    "request threads wait on them", threads, waiting);
 }
 
 /*
@@ -265,6 +294,7 @@ start(struct ctx *ctx, const char *sock_path, const char *pid_path)
 	free(run_dir);
 	ctx->listen_fd = listen_socket(sock_path);
 	write_pid(pid_path);
+	start_hashpool(ctx);
 	for (int i = 0; i < ctx->nthreads; i++)
 		if (pthread_create(&threads[i].tid, NULL, thread_main,
 		    &threads[i]) != 0)
@@ -307,7 +337,9 @@ main(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		fatalx("usage: sluice-api (configured by SLUICE_DATA, "
-		    "SLUICE_API_THREADS, SLUICE_AUTH_CACHE_S)");
+		    "SLUICE_API_THREADS, SLUICE_AUTH_CACHE_S, "
+		    "SLUICE_AUTH_FAIL_MAX, SLUICE_AUTH_FAIL_ADDR_MAX, "
+		    "SLUICE_AUTH_HASH_THREADS)");
 	ctx_init(&ctx);
 	sock_path = paths_data("run/api.sock");
 	pid_path = paths_data("run/sluice-api.pid");

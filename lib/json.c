@@ -1,9 +1,11 @@
 /*
  * json.c: the strict JSON parser every input goes through (nesting capped
- * at JSONX_MAX_DEPTH, invalid UTF-8 refused, trailing bytes refused,
- * numbers json-c would silently saturate or make infinite refused, a bare
- * null, json-c's single-quoted keys and duplicate keys refused) and small accessors. Getters borrow: the returned object or string lives as
- * long as its parent. Adders take ownership of nothing the caller keeps.
+ * at JSONX_MAX_DEPTH, invalid UTF-8 refused by our own validator before
+ * json-c sees a byte, trailing bytes refused, numbers json-c would
+ * silently saturate or make infinite refused, a bare null, json-c's
+ * single-quoted keys and duplicate keys refused) and small accessors.
+ * Getters borrow: the returned object or string lives as long as its
+ * parent. Adders take ownership of nothing the caller keeps.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,86 @@
 #include "json.h"
 #include "timefmt.h"
 #include "xalloc.h"
+
+/*
+ * The length of the UTF-8 sequence whose lead byte is c (1 to 4), with the
+ * range its second byte must fall in (RFC 3629, table 3-7 of Unicode):
+ * narrower after E0 (no overlong 3-byte forms), ED (no UTF-16 surrogates),
+ * F0 (no overlong 4-byte forms) and F4 (nothing above U+10FFFF). Returns
+ * 0 for a byte that cannot start a sequence, with the reason in *bad.
+ */
+static int
+utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi,
+    const char **bad)
+{
+	*lo = 0x80;
+	*hi = 0xbf;
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc0)
+		*bad = "continuation byte without a lead byte";
+	else if (c < 0xc2)
+		*bad = "overlong encoding";
+	else if (c < 0xe0)
+		return 2;
+	else if (c < 0xf0) {
+		if (c == 0xe0)
+			*lo = 0xa0;
+		else if (c == 0xed)
+			*hi = 0x9f;
+		return 3;
+	} else if (c < 0xf5) {
+		if (c == 0xf0)
+			*lo = 0x90;
+		else if (c == 0xf4)
+			*hi = 0x8f;
+		return 4;
+	} else
+		*bad = "byte above 0xF4";
+	return 0;
+}
+
+/*
+ * Checks that the len bytes of buf are well-formed UTF-8: no overlong
+ * forms, no encoded surrogates (U+D800..U+DFFF), nothing above U+10FFFF,
+ * no stray continuation bytes and no truncated sequences. json-c's own
+ * check looks only at the shape of lead and continuation bytes, so it
+ * took "\xc0\xaf" (an overlong "/") and "\xed\xa0\x80". Returns 0, or -1
+ * with why naming the problem and its byte offset.
+ */
+int
+jsonx_utf8_check(const char *buf, size_t len, char *why, size_t whysz)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	const char *bad = NULL;
+	unsigned char lo, hi, c;
+	size_t i = 0, at = 0;
+	int n;
+
+	while (i < len && bad == NULL) {
+		at = i;
+		if ((n = utf8_lead(p[i], &lo, &hi, &bad)) == 0)
+			break;
+		for (int j = 1; j < n && bad == NULL; j++) {
+			if (i + (size_t)j >= len) {
+				bad = "sequence truncated by the end of input";
+				break;
+			}
+			c = p[i + (size_t)j];
+			if ((c & 0xc0) != 0x80)
+				bad = "incomplete sequence";
+			else if (j == 1 && (c < lo || c > hi))
+				bad = p[i] == 0xed ? "UTF-16 surrogate encoded "
+				    "in UTF-8" : p[i] == 0xf4 ? "code point "
+				    "above U+10FFFF" : "overlong encoding";
+		}
+		i += (size_t)n;
+	}
+	if (bad == NULL)
+		return 0;
+	snprintf(why, whysz, "invalid UTF-8 at byte %zu: %s", at, bad);
+	return -1;
+}
 
 /*
  * Refuses numbers that json-c could not represent: it turns 1e999 into an
@@ -218,6 +300,8 @@ jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
 		snprintf(why, whysz, "invalid JSON: NUL byte in input");
 		return NULL;
 	}
+	if (jsonx_utf8_check(buf, len, why, whysz) == -1)
+		return NULL;
 	tok = json_tokener_new_ex(JSONX_MAX_DEPTH);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Password guessing is throttled per client address: after
-# SLUICE_AUTH_FAIL_MAX failed logins (5 here; 20 by default) within a
-# minute, the verifier refuses even a correct password it has not already
-# remembered, without checking it. A success remembered before the
+# Password guessing is throttled: after SLUICE_AUTH_FAIL_MAX failed logins
+# of one user from one address (5 here; 10 by default) within a minute,
+# the verifier refuses even that user's correct password it has not
+# already remembered, without checking it (auth_throttle_per_address_user
+# covers the per-address limit and other users). A success remembered before the
 # failures keeps working. Missing credentials (a browser's first request)
 # do not count as failures.
 export SLUICE_AUTH_FAIL_MAX=5

@@ -5,7 +5,8 @@
 # input"), json-c's lenient single-quoted keys, integers beyond 64 bits
 # (json-c clamps them), infinite numbers (1e999), duplicate keys (json-c
 # silently kept the last; a proxy may read the first), NUL bytes, invalid
-# UTF-8, deep nesting, trailing data, and a chunked body without
+# UTF-8 (also the overlong forms, encoded surrogates and code points
+# above U+10FFFF json-c let through, each named), deep nesting, trailing data, and a chunked body without
 # Content-Length, which is read like any other.
 STACK_NO_SCHEDULER=1
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -52,7 +53,29 @@ refused "infinite retry_backoff" "out of range"
 api PUT /api/flows/j "$(printf '{"description":"a\x00b","tasks":[]}')"
 expect_status 400 "NUL byte"
 api PUT /api/flows/j "$(printf '{"description":"\xff","tasks":[{"name":"t","command":["true"]}]}')"
-refused "invalid UTF-8" "utf-8"
+refused "invalid UTF-8" "invalid UTF-8 at byte 16: byte above 0xF4"
+# Well-formed in shape but not UTF-8 (json-c took these): overlong
+# forms, encoded surrogates, beyond U+10FFFF, stray and cut sequences,
+# in every kind of body and in keys as well as values.
+utf8_refused() { # WHAT BYTES(printf) MESSAGE-SUBSTRING
+	local b
+	b=$(printf "$2")
+	api PUT /api/flows/j "{\"description\":\"$b\",\"tasks\":[{\"name\":\"t\",\"command\":[\"true\"]}]}"
+	refused "PUT $1" "$3"
+	api POST /api/flows/j/runs "{\"parameters\":{\"n$b\":1}}"
+	refused "POST run $1" "$3"
+	api PATCH /api/flows/j "{\"paused\":true,\"x\":\"$b\"}"
+	refused "PATCH $1" "$3"
+}
+utf8_refused "overlong /" '\xc0\xaf' "overlong encoding"
+utf8_refused "overlong 3-byte" '\xe0\x80\xaf' "overlong encoding"
+utf8_refused "surrogate" '\xed\xa0\x80' "UTF-16 surrogate"
+utf8_refused "above U+10FFFF" '\xf4\x90\x80\x80' "above U+10FFFF"
+utf8_refused "byte 0xF5" '\xf5\x80\x80\x80' "above 0xF4"
+utf8_refused "stray continuation" 'a\x80' "continuation byte"
+utf8_refused "cut sequence" '\xe2\x82' "incomplete sequence"
+api PATCH /api/flows/j "$(printf '{"paused":true}\xe2\x82')"
+refused "truncated at the end" "truncated by the end of input"
 api PUT /api/flows/j "$(printf '%0.s[' $(seq 40))$(printf '%0.s]' $(seq 40))"
 refused "deep nesting" "too deep"
 api PATCH /api/flows/j '{"paused":true,"paused":false}'
@@ -86,4 +109,9 @@ STATUS=$(curl -sk -o "$STACK_TMP/body" -w '%{http_code}' \
 BODY=$(cat "$STACK_TMP/body")
 expect_status 200 "chunked PATCH"
 [ "$(jqr .paused)" = true ] || fail "chunked body lost: $BODY"
+# Valid UTF-8, 2- to 4-byte sequences, is kept byte for byte.
+api PUT /api/flows/j "$(printf '{"description":"caf\xc3\xa9 \xf0\x9f\x8c\x8a","tasks":[{"name":"t","command":["true"]}]}')"
+expect_status 200 "valid UTF-8 up to 4-byte sequences"
+[ "$(jqr .description)" = "$(printf 'caf\xc3\xa9 \xf0\x9f\x8c\x8a')" ] ||
+    fail "valid UTF-8 changed: $BODY"
 echo ok

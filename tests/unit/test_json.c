@@ -1,7 +1,9 @@
 /*
  * test_json.c: the strict parser every input goes through (lib/json.c).
  * A complete document of one number or literal parses (a task result of
- * 42, `sluicectl run -p n:=5`); a bare null, NUL bytes, invalid UTF-8,
+ * 42, `sluicectl run -p n:=5`); a bare null, NUL bytes, invalid UTF-8
+ * (overlong forms, encoded surrogates, bytes above 0xF4, stray or
+ * truncated sequences, each named),
  * trailing data, deep nesting, infinite numbers and integers json-c would
  * clamp are refused with a reason; NULL always comes with a message. One
  * line per case; exit 1 on any failure.
@@ -93,7 +95,32 @@ main(void)
 	accepted("quote_inside_string", "{\"it's\": \"a \\\" '\"}",
 	    "{\"it's\":\"a \\\" '\"}");
 	refused("nul_byte", "{\"a\":\"x\0\"}", 10, "NUL byte");
-	refused("invalid_utf8", "[\"\xff\"]", 5, "utf-8");
+	refused("invalid_utf8", "[\"\xff\"]", 5,
+	    "invalid UTF-8 at byte 2: byte above 0xF4");
+	refused("utf8_overlong_slash", "[\"\xc0\xaf\"]", 6,
+	    "invalid UTF-8 at byte 2: overlong encoding");
+	refused("utf8_overlong_3byte", "[\"\xe0\x80\xaf\"]", 7,
+	    "overlong encoding");
+	refused("utf8_overlong_4byte", "[\"\xf0\x80\x80\xaf\"]", 8,
+	    "overlong encoding");
+	refused("utf8_surrogate", "[\"\xed\xa0\x80\"]", 7,
+	    "UTF-16 surrogate");
+	refused("utf8_low_surrogate", "[\"\xed\xbf\xbf\"]", 7,
+	    "UTF-16 surrogate");
+	refused("utf8_above_10ffff", "[\"\xf4\x90\x80\x80\"]", 8,
+	    "above U+10FFFF");
+	refused("utf8_f5", "[\"\xf5\x80\x80\x80\"]", 8, "above 0xF4");
+	refused("utf8_stray_continuation", "[\"a\x80\"]", 5,
+	    "invalid UTF-8 at byte 3: continuation byte");
+	refused("utf8_incomplete", "[\"\xe2\x82\"]", 6,
+	    "incomplete sequence");
+	refused("utf8_truncated_at_end", "\"\xe2\x82", 3,
+	    "truncated by the end of input");
+	refused("utf8_in_key", "{\"\xc1\xbf\":1}", 7, "overlong");
+	accepted("utf8_valid_edges", "[\"\xc2\x80\xdf\xbf\xe0\xa0\x80"
+	    "\xed\x9f\xbf\xee\x80\x80\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"]",
+	    "[\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+	    "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"]");
 	refused("too_deep",
 	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]"
 	    "]]]]]]]]]]]]]]]]]]]]", 80, "nesting too deep");

@@ -1,12 +1,15 @@
 /*
  * test_request.c: sluice-api's request parsing and credential cache,
- * compiled in from fcgi/ (request.c, reply.c, buf.c, authcache.c): path
+ * compiled in from fcgi/ (request.c, reply.c, buf.c, authcache.c,
+ * throttle.c, hashpool.c): path
  * splitting and decoding (traversal and bad escapes refused), query
  * parameters (unknown and repeated ones refused, integer bounds), JSON
  * bodies (only objects), the error replies they produce (every status
  * through reply.c's one table), SipHash-2-4
  * against the reference vectors, and the auth cache (hit, expiry,
- * eviction bound, failure throttling). One line per case; exit 1 on any
+ * eviction bound), failed-login throttling per (address, user) and per
+ * address, and the hashing pool (answers, SL_BUSY when full). One line
+ * per case; exit 1 on any
  * failure.
  */
 #include <stdio.h>
@@ -15,8 +18,10 @@
 
 #include "../../fcgi/authcache.c"
 #include "../../fcgi/buf.c"
+#include "../../fcgi/hashpool.c"
 #include "../../fcgi/reply.c"
 #include "../../fcgi/request.c"
+#include "../../fcgi/throttle.c"
 
 #include "check.h"
 
@@ -282,7 +287,7 @@ test_siphash(void)
 static void
 test_cache(void)
 {
-	struct authcache *c = authcache_new(120, 3, 60);
+	struct authcache *c = authcache_new(120);
 	char user[AUTHCACHE_USER_MAX + 1], *hash = NULL;
 	uint64_t k[2], k2[2];
 	int hit;
@@ -326,16 +331,97 @@ test_cache(void)
 	check("cache_keeps_newest", hit, NULL);
 	free(hash);
 
-	check("throttle_fresh", !authcache_blocked(c, "10.0.0.1", 0), NULL);
-	for (int i = 0; i < 3; i++)
-		authcache_failed(c, "10.0.0.1", 1000);
-	check("throttle_blocked", authcache_blocked(c, "10.0.0.1", 2000),
-	    NULL);
-	check("throttle_other_address", !authcache_blocked(c, "10.0.0.2",
-	    2000), NULL);
-	check("throttle_window_ends", !authcache_blocked(c, "10.0.0.1",
-	    1000 + 60000), NULL);
 	authcache_free(c);
+}
+
+/* The failed-login rule: per (address, user) and per address. */
+static void
+test_throttle(void)
+{
+	struct throttle *t = throttle_new(3, 5, 60);
+	char name[16];
+
+	check("throttle_fresh", throttle_check(t, "10.0.0.1", "ann", 0) ==
+	    THROTTLE_OK, NULL);
+	for (int i = 0; i < 3; i++)
+		throttle_failed(t, "10.0.0.1", "ann", 1000);
+	check("throttle_pair_blocked", throttle_check(t, "10.0.0.1", "ann",
+	    2000) == THROTTLE_PAIR, NULL);
+	check("throttle_same_address_other_user", throttle_check(t,
+	    "10.0.0.1", "bob", 2000) == THROTTLE_OK, NULL);
+	check("throttle_other_address_same_user", throttle_check(t,
+	    "10.0.0.2", "ann", 2000) == THROTTLE_OK, NULL);
+	check("throttle_user_not_a_prefix", throttle_check(t, "10.0.0.1",
+	    "an", 2000) == THROTTLE_OK, NULL);
+	throttle_failed(t, "10.0.0.1", "bob", 1500);
+	throttle_failed(t, "10.0.0.1", "cy", 1500);
+	check("throttle_address_blocked_for_all", throttle_check(t,
+	    "10.0.0.1", "dee", 2000) == THROTTLE_ADDR &&
+	    throttle_check(t, "10.0.0.1", "ann", 2000) == THROTTLE_ADDR, NULL);
+	check("throttle_window_ends", throttle_check(t, "10.0.0.1", "ann",
+	    1000 + 60000) == THROTTLE_OK, NULL);
+	check("throttle_unknown_address", throttle_check(t, NULL, "ann", 0) ==
+	    THROTTLE_OK, NULL);
+	throttle_free(t);
+
+	/* More pairs than slots: counting stays bounded and keeps working. */
+	t = throttle_new(1, 0, 60);
+	for (int i = 0; i < THROTTLE_PAIRS + 10; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		throttle_failed(t, "10.0.0.9", name, 100 + i);
+	}
+	check("throttle_evicts_oldest_pair", throttle_check(t, "10.0.0.9",
+	    "u0", 5000) == THROTTLE_OK && throttle_check(t, "10.0.0.9",
+	    "u1033", 5000) == THROTTLE_PAIR, NULL);
+	throttle_free(t);
+}
+
+struct pool_arg {
+	struct hashpool *p;
+	const char *pass, *hash;
+	int match;
+	enum sl_status s;
+};
+
+static void *
+pool_client(void *arg)
+{
+	struct pool_arg *a = arg;
+
+	a->s = hashpool_matches(a->p, a->pass, a->hash, &a->match);
+	return NULL;
+}
+
+/* Checks on the pool: right and wrong answers, and SL_BUSY when full. */
+static void
+test_hashpool(void)
+{
+	struct hashpool *p = hashpool_new(1, 1);
+	char *hash = htpasswd_hash("right");
+	struct pool_arg a = {.p = p, .pass = "right", .hash = hash};
+	pthread_t tid;
+	int match = -1, admitted;
+
+	check("hashpool_match", hashpool_matches(p, "right", hash, &match) ==
+	    SL_OK && match == 1, NULL);
+	check("hashpool_mismatch", hashpool_matches(p, "wrong", hash,
+	    &match) == SL_OK && match == 0, NULL);
+	check("hashpool_unknown_hash", hashpool_matches(p, "x", NULL,
+	    &match) == SL_OK && match == 0, NULL);
+	/* Hold the one admitted slot with a check in another thread. */
+	pthread_create(&tid, NULL, pool_client, &a);
+	do {
+		pthread_mutex_lock(&p->mu);
+		admitted = p->admitted;
+		pthread_mutex_unlock(&p->mu);
+	} while (admitted == 0 && a.s == SL_OK && !a.match);
+	check("hashpool_full_is_busy", admitted == 0 ||
+	    hashpool_matches(p, "right", hash, &match) == SL_BUSY, NULL);
+	pthread_join(tid, NULL);
+	check("hashpool_other_check_done", a.s == SL_OK && a.match == 1,
+	    NULL);
+	hashpool_free(p);
+	free(hash);
 }
 
 int
@@ -347,5 +433,7 @@ main(void)
 	test_reply();
 	test_siphash();
 	test_cache();
+	test_throttle();
+	test_hashpool();
 	return check_status();
 }

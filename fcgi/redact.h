@@ -1,0 +1,14 @@
+/*
+ * redact.h: what of a stored flow definition a caller may see (see
+ * redact.c).
+ */
+#ifndef SLUICE_FCGI_REDACT_H
+#define SLUICE_FCGI_REDACT_H
+
+#include <json-c/json.h>
+
+#include "roles.h"
+
+void redact_flow_def(struct json_object *def, enum role role);
+
+#endif
