@@ -2,7 +2,8 @@
  * redact.c: the one decision about secrets inside a flow definition that
  * sluice-api sends. Webhook URLs often carry a token (in the path, the
  * query or user:password@), so notify.webhook is shown whole to admins
- * (who wrote it) and to everyone else as scheme://host[:port] only.
+ * (roles_sees_secrets, roles.c) and to everyone else as
+ * scheme://host[:port] only.
  * Every reply that includes a definition passes it through
  * redact_flow_def first; nothing here touches what is stored.
  */
@@ -52,7 +53,7 @@ redact_flow_def(struct json_object *def, enum role role)
 	const char *url = jsonx_get_str(notify, "webhook");
 	char origin[512];
 
-	if (role == ROLE_ADMIN || url == NULL)
+	if (roles_sees_secrets(role) || url == NULL)
 		return;
 	url_origin(url, origin, sizeof(origin));
 	jsonx_add_str(notify, "webhook", origin);

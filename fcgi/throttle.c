@@ -11,7 +11,7 @@
  * A refusal is not itself counted (a locked-out user retrying does not
  * extend the lock). Logins the credential cache remembers never get
  * here (auth.c answers them first), so a storm never locks them out.
- * A user name is counted by its first THROTTLE_USER_MAX bytes; unknown
+ * A user name is counted by its first THROTTLE_USER_BYTES bytes; unknown
  * names count like known ones (the reply must not tell them apart).
  *
  * Bounded memory: THROTTLE_ADDRS addresses and THROTTLE_PAIRS pairs;
@@ -28,11 +28,11 @@
 
 #define THROTTLE_ADDRS 256
 #define THROTTLE_PAIRS 1024
-#define THROTTLE_ADDR_MAX 64	/* bytes of an address kept */
-#define THROTTLE_USER_MAX 64	/* bytes of a user name kept */
+#define THROTTLE_ADDR_BYTES 64	/* bytes of an address kept */
+#define THROTTLE_USER_BYTES 64	/* bytes of a user name kept */
 
 struct counter {
-	char key[THROTTLE_ADDR_MAX + THROTTLE_USER_MAX + 2]; /* "": free */
+	char key[THROTTLE_ADDR_BYTES + THROTTLE_USER_BYTES + 2]; /* "": free */
 	int count;
 	int64_t window_start_ms;
 };
@@ -111,8 +111,8 @@ counter_find(struct throttle *t, struct counter *tab, int n, const char *key,
 static void
 pair_key(char *key, size_t keysz, const char *addr, const char *user)
 {
-	snprintf(key, keysz, "%.*s %.*s", THROTTLE_ADDR_MAX, addr,
-	    THROTTLE_USER_MAX, user);
+	snprintf(key, keysz, "%.*s %.*s", THROTTLE_ADDR_BYTES, addr,
+	    THROTTLE_USER_BYTES, user);
 }
 
 /*

@@ -62,8 +62,8 @@ utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi,
  * took "\xc0\xaf" (an overlong "/") and "\xed\xa0\x80". Returns 0, or -1
  * with why naming the problem and its byte offset.
  */
-int
-jsonx_utf8_check(const char *buf, size_t len, char *why, size_t whysz)
+static int
+utf8_check(const char *buf, size_t len, char *why, size_t whysz)
 {
 	const unsigned char *p = (const unsigned char *)buf;
 	const char *bad = NULL;
@@ -300,11 +300,10 @@ jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
 		snprintf(why, whysz, "invalid JSON: NUL byte in input");
 		return NULL;
 	}
-	if (jsonx_utf8_check(buf, len, why, whysz) == -1)
+	if (utf8_check(buf, len, why, whysz) == -1)
 		return NULL;
 	tok = json_tokener_new_ex(JSONX_MAX_DEPTH);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);	/* UTF-8: above */
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	err = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);

@@ -11,8 +11,6 @@
 
 struct json_object *jsonx_parse(const char *buf, size_t len, char *why,
     size_t whysz);
-int jsonx_utf8_check(const char *buf, size_t len, char *why,
-    size_t whysz);
 const char *jsonx_get_str(struct json_object *obj, const char *key);
 struct json_object *jsonx_get(struct json_object *obj, const char *key);
 int jsonx_is_int(struct json_object *v);

@@ -55,3 +55,13 @@ roles_allow(enum role have, enum role need, int reading)
 		return need == ROLE_VIEWER && reading;
 	return have >= need;
 }
+
+/*
+ * Returns 1 when role may see secrets written into flow definitions
+ * (webhook URLs with their tokens): those who may write flows.
+ */
+int
+roles_sees_secrets(enum role role)
+{
+	return role == ROLE_ADMIN;
+}

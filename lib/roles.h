@@ -19,5 +19,6 @@ enum role {
 const char *roles_name(enum role role);
 enum sl_status roles_parse(const char *name, enum role *out);
 int roles_allow(enum role have, enum role need, int reading);
+int roles_sees_secrets(enum role role);
 
 #endif
