@@ -22,6 +22,7 @@
 #include "migrate.h"
 #include "opts.h"
 #include "paths.h"
+#include "privs.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -31,8 +32,10 @@ static const char usage[] =
 
 /*
  * Opens <data>/sluice.db with every migration applied, creating the data
- * directory (mode 0750) when it does not exist. Returns a connection the
- * caller closes with db_close, or NULL after printing why.
+ * directory (mode 0750) when it does not exist. Run as root, first
+ * becomes the data directory's owner (lib/privs.c), so nothing it
+ * writes there is root's. Returns a connection the caller closes with
+ * db_close, or NULL after printing why.
  */
 struct db *
 cli_db_open(void)
@@ -55,6 +58,10 @@ cli_db_open(void)
 	if (mkdir(data, 0750) == -1 && errno != EEXIST) {
 		cli_err("cannot create data directory %s: %s", data,
 		    strerror(errno));
+		goto out;
+	}
+	if (privs_become_owner(data, 0, why, sizeof(why)) == -1) {
+		cli_err("%s", why);
 		goto out;
 	}
 	path = paths_data("sluice.db");

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "paths.h"
+#include "privs.h"
 #include "reply.h"
 #include "request.h"
 #include "router.h"
@@ -340,6 +341,13 @@ main(int argc, char **argv)
 		    "SLUICE_API_THREADS, SLUICE_AUTH_CACHE_S, "
 		    "SLUICE_AUTH_FAIL_MAX, SLUICE_AUTH_FAIL_ADDR_MAX, "
 		    "SLUICE_AUTH_HASH_THREADS)");
+	{
+		char why[512];
+
+		if (privs_become_owner(paths_data_dir(), 0, why,
+		    sizeof(why)) == -1)
+			fatalx("main: %s", why);
+	}
 	ctx_init(&ctx);
 	sock_path = paths_data("run/api.sock");
 	pid_path = paths_data("run/sluice-api.pid");

@@ -114,10 +114,12 @@ emit(struct logsink *l, const char *pfx, size_t pfxlen, const char *line,
 }
 
 /*
- * Prepares l for an attempt: opens path for appending and takes the read
- * ends of the stdout and stderr pipes (made non-blocking here; l closes
- * them). Returns 0, or -1 when the file cannot be opened (logged; the
- * pipes are then closed too).
+ * Prepares l for an attempt: creates the file path afresh (an old file
+ * of that name, or a link planted there, is removed first; O_EXCL and
+ * O_NOFOLLOW refuse one that reappears) and takes the read ends of the
+ * stdout and stderr pipes (made non-blocking here; l closes them).
+ * Returns 0, or -1 when the file cannot be made (logged; the pipes are
+ * then closed too).
  */
 int
 logsink_open(struct logsink *l, const char *path, int out_fd, int err_fd,
@@ -129,7 +131,10 @@ logsink_open(struct logsink *l, const char *path, int out_fd, int err_fd,
 	l->s[1].fd = err_fd;
 	l->s[1].tag = "err";
 	l->max = max;
-	l->file = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("logsink_open: unlink %s", path);
+	l->file = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_APPEND | O_CLOEXEC, 0640);
 	if (l->file == -1) {
 		log_warn("logsink_open: %s", path);
 		logsink_close_pipes(l);

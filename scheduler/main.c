@@ -24,7 +24,10 @@
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
+#include <linux/capability.h>
+
 #include "paths.h"
+#include "privs.h"
 #include "sched.h"
 #include "timefmt.h"
 #include "wake.h"
@@ -150,6 +153,16 @@ new_incarnation(char out[33])
  * stop (SIGTERM or SIGINT), 1 when it cannot start, 3 when another
  * process took over its worker name (heartbeat.c).
  */
+/*
+ * What the scheduler keeps when started as root: start processes as the
+ * task uids (SETUID, SETGID), give them their scratch folders (CHOWN),
+ * read their results (DAC_READ_SEARCH), tell their processes by their
+ * environment (SYS_PTRACE) and stop them (KILL).
+ */
+#define SCHED_CAPS (PRIVS_CAP(CAP_SETUID) | PRIVS_CAP(CAP_SETGID) | \
+    PRIVS_CAP(CAP_CHOWN) | PRIVS_CAP(CAP_DAC_READ_SEARCH) | \
+    PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_KILL))
+
 int
 main(void)
 {
@@ -165,6 +178,11 @@ main(void)
 	memset(&s, 0, sizeof(s));
 	s.wake_fd = -1;
 	config_load(&s.cfg);
+	if (privs_become_owner(s.cfg.data_dir, SCHED_CAPS, why,
+	    sizeof(why)) == -1)
+		fatalx("main: %s", why);
+	if (taskuser_init(&s.tu, why, sizeof(why)) == -1)
+		fatalx("main: %s", why);
 	new_incarnation(s.incarnation);
 	s.limit = s.cfg.concurrency;
 
@@ -218,6 +236,7 @@ main(void)
 		close(s.wake_fd);
 	s.w->ops->close(s.w);
 	db_close(s.db);
+	taskuser_fini(&s.tu);
 	log_info("main: worker %s stopped", s.cfg.worker);
 	free(s.cfg.data_dir);
 	free(s.cfg.worker);

@@ -83,16 +83,18 @@ environ_has(pid_t q, const char *want)
 }
 
 /*
- * The leader of group pgid is gone: kills the processes still in the
- * group that started after it (start time >= proc_start) and carry the
- * attempt's SLUICE_RUN_ID and SLUICE_TASK, so that a group id reused by
- * someone else is never touched. Returns the number killed.
+ * Kills the processes that carry the attempt's SLUICE_RUN_ID, SLUICE_TASK
+ * and (attempt > 0) SLUICE_ATTEMPT and, when pgid > 0, are in group pgid
+ * and started after its leader (start time >= proc_start), so that a
+ * group id reused by someone else is never touched. Returns the number
+ * killed.
  */
 static int
 kill_leftovers(pid_t pgid, int64_t proc_start, const char *run_id,
-    const char *task)
+    const char *task, int attempt)
 {
-	char want_run[64], want_task[128], path[64], buf[1024], *p;
+	char want_run[64], want_task[128], want_att[32], path[64], buf[1024];
+	char *p;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	int killed = 0;
@@ -101,13 +103,14 @@ kill_leftovers(pid_t pgid, int64_t proc_start, const char *run_id,
 		return 0;
 	snprintf(want_run, sizeof(want_run), "SLUICE_RUN_ID=%s", run_id);
 	snprintf(want_task, sizeof(want_task), "SLUICE_TASK=%s", task);
+	snprintf(want_att, sizeof(want_att), "SLUICE_ATTEMPT=%d", attempt);
 	while ((e = readdir(d)) != NULL) {
 		pid_t q = (pid_t)strtol(e->d_name, &p, 10);
 		long long grp = 0, start = -1;
 		ssize_t n;
 		int fd;
 
-		if (*p != '\0' || q <= 1)
+		if (*p != '\0' || q <= 1 || q == getpid())
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)q);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -123,8 +126,9 @@ kill_leftovers(pid_t pgid, int64_t proc_start, const char *run_id,
 		    "%*u %*u %*u %*d %*d %*d %*d %*d %*d %lld", &grp,
 		    &start) != 2)
 			continue;
-		if (grp != pgid || start < proc_start ||
-		    !environ_has(q, want_run) || !environ_has(q, want_task))
+		if ((pgid > 0 && (grp != pgid || start < proc_start)) ||
+		    !environ_has(q, want_run) || !environ_has(q, want_task) ||
+		    (attempt > 0 && !environ_has(q, want_att)))
 			continue;
 		if (kill(q, SIGKILL) == 0)
 			killed++;
@@ -154,5 +158,17 @@ proc_kill_group(pid_t pid, int64_t proc_start, const char *run_id,
 		return kill(-pid, SIGKILL) == 0;
 	if (now_start != -1)
 		return 0;	/* the pid was reused: not ours */
-	return kill_leftovers(pid, proc_start, run_id, task);
+	return kill_leftovers(pid, proc_start, run_id, task, 0);
+}
+
+/*
+ * Kills every process, in whatever group or session, whose environment
+ * says it belongs to attempt attempt of task of run run_id: what an
+ * attempt run as the scheduler's own user left behind. Returns the
+ * number killed.
+ */
+int
+proc_kill_attempt(const char *run_id, const char *task, int attempt)
+{
+	return kill_leftovers(0, 0, run_id, task, attempt);
 }

@@ -11,4 +11,6 @@ int64_t proc_start_time(pid_t pid);
 int proc_kill_group(pid_t pid, int64_t proc_start, const char *run_id,
     const char *task);
 
+int proc_kill_attempt(const char *run_id, const char *task, int attempt);
+
 #endif

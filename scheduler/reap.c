@@ -50,8 +50,10 @@ reap_children(struct sched *s)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct attempt *a = find_pid(s, pid);
 
-		if (a == NULL)
+		if (a == NULL) {
+			taskuser_reaped(&s->tu, pid);
 			continue;
+		}
 		a->exited = 1;
 		a->status = status;
 		a->exited_mono = timefmt_mono_ms();
@@ -133,11 +135,41 @@ reap_enforce_kills(struct sched *s)
 }
 
 /*
- * Reads the result file of a successful attempt. Returns 0 with *out set
- * (NULL when there is no file), or -1 with why.
+ * Opens the result file a task run as uid left: a regular file of its
+ * own with one link (never a FIFO that would block us, a device, or a
+ * link to someone else's file). Returns the descriptor, -2 when there is
+ * none, or -1 with why.
  */
 static int
-read_result(const char *path, char **out, char *why, size_t whysz)
+open_result(const char *path, uid_t uid, char *why, size_t whysz)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return -2;
+		snprintf(why, whysz, "cannot read SLUICE_RESULT: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_nlink != 1 || sb.st_uid != uid) {
+		snprintf(why, whysz, "SLUICE_RESULT is not a regular file of "
+		    "the task's own with one link");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Reads the result file of a successful attempt run as uid. Returns 0
+ * with *out set (NULL when there is no file), or -1 with why.
+ */
+static int
+read_result(const char *path, uid_t uid, char **out, char *why,
+    size_t whysz)
 {
 	struct json_object *obj;
 	char *buf = NULL;
@@ -146,13 +178,8 @@ read_result(const char *path, char **out, char *why, size_t whysz)
 	int fd, ret = -1;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(why, whysz, "cannot read SLUICE_RESULT: %s",
-		    strerror(errno));
-		return -1;
-	}
+	if ((fd = open_result(path, uid, why, whysz)) < 0)
+		return fd == -2 ? 0 : -1;
 	buf = xmalloc(RESULT_MAX + 2);
 	while (len <= RESULT_MAX) {
 		n = read(fd, buf + len, RESULT_MAX + 1 - len);
@@ -214,7 +241,8 @@ decide_end(struct attempt *a, struct ending *e)
 	else if (WIFSIGNALED(a->status))
 		sig = WTERMSIG(a->status);
 	if (a->stop_state == TASK_PENDING && code == 0 &&
-	    read_result(a->result_path, &e->result, why, sizeof(why)) == -1) {
+	    read_result(a->result_path, taskuser_uid(a->tu, a->slot),
+	    &e->result, why, sizeof(why)) == -1) {
 		result_error = why;
 		logsink_note(&a->log, "sluice: task failed: invalid result: %s",
 		    why);

@@ -67,6 +67,25 @@ struct logsink {
 struct run;
 struct pollfd;
 
+/* One uid tasks run as, taken by one attempt at a time (taskuser.c). */
+struct task_slot {
+	int busy;		/* an attempt or its cleaner has it */
+	int lock;		/* abstract socket naming the uid, or -1 */
+	pid_t cleaner;		/* cleaning up after the attempt, or 0 */
+	char *scratch;		/* the attempt's scratch folder */
+};
+
+/* Who tasks run as (taskuser.c). */
+struct taskuser {
+	int drop;		/* tasks run as slot uids, not ours */
+	char *name;		/* SLUICE_TASK_USER: the tasks' group */
+	gid_t gid;
+	uid_t uid_base;		/* slot i runs as uid_base + i */
+	uint64_t nproc;		/* RLIMIT_NPROC of a task */
+	struct task_slot *slots;
+	char *base;		/* holds every attempt's scratch folder */
+};
+
 /*
  * A task process: one attempt that has been started. Allocated and freed
  * only by attempt.c (attempt_new, attempt_free).
@@ -88,6 +107,9 @@ struct attempt {
 	char *stop_reason;
 	int no_retry;		/* stopped for a reason retries cannot fix */
 	char *result_path;
+	struct taskuser *tu;	/* borrowed from the scheduler */
+	int slot;		/* its slot of tu */
+	char *scratch;		/* its scratch folder */
 	struct logsink log;
 };
 
@@ -127,6 +149,7 @@ struct sched {
 	struct db *db;		/* server duties: cron, retention, recovery */
 	struct worker *w;	/* worker duties (lib/worker.h) */
 	struct sched_config cfg;
+	struct taskuser tu;
 	char incarnation[33];
 	int wake_fd;
 	char *wake_path;
@@ -140,6 +163,20 @@ struct sched {
 	int blocked;		/* ready tasks waiting for a free slot */
 	int64_t next_heartbeat, next_recover, next_cron, next_retention;
 };
+
+/* taskuser.c */
+int taskuser_init(struct taskuser *tu, char *why, size_t whysz);
+void taskuser_fini(struct taskuser *tu);
+int taskuser_claim(struct taskuser *tu);
+uid_t taskuser_uid(const struct taskuser *tu, int slot);
+char *taskuser_scratch(struct taskuser *tu, int slot, const char *label,
+    const char *upstream, char *why, size_t whysz);
+int taskuser_enter(const struct taskuser *tu, int slot);
+void taskuser_release(struct taskuser *tu, int slot, char *scratch,
+    const char *run_id, const char *task, int attempt);
+void taskuser_reaped_slot(struct taskuser *tu, int slot);
+int taskuser_reaped(struct taskuser *tu, pid_t pid);
+void taskuser_drain(struct taskuser *tu);
 
 /* heartbeat.c */
 int heartbeat_register(struct sched *s);
@@ -166,7 +203,8 @@ int spawn_attempt(struct sched *s, struct run *r, int t);
 
 /* attempt.c */
 struct attempt *attempt_new(struct run *r, int ti, pid_t pid,
-    int64_t proc_start, char *result_path, const struct logsink *log);
+    int64_t proc_start, struct taskuser *tu, int slot, char *scratch,
+    const struct logsink *log);
 void attempt_free(struct attempt *a);
 
 /* reap.c */

@@ -1,17 +1,21 @@
 /*
  * spawn.c: starts one attempt of a task as a child process. The child
- * gets its own process group, stdin from /dev/null, stdout and stderr on
- * pipes read by logsink.c, no descriptor above 2 (close_range), the
- * scheduler's environment (minus the passwords the launcher may have
+ * runs as the uid of the slot it is given (taskuser.c decides who that
+ * is), in its own process group, with stdin from /dev/null, stdout and
+ * stderr on pipes read by logsink.c, no descriptor above 2 (close_range),
+ * the scheduler's environment (minus the passwords the launcher may have
  * left in it) with the definition's env on top plus SLUICE_RUN_ID,
- * SLUICE_FLOW, SLUICE_TASK, SLUICE_ATTEMPT, SLUICE_PARAMS, SLUICE_RESULT,
- * SLUICE_UPSTREAM_FILE and SLUICE_UPSTREAM, and argv with {{params.X}}
- * rendered (never through a shell).
+ * SLUICE_FLOW, SLUICE_TASK, SLUICE_ATTEMPT, SLUICE_PARAMS, SLUICE_SCRATCH,
+ * SLUICE_RESULT, SLUICE_UPSTREAM_FILE and SLUICE_UPSTREAM (and, run as a
+ * slot uid, HOME and TMPDIR in its scratch folder and USER and LOGNAME
+ * naming the task user), and argv with {{params.X}} rendered (never
+ * through a shell). A workdir the task cannot enter fails the attempt
+ * with a line naming the folder.
  *
  * The upstream results (a JSON object keyed by upstream task name) are
- * always written to <data>/logs/<run-id>/<task>.<attempt>.upstream.json
- * (mode 0600) before the attempt starts, and its path is passed in
- * SLUICE_UPSTREAM_FILE. SLUICE_UPSTREAM carries the same JSON only when
+ * always written to upstream.json in the attempt's scratch folder before
+ * it starts, and its path is passed in SLUICE_UPSTREAM_FILE; the task
+ * leaves its result in result.json there (SLUICE_RESULT). SLUICE_UPSTREAM carries the same JSON only when
  * exec can take it: Linux refuses one environment string of more than
  * 128 KiB (MAX_ARG_STRLEN) and argv plus environment of more than a
  * quarter of the stack rlimit, both with E2BIG. When it cannot, it is
@@ -93,7 +97,11 @@ static const char *const secret_vars[] = { "SLUICE_ADMIN_PASSWORD=",
 /* Variables the scheduler sets itself; inherited values are dropped. */
 static const char *const our_vars[] = { "SLUICE_RUN_ID=", "SLUICE_FLOW=",
     "SLUICE_TASK=", "SLUICE_ATTEMPT=", "SLUICE_PARAMS=", "SLUICE_RESULT=",
-    "SLUICE_UPSTREAM=", "SLUICE_UPSTREAM_FILE=", NULL };
+    "SLUICE_UPSTREAM=", "SLUICE_UPSTREAM_FILE=", "SLUICE_SCRATCH=", NULL };
+
+/* Who a task run as a slot uid is; set unless the definition sets them. */
+static const char *const identity_vars[] = { "HOME=", "TMPDIR=", "USER=",
+    "LOGNAME=", NULL };
 
 /* Returns 1 when "NAME=value" e starts with one of the "NAME=" in list. */
 static int
@@ -105,15 +113,43 @@ env_listed(const char *e, const char *const *list)
 	return 0;
 }
 
+/* Returns 1 when the definition's env sets the variable of "NAME=". */
+static int
+def_sets(struct json_object *def_env, const char *name_eq)
+{
+	char *name = xstrndup(name_eq, strcspn(name_eq, "="));
+	int set = json_object_is_type(def_env, json_type_object) &&
+	    jsonx_get(def_env, name) != NULL;
+
+	free(name);
+	return set;
+}
+
 /*
- * Adds the scheduler's environment without the names def_env overrides,
- * our own variables and the passwords, then the definition's env, then
- * our variables except SLUICE_UPSTREAM, which spawn_attempt adds when it
- * fits.
+ * Adds HOME and TMPDIR (the scratch folder) and USER and LOGNAME (the
+ * task user) for a task run as a slot uid, each unless def_env sets it.
  */
 static void
-build_env(struct strv *env, struct run *r, struct task *t, int attempt,
-    const char *result_path, const char *upstream_path)
+identity_env(struct strv *env, struct json_object *def_env,
+    const struct taskuser *tu, const char *scratch)
+{
+	const char *val[] = { scratch, scratch, tu->name, tu->name };
+
+	for (int i = 0; identity_vars[i] != NULL; i++)
+		if (!def_sets(def_env, identity_vars[i]))
+			strv_add(env, xasprintf("%s%s", identity_vars[i],
+			    val[i]));
+}
+
+/*
+ * Adds the scheduler's environment without the names def_env overrides,
+ * our own variables and the passwords (and the identity variables of a
+ * task run as a slot uid), then the definition's env, then our variables
+ * except SLUICE_UPSTREAM, which spawn_attempt adds when it fits.
+ */
+static void
+build_env(struct strv *env, struct run *r, struct task *t,
+    const struct taskuser *tu, const char *scratch)
 {
 	struct json_object *def_env = jsonx_get(t->def, "env");
 
@@ -123,16 +159,14 @@ build_env(struct strv *env, struct run *r, struct task *t, int attempt,
 
 		if (eq == NULL)
 			continue;
-		skip = env_listed(*e, our_vars) || env_listed(*e, secret_vars);
-		if (!skip && json_object_is_type(def_env, json_type_object)) {
-			char *name = xstrndup(*e, (size_t)(eq - *e));
-
-			skip = jsonx_get(def_env, name) != NULL;
-			free(name);
-		}
+		skip = env_listed(*e, our_vars) ||
+		    env_listed(*e, secret_vars) || def_sets(def_env, *e) ||
+		    (tu->drop && env_listed(*e, identity_vars));
 		if (!skip)
 			strv_add(env, xstrdup(*e));
 	}
+	if (tu->drop)
+		identity_env(env, def_env, tu, scratch);
 	if (json_object_is_type(def_env, json_type_object)) {
 		json_object_object_foreach(def_env, k, v) {
 			char *kv = xasprintf("%s=%s", k,
@@ -150,10 +184,12 @@ build_env(struct strv *env, struct run *r, struct task *t, int attempt,
 	strv_add(env, xasprintf("SLUICE_RUN_ID=%s", r->id));
 	strv_add(env, xasprintf("SLUICE_FLOW=%s", r->flow));
 	strv_add(env, xasprintf("SLUICE_TASK=%s", t->name));
-	strv_add(env, xasprintf("SLUICE_ATTEMPT=%d", attempt));
+	strv_add(env, xasprintf("SLUICE_ATTEMPT=%d", t->attempt));
 	strv_add(env, xasprintf("SLUICE_PARAMS=%s", jsonx_text(r->params)));
-	strv_add(env, xasprintf("SLUICE_RESULT=%s", result_path));
-	strv_add(env, xasprintf("SLUICE_UPSTREAM_FILE=%s", upstream_path));
+	strv_add(env, xasprintf("SLUICE_SCRATCH=%s", scratch));
+	strv_add(env, xasprintf("SLUICE_RESULT=%s/result.json", scratch));
+	strv_add(env, xasprintf("SLUICE_UPSTREAM_FILE=%s/upstream.json",
+	    scratch));
 }
 
 /*
@@ -180,43 +216,6 @@ upstream_json(struct run *r, struct task *t)
 	text = xstrdup(jsonx_text(up));
 	json_object_put(up);
 	return text;
-}
-
-/*
- * Writes text to a new file path readable by the scheduler's user only
- * (an old file of that name is replaced). Returns 0, or -1 with why.
- */
-static int
-write_private(const char *path, const char *text, char *why, size_t whysz)
-{
-	size_t n = strlen(text), off = 0;
-	int fd;
-
-	if (unlink(path) == -1 && errno != ENOENT)
-		goto fail;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1)
-		goto fail;
-	if (fchmod(fd, 0600) == -1)	/* whatever the umask */
-		goto fail_fd;
-	while (off < n) {
-		ssize_t w = write(fd, text + off, n - off);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail_fd;
-		off += (size_t)w;
-	}
-	if (close(fd) == -1)
-		goto fail;
-	return 0;
-fail_fd:
-	close(fd);
-fail:
-	snprintf(why, whysz, "cannot write %s: %s", path, strerror(errno));
-	return -1;
 }
 
 /* Bytes exec needs for the strings of v and their pointers. */
@@ -315,12 +314,12 @@ build_argv(struct strv *argv, struct run *r, struct task *t, char *why,
 }
 
 /*
- * The child's side: waits for the go-ahead on go_fd, then execs. Only
- * async-signal-safe calls after fork.
+ * The child's side: waits for the go-ahead on go_fd, becomes the slot's
+ * uid, then execs. Only async-signal-safe calls after fork.
  */
 static void __attribute__((noreturn))
-child(int out_fd, int err_fd, int go_fd, const char *workdir, char **argv,
-    char **envp)
+child(int out_fd, int err_fd, int go_fd, const struct taskuser *tu,
+    int slot, const char *workdir, char **argv, char **envp)
 {
 	sigset_t none;
 	char c = 0;
@@ -341,8 +340,14 @@ child(int out_fd, int err_fd, int go_fd, const char *workdir, char **argv,
 	if (close_range(3, ~0U, 0) == -1)	/* kernels before 5.9 */
 		for (int fd = 3; fd < 65536; fd++)
 			close(fd);
+	if (taskuser_enter(tu, slot) == -1) {
+		dprintf(2, "sluice: cannot become uid %d: %s\n",
+		    (int)taskuser_uid(tu, slot), strerror(errno));
+		_exit(126);
+	}
 	if (workdir != NULL && chdir(workdir) == -1) {
-		dprintf(2, "sluice: chdir %s: %s\n", workdir, strerror(errno));
+		dprintf(2, "sluice: cannot enter the workdir %s as uid %d: %s\n",
+		    workdir, (int)getuid(), strerror(errno));
 		_exit(127);
 	}
 	environ = envp;
@@ -372,7 +377,8 @@ fail_unstarted(struct sched *s, struct run *r, int ti, const char *why)
 /* What one start of an attempt holds until the process runs. */
 struct launch {
 	struct strv argv, env;
-	char *logpath, *respath, *uppath, *uptext;
+	int slot;		/* taken from s->tu, -1 = none */
+	char *scratch, *logpath, *uptext;
 	int out[2], err[2], go[2];	/* stdout, stderr, go-ahead pipes */
 	struct logsink log;
 	int log_open;		/* log is ours to finish */
@@ -382,15 +388,25 @@ static void
 launch_init(struct launch *l)
 {
 	memset(l, 0, sizeof(*l));
+	l->slot = -1;
 	for (int i = 0; i < 2; i++)
 		l->out[i] = l->err[i] = l->go[i] = -1;
 	l->log.file = -1;
 }
 
-/* Releases what l still holds (the attempt took what it keeps). */
+/*
+ * Releases what l still holds (the attempt took what it keeps), giving
+ * back the slot of an attempt of task t of run r that did not start.
+ */
 static void
-launch_fini(struct launch *l)
+launch_fini(struct sched *s, struct run *r, struct task *t,
+    struct launch *l)
 {
+	if (l->slot != -1)
+		taskuser_release(&s->tu, l->slot, l->scratch, r->id, t->name,
+		    t->attempt);
+	else
+		free(l->scratch);
 	if (l->log_open)
 		logsink_fini(&l->log);
 	for (int i = 0; i < 2; i++) {
@@ -404,21 +420,18 @@ launch_fini(struct launch *l)
 	strv_free(&l->argv);
 	strv_free(&l->env);
 	free(l->logpath);
-	free(l->respath);
-	free(l->uppath);
 	free(l->uptext);
 }
 
 /*
- * Creates the run's log folder, names the attempt's log, result and
- * upstream files (removing an old result) and writes the upstream file.
- * Returns 0, or -1 with why.
+ * Creates the run's log folder, names the attempt's log and makes its
+ * scratch folder holding the upstream file. Returns 0, or -1 with why.
  */
 static int
 launch_files(struct sched *s, struct run *r, struct task *t,
     struct launch *l, char *why, size_t whysz)
 {
-	char *dir = xasprintf("%s/logs/%s", s->cfg.data_dir, r->id);
+	char *dir = xasprintf("%s/logs/%s", s->cfg.data_dir, r->id), *label;
 
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
 		snprintf(why, whysz, "cannot create %s: %s", dir,
@@ -427,13 +440,13 @@ launch_files(struct sched *s, struct run *r, struct task *t,
 		return -1;
 	}
 	l->logpath = xasprintf("%s/%s.%d.log", dir, t->name, t->attempt);
-	l->respath = xasprintf("%s/%s.%d.result", dir, t->name, t->attempt);
-	unlink(l->respath);
-	l->uppath = xasprintf("%s/%s.%d.upstream.json", dir, t->name,
-	    t->attempt);
 	free(dir);
 	l->uptext = upstream_json(r, t);
-	return write_private(l->uppath, l->uptext, why, whysz);
+	label = xasprintf("%s.%s.%d", r->id, t->name, t->attempt);
+	l->scratch = taskuser_scratch(&s->tu, l->slot, label, l->uptext, why,
+	    whysz);
+	free(label);
+	return l->scratch != NULL ? 0 : -1;
 }
 
 /*
@@ -479,8 +492,8 @@ launch_upstream(struct run *r, struct task *t, struct launch *l)
 	free(upvar);
 	logsink_note(&l->log, "sluice: upstream results are %zu bytes, too "
 	    "large for the environment: SLUICE_UPSTREAM is not set; read "
-	    "the file named in SLUICE_UPSTREAM_FILE (%s)", strlen(l->uptext),
-	    l->uppath);
+	    "the file named in SLUICE_UPSTREAM_FILE (%s/upstream.json)",
+	    strlen(l->uptext), l->scratch);
 	log_info("run %s: task %s attempt %d: upstream results are %zu bytes, "
 	    "passed in SLUICE_UPSTREAM_FILE only", r->id, t->name, t->attempt,
 	    strlen(l->uptext));
@@ -503,8 +516,8 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
 		return -1;
 	}
 	if (pid == 0)
-		child(l->out[1], l->err[1], l->go[0], workdir, l->argv.v,
-		    l->env.v);
+		child(l->out[1], l->err[1], l->go[0], &s->tu, l->slot,
+		    workdir, l->argv.v, l->env.v);
 	setpgid(pid, pid);
 	close(l->out[1]);
 	close(l->err[1]);
@@ -549,10 +562,15 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	if (!states_task_can(t->state, TASK_RUNNING))
 		return -1;
 	launch_init(&l);
+	if ((l.slot = taskuser_claim(&s->tu)) == -1) {
+		log_warnx("run %s: task %s attempt %d waits: every task uid "
+		    "is in use", r->id, t->name, t->attempt);
+		return -1;
+	}
 	if (build_argv(&l.argv, r, t, why, sizeof(why)) == -1 ||
 	    launch_files(s, r, t, &l, why, sizeof(why)) == -1)
 		goto out;
-	build_env(&l.env, r, t, t->attempt, l.respath, l.uppath);
+	build_env(&l.env, r, t, &s->tu, l.scratch);
 	if ((st = launch_pipes(s, &l, why, sizeof(why))) != SL_OK)
 		goto out;
 	launch_upstream(r, t, &l);
@@ -564,8 +582,10 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	st = SL_IO;	/* from here on, a failure leaves the attempt */
 	if ((pid = launch_fork(s, r, t, &l, &proc_start)) == -1)
 		goto out;
-	t->proc = attempt_new(r, ti, pid, proc_start, l.respath, &l.log);
-	l.respath = NULL;
+	t->proc = attempt_new(r, ti, pid, proc_start, &s->tu, l.slot,
+	    l.scratch, &l.log);
+	l.slot = -1;
+	l.scratch = NULL;
 	l.log_open = 0;
 	t->state = TASK_RUNNING;
 	s->nprocs++;
@@ -575,6 +595,6 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 out:
 	if (st == SL_INVALID)
 		fail_unstarted(s, r, ti, why);
-	launch_fini(&l);
+	launch_fini(s, r, t, &l);
 	return st == SL_OK ? 0 : -1;
 }
