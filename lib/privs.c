@@ -87,7 +87,9 @@ privs_become_owner(const char *dir, uint64_t keep, char *why, size_t whysz)
  * The task's side of a start, between fork and exec (async-signal-safe
  * only): at most nproc processes for uid (0: no limit), then uid and gid
  * with no supplementary group, no capability left and none to gain by
- * exec. Returns 0, or -1 with errno set.
+ * exec, and umask 007: what a task writes is for its group -- the other
+ * tasks, which may take over its files on a later run -- and no one
+ * else. Returns 0, or -1 with errno set.
  */
 int
 privs_task_drop(uid_t uid, gid_t gid, uint64_t nproc)
@@ -100,6 +102,7 @@ privs_task_drop(uid_t uid, gid_t gid, uint64_t nproc)
 	    setresuid(uid, uid, uid) == -1 || caps_set(0) == -1)
 		return -1;
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	umask(007);
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 

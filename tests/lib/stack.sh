@@ -11,7 +11,14 @@ SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SLUICE_BIN_DIR=${SLUICE_BIN_DIR:-$SLUICE_ROOT/bin}
 export SLUICE_ROOT SLUICE_BIN_DIR
 STACK_TMP=$(mktemp -d /tmp/sluice-test.XXXXXX)
-chmod 0755 "$STACK_TMP"
+# Tasks run as their own uids when the tests run as root: they may write
+# the markers and outputs tests look for anywhere in here. (The launcher
+# sets its own umask; the data directory is private all the same.)
+chmod 1777 "$STACK_TMP"
+umask 000
+# Run as root, each test's tasks get uids of their own (no passwd entry
+# has one this high), so a test's leftovers are never another's.
+export SLUICE_TASK_UID_BASE=${SLUICE_TASK_UID_BASE:-$((200000 + 256 * (RANDOM % 2000)))}
 STACK_PID=""
 # This test's own admin password (one per test, kept if it starts the
 # stack again on the same data directory).

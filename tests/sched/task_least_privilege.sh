@@ -38,7 +38,9 @@ log=$SLUICE_DATA/logs/$id/t.1.log
 tries=$(grep -c " out \(DENIED\|ALLOWED\) " "$log")
 [ "$tries" -ge 19 ] || fail "the probe made $tries tries: $(cat "$log")"
 ! grep " out ALLOWED " "$log" || fail "the task could do the above"
-grep -q " out ID uid=62[0-9]* gid=[0-9]*(sluice-task) groups=[0-9]*(sluice-task)$" "$log" ||
+uid=$(sed -n 's/.* out ID uid=\([0-9]*\) gid=[0-9]*(sluice-task) groups=[0-9]*(sluice-task)$/\1/p' "$log")
+[ -n "$uid" ] && [ "$uid" -ge "$SLUICE_TASK_UID_BASE" ] &&
+    [ "$uid" -lt $((SLUICE_TASK_UID_BASE + 256)) ] ||
     fail "task identity: $(grep ' out ID ' "$log")"
 # What it left behind dies with its attempt.
 esc=$(sed -n 's/.* out ESCAPEE \([0-9]*\)$/\1/p' "$log")
@@ -63,7 +65,7 @@ chmod 0700 "$priv"
 flow_put wd "{\"name\":\"wd\",\"tasks\":[{\"name\":\"t\",\"command\":[\"true\"],\"workdir\":\"$priv\"}]}"
 id=$(run_start wd)
 wait_run_state "$id" FAILED 30
-grep -q "cannot enter the workdir $priv as uid 62[0-9]*: Permission denied" \
+grep -q "cannot enter the workdir $priv as uid [0-9]*: Permission denied" \
     "$SLUICE_DATA/logs/$id/t.1.log" ||
     fail "workdir failure not named: $(cat "$SLUICE_DATA/logs/$id/t.1.log")"
 rmdir "$priv"
