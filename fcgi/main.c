@@ -326,6 +326,16 @@ stop(struct ctx *ctx, struct api_thread *threads, const char *sock_path,
 	free(threads);
 }
 
+/* Started as root, becomes the data directory's owner (lib/privs.c). */
+static void
+become_service_user(void)
+{
+	char why[512];
+
+	if (privs_become_owner(paths_data_dir(), 0, why, sizeof(why)) == -1)
+		fatalx("main: %s", why);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -341,13 +351,7 @@ main(int argc, char **argv)
 		    "SLUICE_API_THREADS, SLUICE_AUTH_CACHE_S, "
 		    "SLUICE_AUTH_FAIL_MAX, SLUICE_AUTH_FAIL_ADDR_MAX, "
 		    "SLUICE_AUTH_HASH_THREADS)");
-	{
-		char why[512];
-
-		if (privs_become_owner(paths_data_dir(), 0, why,
-		    sizeof(why)) == -1)
-			fatalx("main: %s", why);
-	}
+	become_service_user();
 	ctx_init(&ctx);
 	sock_path = paths_data("run/api.sock");
 	pid_path = paths_data("run/sluice-api.pid");
