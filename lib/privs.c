@@ -49,8 +49,9 @@ bounding_drop(uint64_t keep)
 /*
  * Started as root, becomes the owner of dir (its uid, that user's group,
  * no supplementary groups), keeping only the capabilities in keep
- * (PRIVS_CAP bits; 0 for none). Does nothing when not root or when dir
- * belongs to root or does not exist. Returns 0, or -1 with why.
+ * (PRIVS_CAP bits; 0 for none). When dir belongs to root, stays root
+ * with only those capabilities. Does nothing when not root or when dir
+ * does not exist. Returns 0, or -1 with why.
  */
 int
 privs_become_owner(const char *dir, uint64_t keep, char *why, size_t whysz)
@@ -67,11 +68,17 @@ privs_become_owner(const char *dir, uint64_t keep, char *why, size_t whysz)
 		snprintf(why, whysz, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (sb.st_uid == 0)
+	bounding_drop(keep);
+	if (sb.st_uid == 0) {
+		if (caps_set(keep) == -1) {
+			snprintf(why, whysz, "cannot drop capabilities: %s",
+			    strerror(errno));
+			return -1;
+		}
 		return 0;
+	}
 	pw = getpwuid(sb.st_uid);
 	gid = pw != NULL ? pw->pw_gid : sb.st_gid;
-	bounding_drop(keep);
 	if ((keep != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) ||
 	    setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(sb.st_uid, sb.st_uid, sb.st_uid) == -1 ||

@@ -7,7 +7,7 @@ source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
 sched_start capper SLUICE_LOG_MAX_BYTES=100000
 flow_put cap "{\"name\":\"cap\",\"tasks\":[{\"name\":\"t\",
- \"command\":[\"python3\",\"$SLUICE_ROOT/tests/sched/helpers/bigout.py\",\"200000\",\"10\"]}]}"
+ \"command\":[\"python3\",\"$(task_file bigout.py)\",\"200000\",\"10\"]}]}"
 id=$(run_start cap)
 wait_run_state "$id" COMPLETED 120
 log=$SLUICE_DATA/logs/$id/t.1.log

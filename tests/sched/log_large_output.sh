@@ -8,7 +8,7 @@ source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 export SLUICE_LOG_MAX_BYTES=$((400 * 1024 * 1024))
 stack_start
 flow_put big "{\"name\":\"big\",\"tasks\":[{\"name\":\"t\",
- \"command\":[\"python3\",\"$SLUICE_ROOT/tests/sched/helpers/bigout.py\",\"1000000\",\"1048576\"]}]}"
+ \"command\":[\"python3\",\"$(task_file bigout.py)\",\"1000000\",\"1048576\"]}]}"
 id=$(run_start big)
 wait_run_state "$id" COMPLETED 240
 log=$SLUICE_DATA/logs/$id/t.1.log

@@ -13,8 +13,7 @@ source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root: tasks run as you otherwise"; exit 77; }
 export SLUICE_TASK_NPROC=40
 stack_start
-cp "$SLUICE_ROOT/tests/sched/helpers/probe.py" "$STACK_TMP/probe.py"
-chmod 0644 "$STACK_TMP/probe.py"
+probe=$(task_file probe.py)
 
 # Another run's task, to be left alone.
 flow_put other '{"name":"other","tasks":[{"name":"t","command":["sleep","120"]}]}'
@@ -28,7 +27,7 @@ pids=$(printf '{"api":%s,"scheduler":%s,"nginx":%s,"launcher":%s,"other task":%s
     "$STACK_PID" "$other_pid")
 other_log=$SLUICE_DATA/logs/$other/t.1.log
 body=$(jq -cn --arg d "$SLUICE_DATA" --arg p "$pids" --arg l "$other_log" \
-    --arg s "$STACK_TMP/probe.py" \
+    --arg s "$probe" \
     '{name:"probe",tasks:[{name:"t",command:["python3",$s,$d,$p,$l]}]}')
 flow_put probe "$body"
 beat0=$(db "SELECT last_heartbeat FROM workers LIMIT 1")

@@ -14,6 +14,9 @@
 #                               to die of SIGNAL)
 #   sched_wait PID              waits for one that exits on its own
 #                               (lost lease); SCHED_RC set
+#   task_file NAME              copies helpers/NAME where every task
+#                               uid may read it; prints its path (the
+#                               checkout may be private, e.g. /root)
 #   sched_stop_all              SIGTERM every scheduler started here;
 #                               returns 1 if one had exited unasked or
 #                               did not exit 0
@@ -46,6 +49,11 @@ task_col() {
 
 run_col() {
 	db "SELECT $2 FROM runs WHERE id = '$1'"
+}
+
+task_file() {
+	install -m 0644 "$SLUICE_ROOT/tests/sched/helpers/$1" "$STACK_TMP/$1"
+	echo "$STACK_TMP/$1"
 }
 
 sched_start() {
