@@ -34,6 +34,7 @@
 #include "htpasswd.h"
 #include "log.h"
 #include "migrate.h"
+#include "config.h"
 #include "paths.h"
 #include "privs.h"
 #include "reply.h"
@@ -58,18 +59,12 @@ extern const char openapi_json_end[];
 static long
 env_long(const char *name, long def, long min, long max)
 {
-	const char *v = getenv(name);
-	char *end;
-	long n;
+	char why[256];
+	int64_t n;
 
-	if (v == NULL || *v == '\0')
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*end != '\0' || errno != 0 || n < min || n > max)
-		fatalx("%s=%s: must be an integer from %ld to %ld", name, v,
-		    min, max);
-	return n;
+	if (config_int(name, def, min, max, &n, why, sizeof(why)) == -1)
+		fatalx("%s", why);
+	return (long)n;
 }
 
 /* Serves one accepted request on db. */

@@ -26,6 +26,7 @@
 #include "migrate.h"
 #include <linux/capability.h>
 
+#include "config.h"
 #include "paths.h"
 #include "privs.h"
 #include "sched.h"
@@ -36,17 +37,11 @@
 static int64_t
 env_int(const char *name, int64_t def, int64_t min, int64_t max)
 {
-	const char *v = getenv(name);
-	char *end;
-	long long n;
+	char why[256];
+	int64_t n;
 
-	if (v == NULL || *v == '\0')
-		return def;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		fatalx("main: %s=%s: must be an integer from %lld to %lld",
-		    name, v, (long long)min, (long long)max);
+	if (config_int(name, def, min, max, &n, why, sizeof(why)) == -1)
+		fatalx("main: %s", why);
 	return n;
 }
 

@@ -41,6 +41,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "config.h"
 #include "log.h"
 #include "privs.h"
 #include "proc.h"
@@ -49,33 +50,13 @@
 
 #define TASK_SLOTS 256
 
-static long
-env_long(const char *name, long def, long lo, long hi, char *why,
-    size_t whysz)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (v == NULL || *v == '\0')
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < lo || n > hi) {
-		snprintf(why, whysz, "%s=%s: must be an integer from %ld to "
-		    "%ld", name, v, lo, hi);
-		return -1;
-	}
-	return n;
-}
-
 /* Finds the task user and checks that no account owns a slot uid. */
 static int
 identity_load(struct taskuser *tu, char *why, size_t whysz)
 {
 	const char *name = getenv("SLUICE_TASK_USER");
 	struct passwd *pw;
-	long base;
+	int64_t base, nproc;
 
 	tu->name = xstrdup(name && *name ? name : "sluice-task");
 	if ((pw = getpwnam(tu->name)) == NULL) {
@@ -84,19 +65,20 @@ identity_load(struct taskuser *tu, char *why, size_t whysz)
 		return -1;
 	}
 	tu->gid = pw->pw_gid;
-	base = env_long("SLUICE_TASK_UID_BASE", 62000, 1000,
-	    2147483647L - TASK_SLOTS, why, whysz);
-	tu->nproc = (uint64_t)env_long("SLUICE_TASK_NPROC", 512, 16, 1L << 22,
-	    why, whysz);
-	if (base == -1 || tu->nproc == (uint64_t)-1)
+	if (config_int("SLUICE_TASK_UID_BASE", 62000, 1000,
+	    2147483647L - TASK_SLOTS, &base, why, whysz) == -1 ||
+	    config_int("SLUICE_TASK_NPROC", 512, 16, 1L << 22, &nproc, why,
+	    whysz) == -1)
 		return -1;
 	tu->uid_base = (uid_t)base;
+	tu->nproc = (uint64_t)nproc;
 	for (int i = 0; i < TASK_SLOTS; i++)
 		if ((pw = getpwuid(tu->uid_base + (uid_t)i)) != NULL) {
 			snprintf(why, whysz, "uid %d of SLUICE_TASK_UID_BASE's "
-			    "range %ld-%ld belongs to %s; choose another base",
-			    (int)(tu->uid_base + (uid_t)i), base,
-			    base + TASK_SLOTS - 1, pw->pw_name);
+			    "range %lld-%lld belongs to %s; choose another "
+			    "base", (int)(tu->uid_base + (uid_t)i),
+			    (long long)base, (long long)base + TASK_SLOTS - 1,
+			    pw->pw_name);
 			return -1;
 		}
 	return 0;
