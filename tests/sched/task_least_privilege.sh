@@ -6,7 +6,8 @@
 # sluice-api, the scheduler, nginx, the launcher or another run's task;
 # a setsid'd child it leaves behind is killed when its attempt ends; a
 # fork bomb stops at SLUICE_TASK_NPROC while the scheduler keeps its
-# heartbeat; and a workdir it cannot enter fails the task with a line
+# heartbeat; children that called setsid or double-forked die with a
+# cancelled attempt; and a workdir it cannot enter fails the task with a line
 # naming the folder.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
@@ -57,6 +58,18 @@ run_state_is "$other" RUNNING || fail "other run: $(jqr .state)"
 # Nothing of the attempt is left in its scratch folder's place.
 ! ls -d /tmp/sluice-scratch.*/"$id".* 2>/dev/null | grep -q . ||
     fail "scratch folder left behind"
+
+# Cancelled: a setsid'd and a double-forked child die with the attempt.
+flow_put esc '{"name":"esc","tasks":[{"name":"t","command":["sh","-c","setsid sleep 300 </dev/null >/dev/null 2>&1 & echo LEFT $!; (sleep 301 </dev/null >/dev/null 2>&1 & echo LEFT $!); exec sleep 302"]}]}'
+id=$(run_start esc)
+log=$SLUICE_DATA/logs/$id/t.1.log
+two_left() { [ "$(grep -c ' out LEFT ' "$log" 2>/dev/null)" = 2 ]; }
+wait_for 30 two_left || fail "escapees not started: $(cat "$log")"
+api POST "/api/runs/$id/cancel"
+wait_run_state "$id" CANCELLED 30
+for p in $(sed -n 's/.* out LEFT \([0-9]*\)$/\1/p' "$log"); do
+	wait_for 20 wait_gone "$p" || fail "process $p outlived its cancelled attempt"
+done
 
 # A workdir the task user cannot enter.
 priv=$(mktemp -d /tmp/sluice-private.XXXXXX)
