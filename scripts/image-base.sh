@@ -5,11 +5,13 @@
 # a minimal Debian 12 made by debootstrap (--variant=minbase, from the apt
 # mirror this machine uses) is imported under that name instead. The
 # debootstrap tarball is cached in /var/tmp, so it is made once a machine.
+# Like the official slim image, it keeps no documentation, manual pages or
+# translations, and apt in it keeps no package caches.
 # Making it needs root and debootstrap (scripts/deps.sh --image).
 set -euo pipefail
 engine=${1:?usage: scripts/image-base.sh podman|docker}
 base=docker.io/library/debian:bookworm-slim
-cache=${SLUICE_BASE_TAR:-/var/tmp/sluice-bookworm-minbase.tar}
+cache=${SLUICE_BASE_TAR:-/var/tmp/sluice-bookworm-slim.tar}
 
 say() { echo "image-base: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -43,7 +45,41 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
 }
 
-# Makes $cache: debootstrap into a temp folder, drop apt's caches, tar it.
+# Makes the root at $1 slim as the official image is: dpkg leaves out
+# documentation (but copyrights), manual pages and translations, apt keeps
+# no downloaded packages, caches or translated indexes; what debootstrap
+# already installed of those goes.
+slim_root() {
+	cat >"$1/etc/dpkg/dpkg.cfg.d/docker" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+DPKG
+	cat >"$1/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+Acquire::Languages "none";
+APT
+	find "$1/usr/share/doc" -mindepth 1 -not -name copyright \
+	    -not -type d -delete
+	find "$1/usr/share/doc" -mindepth 1 -type d -empty -delete
+	find "$1/usr/share/locale" -mindepth 1 -maxdepth 1 \
+	    -not -name locale.alias -exec rm -rf {} +
+	rm -rf "$1"/usr/share/man/* "$1"/usr/share/info/* \
+	    "$1"/usr/share/groff/* "$1"/usr/share/lintian/*
+	rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/cache/apt/*.bin \
+	    "$1"/var/lib/apt/lists/* "$1"/var/log/*.log "$1"/tmp/*
+}
+
+# Makes $cache: debootstrap into a temp folder, make it slim, tar it.
 make_tarball() {
 	[ "$(id -u)" = 0 ] || die "making the base needs root"
 	command -v debootstrap >/dev/null ||
@@ -56,8 +92,8 @@ make_tarball() {
 	    >"$dir.log" 2>&1 || { tail -n 20 "$dir.log" >&2;
 	    rm -rf "$dir"; die "debootstrap failed (log: $dir.log)"; }
 	write_sources "$dir" "$m"
-	rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* \
-	    "$dir"/var/log/*.log "$dir"/tmp/* "$dir.log"
+	slim_root "$dir"
+	rm -f "$dir.log"
 	tar --numeric-owner -C "$dir" -cf "$cache.part" .
 	mv "$cache.part" "$cache"
 	rm -rf "$dir"
