@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # scripts/image-engine.sh (sourced): picks the container engine and its
 # flags for `make image` and the image tests. Sets engine (SLUICE_ENGINE,
 # else podman, else docker), build_flags and run_flags; returns 1 with a
@@ -5,9 +6,9 @@
 #
 # With podman: --format docker keeps HEALTHCHECK (OCI images drop it);
 # --pull=never because scripts/image-base.sh provides the base; runc, not
-# crun, when it is installed (crun fails on cgroup v1/hybrid hosts and with
-# their default rlimits, hence explicit ulimits for builds and runs); --network=host for
-# the build, so apt reaches the mirror the host reaches.
+# crun, when it is installed (crun fails on cgroup v1/hybrid hosts), and
+# explicit ulimits for builds and runs (the default rlimits fail there);
+# --network=host for the build, so apt reaches the mirror the host does.
 engine=${SLUICE_ENGINE:-}
 if [ -z "$engine" ]; then
 	if command -v podman >/dev/null 2>&1; then engine=podman

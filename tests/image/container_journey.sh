@@ -180,7 +180,8 @@ wait_for 60 flow_there && ok "the flow in /flows was applied on start" ||
     fatal "flow journey from /flows: HTTP $code $(cat "$tmp/body")"
 
 api POST /api/flows/journey/runs '{}'
-[ "$code" = 201 ] || fatal "POST /api/flows/journey/runs: HTTP $code $(cat "$tmp/body")"
+[ "$code" = 201 ] ||
+    fatal "POST /api/flows/journey/runs: HTTP $code $(cat "$tmp/body")"
 run_id=$(body .id)
 run_ended() {
 	api GET "/api/runs/$run_id"
@@ -199,7 +200,8 @@ else
 	bad "task log: HTTP $code $(head -c 300 "$tmp/body")"
 fi
 case $task_id in
-uid=0\(*|'') bad "the task runs as an unprivileged task user (id: ${task_id:-none})" ;;
+uid=0\(*|'')
+	bad "the task runs as an unprivileged task user (id: ${task_id:-none})" ;;
 *) ok "the task runs as an unprivileged task user ($task_id)" ;;
 esac
 
@@ -235,18 +237,24 @@ worker1=$("$engine" exec "$current" cat /data/worker-name 2>/dev/null)
     ok "the worker name is stored in the volume ($worker1)" ||
     bad "/data/worker-name: '$worker1', not the first host name journey-1"
 
+# Podman without systemd schedules no health checks: run one; docker's
+# daemon runs them itself.
+health_status() {
+	"$engine" inspect --format '{{.State.Health.Status}}' "$current"
+}
 healthy() {
 	if [ "$engine" = podman ]; then
 		podman healthcheck run "$current" >/dev/null 2>&1 || return 1
 	fi
-	[ "$("$engine" inspect --format '{{.State.Health.Status}}' "$current")" = healthy ]
+	[ "$(health_status)" = healthy ]
 }
 wait_for 120 healthy && ok "HEALTHCHECK passes (healthy)" ||
-    bad "HEALTHCHECK: $("$engine" inspect --format '{{.State.Health.Status}}' "$current")"
+    bad "HEALTHCHECK: $(health_status)"
 
 stop_container "$name-1"
 "$engine" logs "$name-1" 2>&1 | grep -q 'sluice-run: stopped' &&
-    ok "the launcher stopped cleanly" || bad "no 'sluice-run: stopped' in the log"
+    ok "the launcher stopped cleanly" ||
+    bad "no 'sluice-run: stopped' in the log"
 
 # --- second container on the same volume ----------------------------------
 start_container 2
@@ -262,7 +270,8 @@ api GET "/api/runs/$run_id"
     ok "runs kept: $run_id is COMPLETED" ||
     bad "GET /api/runs/$run_id: HTTP $code $(body .state)"
 api GET "/api/runs/$run_id/tasks/whoami/log?offset=0"
-grep -q 'uid=' "$tmp/body" && ok "its log kept" || bad "log of $run_id: HTTP $code"
+grep -q 'uid=' "$tmp/body" && ok "its log kept" ||
+    bad "log of $run_id: HTTP $code"
 
 same_worker() {
 	api GET /api/workers
