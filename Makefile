@@ -26,7 +26,7 @@ PROGS = $(BIN)/sluice-api $(BIN)/sluice-scheduler $(BIN)/sluicectl
 UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps run test check check-unit check-asan check-valgrind bench \
-        clean
+        image test-image clean
 all: $(PROGS) $(UNITS)
 
 $(BUILD)/%.o: %.c
@@ -98,6 +98,19 @@ check-valgrind: all
 
 bench: deps all $(BUILD)/bench/cryptbench
 	@tests/bench/run.sh $(BIN)
+
+# The container image, `sluice`, built with podman or docker, whichever is
+# there (scripts/image.sh; a debootstrap'd base when no registry answers).
+image:
+	@scripts/image.sh sluice
+
+# Builds the image and runs the container journey against it
+# (tests/image/container_journey.sh): HTTPS, login, /flows, a run, the
+# health check, a clean stop and a second container on the same volume.
+test-image:
+	@scripts/deps.sh --image
+	@$(MAKE) --no-print-directory image
+	@tests/image/container_journey.sh sluice
 
 clean:
 	rm -rf build bin

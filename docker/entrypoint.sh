@@ -7,9 +7,14 @@
 # With arguments it runs them instead, in the same environment, e.g.
 #   docker run --rm -v sluice:/data -i IMAGE sluicectl user list
 #
+# The worker keeps its name across containers: unless SLUICE_WORKER_NAME is
+# set, the name is read from $SLUICE_DATA/worker-name, which the first
+# start writes (that container's host name), so a new container on the same
+# volume is the same worker, not a new one beside a dead one.
+#
 # Every default below can be overridden from the environment; the test
-# tests/api/container_entrypoint.sh points SLUICE_SHARE and SLUICE_BIN_DIR
-# at a source tree and binds 127.0.0.1.
+# tests/container/container_entrypoint.sh points SLUICE_SHARE and
+# SLUICE_BIN_DIR at a source tree and binds 127.0.0.1.
 set -eu
 
 : "${SLUICE_DATA:=/data}"
@@ -33,4 +38,18 @@ mkdir -p "$SLUICE_DATA"
 if [ $# -gt 0 ]; then
 	exec "$@"
 fi
+
+# Prints the stored worker name, storing this host's name on first start.
+worker_name() {
+	f=$SLUICE_DATA/worker-name
+	if [ ! -s "$f" ]; then
+		uname -n | tr -d '/' | cut -c1-64 >"$f.tmp" && mv "$f.tmp" "$f"
+	fi
+	head -n 1 "$f"
+}
+if [ -z "${SLUICE_WORKER_NAME:-}" ]; then
+	SLUICE_WORKER_NAME=$(worker_name)
+	export SLUICE_WORKER_NAME
+fi
+
 exec "$SLUICE_SHARE/scripts/sluice-run"

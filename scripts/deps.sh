@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# scripts/deps.sh [--test]: makes sure the Debian packages Sluice needs are
-# installed. Used by `make deps` (and so `make run`); `--test` adds what the
-# test suite needs (Chromium and Node for the browser tests, croniter as a
-# cron reference, valgrind) and installs the browser tests' npm packages
-# into tests/browser/node_modules when they are missing.
+# scripts/deps.sh [--test] [--image]: makes sure the Debian packages Sluice
+# needs are installed. Used by `make deps` (and so `make run`); `--test` adds
+# what the test suite needs (Chromium and Node for the browser tests,
+# croniter as a cron reference, valgrind) and installs the browser tests'
+# npm packages into tests/browser/node_modules when they are missing;
+# `--image` (`make test-image`) adds what building and running the image
+# needs: podman and runc unless a docker engine answers, and debootstrap
+# for a base image when no registry does.
 #
 # Quick when nothing is missing: it only asks dpkg, never apt-get update.
 # As root it installs what is missing (apt-get update, then apt-get
@@ -13,13 +16,15 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 test_mode=0
+image_mode=0
 for arg in "$@"; do
 	case $arg in
 	--test) test_mode=1 ;;
+	--image) image_mode=1 ;;
 	-h|--help)
-		sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
-	*) echo "usage: scripts/deps.sh [--test]" >&2; exit 2 ;;
+	*) echo "usage: scripts/deps.sh [--test] [--image]" >&2; exit 2 ;;
 	esac
 done
 
@@ -57,6 +62,11 @@ if [ $test_mode = 1 ]; then
 		need_npm=1
 		command -v npm >/dev/null 2>&1 || packages+=(npm)
 	fi
+fi
+
+if [ $image_mode = 1 ]; then
+	packages+=(debootstrap)
+	docker info >/dev/null 2>&1 || packages+=(podman runc)
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # container_entrypoint.sh: the container's entrypoint (docker/entrypoint.sh)
-# run directly, since there is no Docker engine here: with SLUICE_SHARE and
+# run directly, without a container engine (tests/image/container_journey.sh
+# runs the real image, by `make test-image`): with SLUICE_SHARE and
 # SLUICE_BIN_DIR pointed at this tree and a temp data directory it must
 # start the whole stack through scripts/sluice-run, serve /api/health over
 # HTTPS with its own certificate (verified, not -k), create the admin user
-# and apply the demo flow on first start, run a command given as arguments
-# in the same environment, and stop on SIGTERM with exit 0 and no process
-# left behind.
+# and apply the demo flow on first start, store the worker's name in the
+# data directory, run a command given as arguments in the same
+# environment, and stop on SIGTERM with exit 0 and no process left behind.
 set -u
 root=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${SLUICE_BIN_DIR:-$root/bin}
@@ -95,6 +96,12 @@ for _ in $(seq 1 100); do
 done
 [ "$code" = 200 ] || fail "GET /api/flows/demo as admin: HTTP $code"
 echo "ok   admin user works and the demo flow is applied"
+
+# The first start stored the worker's name (this host's) in the data
+# directory, so a later start, in a new container, keeps it.
+[ "$(cat "$data/worker-name" 2>/dev/null)" = "$(uname -n)" ] ||
+    fail "worker-name: '$(cat "$data/worker-name" 2>/dev/null)', not $(uname -n)"
+echo "ok   the worker name is stored in the data directory"
 
 # With arguments the entrypoint runs them in the same environment.
 out=$(env SLUICE_DATA="$data" SLUICE_SHARE="$root" SLUICE_BIN_DIR="$bin" \
