@@ -35,6 +35,18 @@ caps_set(uint64_t bits)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
+/* Returns the capabilities this process may still hold (permitted). */
+static uint64_t
+caps_permitted(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) == -1)
+		return 0;
+	return (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
+}
+
 /* Drops every capability not in keep from the bounding set (needs root). */
 static void
 bounding_drop(uint64_t keep)
@@ -49,7 +61,8 @@ bounding_drop(uint64_t keep)
 /*
  * Started as root, becomes the owner of dir (its uid, that user's group,
  * no supplementary groups), keeping only the capabilities in keep
- * (PRIVS_CAP bits; 0 for none). When dir belongs to root, stays root
+ * (PRIVS_CAP bits; 0 for none) that it has (a container may have given
+ * it fewer: the caller asks privs_have). When dir belongs to root, stays root
  * with only those capabilities. Does nothing when not root or when dir
  * does not exist. Returns 0, or -1 with why.
  */
@@ -68,6 +81,7 @@ privs_become_owner(const char *dir, uint64_t keep, char *why, size_t whysz)
 		snprintf(why, whysz, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
+	keep &= caps_permitted();
 	bounding_drop(keep);
 	if (sb.st_uid == 0) {
 		if (caps_set(keep) == -1) {

@@ -19,11 +19,14 @@
  * SLUICE_ATTEMPT instead (proc.c).
  *
  * The scratch folder (SLUICE_SCRATCH, also HOME and TMPDIR of a task run
- * as a slot uid) is <base>/<run>.<task>.<attempt>, mode 0700, owned by
- * the task; <base> is made per scheduler under $TMPDIR or /tmp, mode
- * 0711, so no task can list or rename another's. It holds the upstream
- * results the scheduler writes before the start and the result file
- * the task leaves.
+ * as a slot uid) is <base>/<run>.<task>.<attempt>, owned by the task and
+ * the scheduler's group, mode 2750, so what the task writes there with
+ * its umask (007) is readable by the scheduler and no other task; <base>
+ * is made per scheduler under $TMPDIR or /tmp, mode 0711, so no task can
+ * list or rename another's. It holds the upstream results the scheduler
+ * writes before the start and the result file the task leaves (which
+ * the scheduler also reads with CAP_DAC_READ_SEARCH where it has it, as
+ * outside containers, should the task have made it private).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -238,8 +241,9 @@ taskuser_scratch(struct taskuser *tu, int slot, const char *label,
 	}
 	if (write_private(up, upstream, why, whysz) == -1)
 		goto fail_rm;
-	if (tu->drop && (lchown(up, uid, tu->gid) == -1 ||
-	    chown(dir, uid, tu->gid) == -1)) {
+	/* chmod while still ours; chown keeps a folder's setgid bit. */
+	if (tu->drop && (lchown(up, uid, getegid()) == -1 ||
+	    chmod(dir, 02750) == -1 || chown(dir, uid, getegid()) == -1)) {
 		snprintf(why, whysz, "cannot give %s to uid %d: %s", dir,
 		    (int)uid, strerror(errno));
 		goto fail_rm;
