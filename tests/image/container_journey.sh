@@ -193,16 +193,20 @@ wait_for 180 run_ended || fatal "run $run_id still $(body .state) after 180 s"
     bad "run $run_id ended $(body .state)"
 
 api GET "/api/runs/$run_id/tasks/whoami/log?offset=0"
-task_id=$(grep -o 'uid=[0-9]*([^)]*)' "$tmp/body" | head -n 1)
+# A task runs under a uid of its own (no account) in group sluice-task.
+task_id=$(grep -o 'uid=[0-9]*\(([^)]*)\)\? gid=[0-9]*([^)]*)' "$tmp/body" |
+    head -n 1)
 if [ "$code" = 200 ] && [ -n "$task_id" ]; then
 	ok "the task's log has id's output: $task_id"
 else
 	bad "task log: HTTP $code $(head -c 300 "$tmp/body")"
 fi
 case $task_id in
-uid=0\(*|'')
+uid=0[\ \(]*|'')
 	bad "the task runs as an unprivileged task user (id: ${task_id:-none})" ;;
-*) ok "the task runs as an unprivileged task user ($task_id)" ;;
+*'gid='*'(sluice-task)')
+	ok "the task runs as an unprivileged task user ($task_id)" ;;
+*) bad "the task's group is not sluice-task ($task_id)" ;;
 esac
 
 processes "$current" >"$tmp/ps" || bad "cannot list the container's processes"
