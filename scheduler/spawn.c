@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -313,44 +314,84 @@ build_argv(struct strv *argv, struct run *r, struct task *t, char *why,
 	return 0;
 }
 
+/* Closes every descriptor from fd up (kernels before 5.9: one by one). */
+static void
+close_from(unsigned int fd)
+{
+	if (close_range(fd, ~0U, 0) == -1)
+		for (int i = (int)fd; i < 65536; i++)
+			close(i);
+}
+
 /*
- * The child's side: waits for the go-ahead on go_fd, becomes the slot's
- * uid, then execs. Only async-signal-safe calls after fork.
+ * Dies with the scheduler (parent): SIGKILL when it dies from now on, and
+ * at once when it already has. Cleared by a change of uid, so set again
+ * after taskuser_enter.
+ */
+static void
+die_with(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != parent)
+		_exit(125);
+}
+
+/*
+ * The child's side, right after fork: stdin from /dev/null, stdout and
+ * stderr on their pipes, the go-ahead pipe on 3 and nothing else -- not
+ * the database, not other attempts' logs, not the go-ahead's write end,
+ * whose copy would keep it waiting forever once the scheduler is gone.
+ */
+static void
+child_fds(int out_fd, int err_fd, int go_fd)
+{
+	int devnull = open("/dev/null", O_RDONLY);
+
+	if (devnull == -1 || dup2(devnull, 0) == -1 || dup2(out_fd, 1) == -1 ||
+	    dup2(err_fd, 2) == -1 || (go_fd != 3 && dup2(go_fd, 3) == -1))
+		_exit(126);
+	close_from(4);
+}
+
+/*
+ * The child's side: waits for the go-ahead, becomes the slot's uid, then
+ * execs; until exec it dies with the scheduler (parent), so a child whose
+ * attempt was never recorded cannot outlive it. Only async-signal-safe
+ * calls after fork.
  */
 static void __attribute__((noreturn))
-child(int out_fd, int err_fd, int go_fd, const struct taskuser *tu,
-    int slot, const char *workdir, char **argv, char **envp)
+child(pid_t parent, int out_fd, int err_fd, int go_fd,
+    const struct taskuser *tu, int slot, const char *workdir, char **argv,
+    char **envp)
 {
 	sigset_t none;
 	char c = 0;
-	int devnull;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	setpgid(0, 0);
-	devnull = open("/dev/null", O_RDONLY);
-	if (devnull == -1 || dup2(devnull, 0) == -1 || dup2(out_fd, 1) == -1 ||
-	    dup2(err_fd, 2) == -1)
-		_exit(126);
-	while (read(go_fd, &c, 1) == -1 && errno == EINTR)
+	child_fds(out_fd, err_fd, go_fd);
+	die_with(parent);
+	while (read(3, &c, 1) == -1 && errno == EINTR)
 		;
 	if (c != 'g')
 		_exit(125);
-	if (close_range(3, ~0U, 0) == -1)	/* kernels before 5.9 */
-		for (int fd = 3; fd < 65536; fd++)
-			close(fd);
+	close_from(3);
 	if (taskuser_enter(tu, slot) == -1) {
 		dprintf(2, "sluice: cannot become uid %d: %s\n",
 		    (int)taskuser_uid(tu, slot), strerror(errno));
 		_exit(126);
 	}
+	die_with(parent);
 	if (workdir != NULL && chdir(workdir) == -1) {
 		dprintf(2, "sluice: cannot enter the workdir %s as uid %d: %s\n",
 		    workdir, (int)getuid(), strerror(errno));
 		_exit(127);
 	}
 	environ = envp;
+	/* A started task outlives a scheduler that dies: recovery knows it. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	execvp(argv[0], argv);
 	dprintf(2, "sluice: exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
@@ -509,14 +550,14 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
     struct launch *l, int64_t *proc_start)
 {
 	const char *workdir = jsonx_get_str(t->def, "workdir");
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	if (pid == -1) {
 		log_warn("spawn_attempt: fork");
 		return -1;
 	}
 	if (pid == 0)
-		child(l->out[1], l->err[1], l->go[0], &s->tu, l->slot,
+		child(parent, l->out[1], l->err[1], l->go[0], &s->tu, l->slot,
 		    workdir, l->argv.v, l->env.v);
 	setpgid(pid, pid);
 	close(l->out[1]);
