@@ -7,6 +7,12 @@
  * exits without writing anything more: the new one owns the runs now.
  * paused and concurrency_limit are re-read every iteration so PATCH
  * /api/workers/{name} takes effect within a second.
+ *
+ * Another worker is judged dead only on evidence: it did not renew for
+ * SLUICE_WORKER_STALE_S while the store took every one of our heartbeats
+ * (heartbeat_silent_before). A stall that stops everyone's writes -- a
+ * backup, a slow disk, a long transaction -- breaks that evidence, so
+ * no one is judged dead for it, however long it lasts.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +21,39 @@
 
 #include "log.h"
 #include "sched.h"
+#include "timefmt.h"
+
+/* A gap between two heartbeats the store took that breaks the evidence. */
+#define STORE_GAP_MS (2 * HEARTBEAT_MS + 1000)
+
+/* The store just took a heartbeat (or the registration). */
+static void
+store_took_beat(struct sched *s)
+{
+	int64_t mono = timefmt_mono_ms();
+
+	if (s->beat_ok_mono == 0 || mono - s->beat_ok_mono > STORE_GAP_MS)
+		s->store_up_since = timefmt_now_ms();
+	s->beat_ok_mono = mono;
+}
+
+/*
+ * Returns the wall time (ms) before which a worker's last heartbeat
+ * proves it dead: now - SLUICE_WORKER_STALE_S when the store has taken
+ * our heartbeats without a gap for at least that long, up to now, else 0
+ * (no one is proved dead yet).
+ */
+int64_t
+heartbeat_silent_before(const struct sched *s)
+{
+	int64_t now = timefmt_now_ms();
+
+	if (s->store_up_since == 0 ||
+	    timefmt_mono_ms() - s->beat_ok_mono > STORE_GAP_MS ||
+	    now - s->store_up_since < s->cfg.stale_ms)
+		return 0;
+	return now - s->cfg.stale_ms;
+}
 
 /* Applies settings read from the store, logging what changed. */
 static void
@@ -48,6 +87,7 @@ heartbeat_register(struct sched *s)
 		return -1;
 	}
 	apply_settings(s, &set);
+	store_took_beat(s);
 	return 0;
 }
 
@@ -68,6 +108,7 @@ heartbeat_beat(struct sched *s)
 		    s->cfg.worker);
 		return -1;
 	}
+	store_took_beat(s);
 	return 0;
 }
 

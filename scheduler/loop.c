@@ -38,7 +38,6 @@
 #include "wake.h"
 #include "xalloc.h"
 
-#define HEARTBEAT_MS 2000
 #define DB_TICK_MS 500
 #define RECOVER_MS 5000
 #define CRON_MS 2000

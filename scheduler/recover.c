@@ -1,7 +1,8 @@
 /*
  * recover.c: runs left behind by a dead scheduler. On start and every few
  * seconds it looks for RUNNING or CANCELLING runs whose worker has not
- * heartbeaten for SLUICE_WORKER_STALE_S (or no longer exists), or that
+ * heartbeaten for SLUICE_WORKER_STALE_S while the store was taking ours
+ * (heartbeat_silent_before), or no longer exists, or that
  * belong to this worker name but not to this process (an older
  * incarnation). Each is adopted (runs.worker set to us in a transaction
  * checked by changes(), so only one scheduler adopts it) and loaded by
@@ -83,7 +84,7 @@ recover_orphans(struct sched *s)
 
 	db_prepare(s->db, &st, sql_orphans);
 	db_bind_text(&st, ":me", s->cfg.worker);
-	db_bind_int(&st, ":stale", timefmt_now_ms() - s->cfg.stale_ms);
+	db_bind_int(&st, ":stale", heartbeat_silent_before(s));
 	while (db_step(&st)) {
 		const char *id = db_col_text(&st, 0);
 

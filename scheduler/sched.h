@@ -26,6 +26,8 @@
 #define LOG_LINE_MAX (64 * 1024)
 /* Largest result a task may leave in SLUICE_RESULT. */
 #define RESULT_MAX (1024 * 1024)
+/* How often a scheduler renews its heartbeat (ms). */
+#define HEARTBEAT_MS 2000
 /* How long a finished task's inherited pipes may stay open (ms). */
 #define PIPE_LINGER_MS 5000
 
@@ -162,6 +164,8 @@ struct sched {
 	int nprocs;		/* running task processes */
 	int blocked;		/* ready tasks waiting for a free slot */
 	int64_t next_heartbeat, next_recover, next_cron, next_retention;
+	int64_t beat_ok_mono;	/* last heartbeat the store took */
+	int64_t store_up_since;	/* wall ms: the store took every beat since */
 };
 
 /* taskuser.c */
@@ -182,6 +186,7 @@ void taskuser_drain(struct taskuser *tu);
 int heartbeat_register(struct sched *s);
 int heartbeat_beat(struct sched *s);
 int heartbeat_reread(struct sched *s);
+int64_t heartbeat_silent_before(const struct sched *s);
 void heartbeat_lease_lost(struct sched *s) __attribute__((noreturn));
 
 /* claim.c */

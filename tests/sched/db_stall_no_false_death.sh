@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# A database stall longer than SLUICE_WORKER_STALE_S (another process
+# holding the write lock for 15 s, the threshold 5 s) stops every
+# heartbeat, so it proves no one dead: neither of two live schedulers
+# marks the other's attempts CRASHED or kills its tasks, and every run
+# completes on its first attempt. A scheduler that really stops still
+# has its runs recovered.
+source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
+source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
+STACK_NO_SCHEDULER=1 stack_start
+sched_start w1 SLUICE_WORKER_STALE_S=5
+w1=$SCHED_PID
+sched_start w2 SLUICE_WORKER_STALE_S=5
+flow_put st '{"name":"st","max_concurrent_runs":10,"tasks":[{"name":"t","retries":1,"command":["sleep","22"]}]}'
+ids=()
+for i in 1 2 3 4 5 6; do ids+=("$(run_start st)"); done
+for id in "${ids[@]}"; do wait_task_state "$id" t RUNNING 30; done
+python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(15)
+c.execute("ROLLBACK")' "$SLUICE_DATA/sluice.db" >"$STACK_TMP/lock.out" &
+locker=$!
+wait_for 20 grep -q locked "$STACK_TMP/lock.out" || fail "no lock"
+wait "$locker"
+for id in "${ids[@]}"; do wait_run_state "$id" COMPLETED 90; done
+bad=$(db "SELECT count(*) FROM task_runs WHERE state != 'COMPLETED' OR attempt != 1")
+[ "$bad" = 0 ] || fail "attempts: $(db "SELECT run_id, attempt, state, reason FROM task_runs")"
+! grep -h "killed leftover\|lost (no heartbeat" "$STACK_TMP"/sched-*.log ||
+    fail "a live scheduler was judged dead"
+# A scheduler that really stops is still found out.
+id=$(run_start st)
+wait_task_state "$id" t RUNNING 30
+worker=$(run_col "$id" worker)
+for p in "${SCHED_PIDS[@]}"; do
+	[ "${SCHED_NAME[$p]}" = "$worker" ] && sched_kill "$p" KILL
+done
+wait_run_state "$id" COMPLETED 90
+[ "$(task_col "$id" t attempt)" = 2 ] || fail "not retried after its scheduler died"
+echo ok
