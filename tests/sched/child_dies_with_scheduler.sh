@@ -15,15 +15,7 @@ id=$(run_start pd)
 wait_task_state "$id" t AWAITING_RETRY 30
 # Hold the write lock across the retry's start: the scheduler forks the
 # attempt, then waits for the lock to record it.
-python3 -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-c.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(20)
-c.execute("ROLLBACK")' "$SLUICE_DATA/sluice.db" >"$STACK_TMP/lock.out" &
-locker=$!
-wait_for 20 grep -q locked "$STACK_TMP/lock.out" || fail "no lock"
+db_lock 20
 # A child of the scheduler that is still the scheduler's program.
 unstarted() {
 	local p
@@ -38,7 +30,7 @@ child=$(unstarted)
 sched_kill "$first" KILL
 gone() { ! kill -0 "$child" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null)" = Z ]; }
 wait_for 10 gone || fail "unstarted child $child outlived its scheduler: $(cat /proc/$child/status 2>/dev/null | head -3)"
-kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
+kill "$LOCK_PID" 2>/dev/null; wait "$LOCK_PID" 2>/dev/null
 sched_start w
 wait_run_state "$id" COMPLETED 60
 echo ok

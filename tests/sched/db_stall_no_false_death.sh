@@ -15,16 +15,8 @@ flow_put st '{"name":"st","max_concurrent_runs":10,"tasks":[{"name":"t","retries
 ids=()
 for i in 1 2 3 4 5 6; do ids+=("$(run_start st)"); done
 for id in "${ids[@]}"; do wait_task_state "$id" t RUNNING 30; done
-python3 -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-c.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(15)
-c.execute("ROLLBACK")' "$SLUICE_DATA/sluice.db" >"$STACK_TMP/lock.out" &
-locker=$!
-wait_for 20 grep -q locked "$STACK_TMP/lock.out" || fail "no lock"
-wait "$locker"
+db_lock 15
+wait "$LOCK_PID"
 for id in "${ids[@]}"; do wait_run_state "$id" COMPLETED 90; done
 bad=$(db "SELECT count(*) FROM task_runs WHERE state != 'COMPLETED' OR attempt != 1")
 [ "$bad" = 0 ] || fail "attempts: $(db "SELECT run_id, attempt, state, reason FROM task_runs")"
