@@ -193,8 +193,7 @@ busy(struct req *r)
 	static const char why[] = "too many password checks at once; try "
 	    "again in a moment";
 
-	reply_fail(r, SL_BUSY, "%s", why);
-	reply_header(r, "Retry-After", "1");
+	reply_fail(r, SL_BUSY, "%s", why);	/* with Retry-After */
 	reply_header(r, "X-Sluice-Auth-Error", "%s", why);
 	return SL_BUSY;
 }

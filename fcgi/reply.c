@@ -17,8 +17,9 @@
 #include "xalloc.h"
 
 /*
- * The one mapping of a status to the HTTP error: status line, error code
- * and the message used when the handler gave none. SL_OK here means a
+ * The one mapping of a status to the HTTP error: status line, error code,
+ * the message used when the handler gave none, and the Retry-After
+ * seconds of an error worth retrying (0: none). SL_OK here means a
  * handler that failed to reply: a programmer error, answered 500.
  */
 static const struct {
@@ -26,12 +27,13 @@ static const struct {
 	const char *reason;
 	const char *code;
 	const char *generic;
+	int retry_after_s;
 } errs[SL_STATUS_MAX] = {
 	[SL_OK] = {500, "Internal Server Error", "internal", "no reply"},
 	[SL_INVALID] = {400, "Bad Request", "invalid", "invalid request"},
 	[SL_NOTFOUND] = {404, "Not Found", "not_found", "not found"},
 	[SL_CONFLICT] = {409, "Conflict", "conflict", "conflict"},
-	[SL_BUSY] = {503, "Service Unavailable", "busy", "database busy"},
+	[SL_BUSY] = {503, "Service Unavailable", "busy", "database busy", 1},
 	[SL_IO] = {500, "Internal Server Error", "internal", "I/O error"},
 	[SL_DB] = {500, "Internal Server Error", "internal",
 	    "database error"},
@@ -215,6 +217,8 @@ reply_fail(struct req *r, enum sl_status s, const char *fmt, ...)
 	if (s == SL_UNAUTHORIZED)
 		reply_header(r, "WWW-Authenticate",
 		    "Basic realm=\"Sluice\", charset=\"UTF-8\"");
+	if (errs[e].retry_after_s > 0)
+		reply_header(r, "Retry-After", "%d", errs[e].retry_after_s);
 	body = json_object_new_object();
 	err = json_object_new_object();
 	jsonx_add_str(err, "code", errs[e].code);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # While another process holds the database's write lock longer than the
-# busy timeout (5 s), a change is answered 503 "busy" (not 500, not a
-# hang) and leaves nothing behind; reads still work meanwhile (WAL), and
+# busy timeout (5 s), a change is answered 503 "busy" with Retry-After
+# (not 500, not a hang) and leaves nothing behind; reads still work meanwhile (WAL), and
 # once the lock is gone the same change succeeds.
 STACK_NO_SCHEDULER=1
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -28,6 +28,7 @@ start=$SECONDS
 api POST /api/flows/b/runs '{}'
 expect_status 503 "write during the lock"
 [ "$(jqr .error.code)" = busy ] || fail "code: $BODY"
+[ "$(header Retry-After)" = 1 ] || fail "503 busy without Retry-After: $(cat "$HDRS")"
 [ $((SECONDS - start)) -le 8 ] || fail "took $((SECONDS - start)) s"
 wait "$locker"
 
