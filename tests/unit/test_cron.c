@@ -415,6 +415,149 @@ test_describe(void)
 	}
 }
 
+/* --- golden DST nights (issue 9 point 7) -------------------------------- */
+
+/*
+ * The four 2027 change nights, from local 00:00 to local 06:00. Amsterdam
+ * on 03-28 skips 02:00-02:59 (CET +1 to CEST +2 at 01:00Z) and on 10-31
+ * shows 02:00-02:59 twice, CEST then CET (at 01:00Z). New York on 03-14
+ * skips 02:00-02:59 (EST -5 to EDT -4 at 07:00Z) and on 11-07 shows
+ * 01:00-01:59 twice, EDT then EST (at 06:00Z).
+ */
+enum night {
+	AMS_SPRING,
+	AMS_AUTUMN,
+	NYC_SPRING,
+	NYC_AUTUMN,
+	NIGHT_MAX
+};
+
+static const struct {
+	const char	*name;
+	const char	*zone;
+	const char	*from;		/* local 00:00 */
+	const char	*to;		/* local 06:00 */
+} nights[NIGHT_MAX] = {
+	[AMS_SPRING] = { "ams_2027_03_28", "Europe/Amsterdam",
+	    "2027-03-27T23:00:00Z", "2027-03-28T04:00:00Z" },
+	[AMS_AUTUMN] = { "ams_2027_10_31", "Europe/Amsterdam",
+	    "2027-10-30T22:00:00Z", "2027-10-31T05:00:00Z" },
+	[NYC_SPRING] = { "nyc_2027_03_14", "America/New_York",
+	    "2027-03-14T05:00:00Z", "2027-03-14T10:00:00Z" },
+	[NYC_AUTUMN] = { "nyc_2027_11_07", "America/New_York",
+	    "2027-11-07T04:00:00Z", "2027-11-07T11:00:00Z" },
+};
+
+/*
+ * Every fire in a night's window, as UTC "HH:MM" (of the window's first
+ * day, or the next after 23:59). The "*" and step hours fire in real time,
+ * so "*" "/15" is every quarter hour of UTC on every night; fixed hours
+ * fire once.
+ */
+static const struct {
+	enum night	 night;
+	const char	*expr;
+	const char	*fires;
+} goldens[] = {
+	{ AMS_SPRING, "*/15 * * * *", "23:00 23:15 23:30 23:45 00:00 00:15 "
+	    "00:30 00:45 01:00 01:15 01:30 01:45 02:00 02:15 02:30 02:45 "
+	    "03:00 03:15 03:30 03:45" },
+	{ AMS_SPRING, "0 * * * *", "23:00 00:00 01:00 02:00 03:00" },
+	{ AMS_SPRING, "30 * * * *", "23:30 00:30 01:30 02:30 03:30" },
+	{ AMS_SPRING, "0 */2 * * *", "23:00 02:00" },
+	{ AMS_SPRING, "30 2 * * *", "01:00" },		/* 03:00 CEST */
+	{ AMS_SPRING, "0 2 * * *", "01:00" },
+	{ AMS_SPRING, "30 1 * * *", "00:30" },
+	{ AMS_SPRING, "*/15 2 * * *", "01:00" },
+	{ AMS_AUTUMN, "*/15 * * * *", "22:00 22:15 22:30 22:45 23:00 23:15 "
+	    "23:30 23:45 00:00 00:15 00:30 00:45 01:00 01:15 01:30 01:45 "
+	    "02:00 02:15 02:30 02:45 03:00 03:15 03:30 03:45 04:00 04:15 "
+	    "04:30 04:45" },
+	{ AMS_AUTUMN, "0 * * * *", "22:00 23:00 00:00 01:00 02:00 03:00 "
+	    "04:00" },
+	{ AMS_AUTUMN, "30 * * * *", "22:30 23:30 00:30 01:30 02:30 03:30 "
+	    "04:30" },
+	{ AMS_AUTUMN, "0 */2 * * *", "22:00 00:00 01:00 03:00" },
+	{ AMS_AUTUMN, "30 2 * * *", "00:30" },		/* 02:30 CEST */
+	{ AMS_AUTUMN, "0 2 * * *", "00:00" },
+	{ AMS_AUTUMN, "30 1 * * *", "23:30" },
+	{ AMS_AUTUMN, "*/15 2 * * *", "00:00 00:15 00:30 00:45" },
+	{ NYC_SPRING, "*/15 * * * *", "05:00 05:15 05:30 05:45 06:00 06:15 "
+	    "06:30 06:45 07:00 07:15 07:30 07:45 08:00 08:15 08:30 08:45 "
+	    "09:00 09:15 09:30 09:45" },
+	{ NYC_SPRING, "0 * * * *", "05:00 06:00 07:00 08:00 09:00" },
+	{ NYC_SPRING, "30 * * * *", "05:30 06:30 07:30 08:30 09:30" },
+	{ NYC_SPRING, "30 2 * * *", "07:00" },		/* 03:00 EDT */
+	{ NYC_SPRING, "0 2 * * *", "07:00" },
+	{ NYC_SPRING, "30 1 * * *", "06:30" },
+	{ NYC_AUTUMN, "*/15 * * * *", "04:00 04:15 04:30 04:45 05:00 05:15 "
+	    "05:30 05:45 06:00 06:15 06:30 06:45 07:00 07:15 07:30 07:45 "
+	    "08:00 08:15 08:30 08:45 09:00 09:15 09:30 09:45 10:00 10:15 "
+	    "10:30 10:45" },
+	{ NYC_AUTUMN, "0 * * * *", "04:00 05:00 06:00 07:00 08:00 09:00 "
+	    "10:00" },
+	{ NYC_AUTUMN, "30 * * * *", "04:30 05:30 06:30 07:30 08:30 09:30 "
+	    "10:30" },
+	{ NYC_AUTUMN, "30 2 * * *", "07:30" },		/* not repeated */
+	{ NYC_AUTUMN, "0 2 * * *", "07:00" },
+	{ NYC_AUTUMN, "30 1 * * *", "05:30" },		/* 01:30 EDT */
+	{ NYC_AUTUMN, "0 1 * * *", "05:00" },
+};
+
+/*
+ * Fills out with the fires of golden g as "HH:MM" words, and at[] with
+ * the instants (ms) each was asked for after: at[0] is the window's start
+ * less one second, at[k] the k-th fire. Returns the number of fires, or
+ * -1 with out holding the reason.
+ */
+static int
+golden_fires(size_t g, int64_t *at, int atmax, char *out, size_t outsz)
+{
+	char why[256], buf[TIMEFMT_LEN];
+	const char *zone = nights[goldens[g].night].zone;
+	struct cron *c = cron_parse(goldens[g].expr, why, sizeof(why));
+	struct tz *tz = tz_load(zone, why, sizeof(why));
+	int64_t t = ms(nights[goldens[g].night].from) - 1000;
+	int64_t end = ms(nights[goldens[g].night].to);
+	int n = 0;
+
+	out[0] = '\0';
+	if (c == NULL || tz == NULL) {
+		snprintf(out, outsz, "%s", why);
+		n = -1;
+	}
+	while (n >= 0 && n < atmax) {
+		size_t len = strlen(out);
+
+		at[n] = t;
+		if ((t = cron_next(c, tz, t)) < 0 || t >= end)
+			break;
+		snprintf(out + len, outsz - len, "%s%.5s", n ? " " : "",
+		    timefmt_rfc3339(t, buf) + 11);
+		n++;
+	}
+	cron_free(c);
+	tz_free(tz);
+	return n;
+}
+
+static void
+test_golden(void)
+{
+	char name[96], got[1024], detail[1200];
+	int64_t at[40];
+
+	for (size_t g = 0; g < sizeof(goldens) / sizeof(goldens[0]); g++) {
+		int n = golden_fires(g, at, 40, got, sizeof(got));
+
+		snprintf(name, sizeof(name), "golden_%s_%s",
+		    nights[goldens[g].night].name, goldens[g].expr);
+		snprintf(detail, sizeof(detail), "got \"%s\"", got);
+		check(name, n > 0 && strcmp(got, goldens[g].fires) == 0,
+		    detail);
+	}
+}
+
 /* --- cross-check with a brute-force search around DST changes ---------- */
 
 /*
@@ -772,6 +915,7 @@ main(void)
 {
 	test_next();
 	test_every_minute_year();
+	test_golden();
 	test_refusals();
 	test_too_long();
 	test_extremes();
