@@ -9,10 +9,25 @@
  * day matches if EITHER matches, as in Vixie cron; otherwise both must.
  *
  * cron_next walks local wall-clock time field by field (month, day, hour,
- * minute), then maps the local time found to an instant: a local time that
- * does not exist (the spring-forward gap) fires at the end of the gap, a
- * local time that occurs twice fires at its first occurrence only. The
- * walk is bounded to five years. Nothing here touches TZ or localtime.
+ * minute) and maps each matching local time to the instants it names.
+ * Around DST changes it follows cronie/Vixie cron, by the hour field:
+ *
+ * - An hour field that repeats ("*", any step such as "*" "/2", "1/3" or
+ *   "0-23/2", or a list or range that covers every hour) runs in real
+ *   time: every instant whose local time matches fires. A local time
+ *   that occurs twice fires at both occurrences; one that does not exist
+ *   never fires.
+ * - Any other hour field (one hour, a list, a range without a step) names
+ *   fixed times of day: a local time that occurs twice fires once, at its
+ *   first occurrence; one that does not exist (the spring-forward gap)
+ *   fires once, at the first instant after the gap.
+ *
+ * cronie decides by whether the minute or hour field starts with "*";
+ * here only the hour field counts, so "*" "/15 2 * * *" fires four times,
+ * not eight, in a repeated 02:00 hour, and a full range such as "0-23"
+ * repeats like "*". The walk is bounded to five years and assumes a
+ * zone's offset changes at most once in two days. Nothing here touches
+ * TZ or localtime.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -40,6 +55,7 @@ enum cron_field {
 struct cron {
 	uint64_t	 bits[F_MAX];	/* bit v set when value v matches */
 	int		 restricted[F_MAX];
+	int		 real_time;	/* the hour field repeats: see above */
 	char		*expr;
 };
 
@@ -188,12 +204,25 @@ parse_element(const char *p, enum cron_field f, uint64_t *bits, char *why,
 	return 0;
 }
 
+/*
+ * The one place that says which schedules run in real time across DST
+ * changes (see the top of this file): those whose hour field is written
+ * with "*" or a step, or whose hours are every hour.
+ */
+static int
+hour_repeats(int star_or_step, int restricted)
+{
+	return star_or_step || !restricted;
+}
+
 static int
 parse_field(char *text, enum cron_field f, struct cron *c, char *why,
     size_t whysz)
 {
 	char *elem, *save = NULL;
 	uint64_t all;
+	/* Read before strtok_r cuts the text; see hour_repeats. */
+	int star_or_step = strpbrk(text, "*/") != NULL;
 
 	if (text[0] == ',' || text[strlen(text) - 1] == ',' ||
 	    strstr(text, ",,") != NULL) {
@@ -206,6 +235,8 @@ parse_field(char *text, enum cron_field f, struct cron *c, char *why,
 			return -1;
 	all = range_bits(fields[f].min, f == F_DOW ? 6 : fields[f].max);
 	c->restricted[f] = c->bits[f] != all;
+	if (f == F_HOUR)
+		c->real_time = hour_repeats(star_or_step, c->restricted[f]);
 	return 0;
 }
 
@@ -328,6 +359,16 @@ next_day(struct wall *w)
 	}
 }
 
+static void
+next_minute(struct wall *w)
+{
+	if (++w->mi > 59) {
+		w->mi = 0;
+		if (++w->h > 23)
+			next_day(w);
+	}
+}
+
 /*
  * Moves w forward to the first matching wall time at or after w. Returns
  * 0, or -1 when none comes before year limit_y.
@@ -356,11 +397,7 @@ find_wall(const struct cron *c, struct wall *w, int64_t limit_y)
 			continue;
 		}
 		if (!has(c, F_MIN, w->mi)) {
-			if (++w->mi > 59) {
-				w->mi = 0;
-				if (++w->h > 23)
-					next_day(w);
-			}
+			next_minute(w);
 			continue;
 		}
 		return 0;
@@ -369,106 +406,162 @@ find_wall(const struct cron *c, struct wall *w, int64_t limit_y)
 }
 
 /*
- * Maps local wall time (seconds as if it were UTC) to the instant it
- * names: the earliest instant showing that wall time, or, when no instant
- * does (a DST gap), the instant the gap ends.
+ * Fills out with the instants, ascending, whose local time is local (wall
+ * seconds as if they were UTC) and returns how many there are: 1, 2 when
+ * a change back repeats the local time, 0 when a change forward skips it.
+ */
+static int
+wall_instants(const struct tz *tz, int64_t local, int64_t out[3])
+{
+	int64_t days[3] = { -2, 0, 2 };
+	int n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		long off = tz_offset_at(tz, local + days[i] * 86400);
+		int64_t t = local - off;
+		int k;
+
+		if (tz_offset_at(tz, t) != off)
+			continue;
+		for (k = 0; k < n && out[k] != t; k++)
+			;
+		if (k == n)
+			out[n++] = t;
+	}
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && out[k - 1] > out[k]; k--) {
+			int64_t x = out[k];
+
+			out[k] = out[k - 1];
+			out[k - 1] = x;
+		}
+	return n;
+}
+
+/*
+ * Returns the instant at which the DST gap that skips local time local
+ * ends: the first instant whose offset differs from the one before it.
  */
 static int64_t
-wall_to_utc(const struct tz *tz, int64_t local)
+gap_end(const struct tz *tz, int64_t local)
 {
-	long offs[3], lo_off, hi_off;
-	int64_t best = INT64_MAX, lo, hi;
-	int i;
+	long offs[3], lo_off, hi_off, before;
+	int64_t lo, hi;
 
-	offs[0] = tz_offset_at(tz, local - 2 * 86400);
-	offs[1] = tz_offset_at(tz, local);
-	offs[2] = tz_offset_at(tz, local + 2 * 86400);
-	for (i = 0; i < 3; i++) {
-		int64_t t = local - offs[i];
-
-		if (tz_offset_at(tz, t) == offs[i] && t < best)
-			best = t;
-	}
-	if (best != INT64_MAX)
-		return best;
-	/*
-	 * A gap: the transition lies between the instants this wall time
-	 * would be under the largest and the smallest offset. Find the
-	 * first instant whose offset differs from the one before the gap.
-	 */
+	for (int i = 0; i < 3; i++)
+		offs[i] = tz_offset_at(tz, local + (i - 1) * 2 * 86400);
 	lo_off = hi_off = offs[0];
-	for (i = 1; i < 3; i++) {
+	for (int i = 1; i < 3; i++) {
 		if (offs[i] > hi_off)
 			hi_off = offs[i];
 		if (offs[i] < lo_off)
 			lo_off = offs[i];
 	}
+	/* The change lies between local under the largest and the smallest
+	 * offset. */
 	lo = local - hi_off;
 	hi = local - lo_off;
-	{
-		long before = tz_offset_at(tz, lo);
+	before = tz_offset_at(tz, lo);
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
 
-		while (hi - lo > 1) {
-			int64_t mid = lo + (hi - lo) / 2;
-
-			if (tz_offset_at(tz, mid) == before)
-				lo = mid;
-			else
-				hi = mid;
-		}
+		if (tz_offset_at(tz, mid) == before)
+			lo = mid;
+		else
+			hi = mid;
 	}
 	return hi;
+}
+
+/*
+ * Returns the first instant (seconds) later than after_ms at which c fires
+ * for matching local time local, by the rule at the top of this file, or
+ * -1 when it fires at none.
+ */
+static int64_t
+wall_fire(const struct cron *c, const struct tz *tz, int64_t local,
+    int64_t after_ms)
+{
+	int64_t t[3];
+	int n = wall_instants(tz, local, t);
+
+	if (n == 0) {
+		if (c->real_time)
+			return -1;
+		t[0] = gap_end(tz, local);
+		n = 1;
+	}
+	if (!c->real_time)
+		n = 1;		/* fixed hours: the first occurrence only */
+	for (int i = 0; i < n; i++)
+		if (t[i] * 1000 > after_ms)
+			return t[i];
+	return -1;
+}
+
+/*
+ * Sets w to the first whole minute of wall time later than local (wall
+ * seconds) and returns w's year.
+ */
+static int64_t
+wall_after(int64_t local, struct wall *w)
+{
+	int64_t days = civil_floor_div(local, 86400);
+
+	civil_date_from_days(days, &w->y, &w->m, &w->d);
+	local -= days * 86400;
+	w->h = (int)(local / 3600);
+	w->mi = (int)(local / 60 % 60);
+	next_minute(w);
+	return w->y;
 }
 
 /*
  * Returns the first fire time of c in zone tz strictly after after_ms
  * (milliseconds since the epoch), in milliseconds, or -1 when there is
  * none within five years or after_ms is outside the years 1 to 9999.
- * Fire times are whole minutes of local time, except that a fire inside
- * a DST gap happens when the gap ends.
+ * Fire times are whole minutes of local time, except that a fixed-hour
+ * fire inside a DST gap happens when the gap ends.
  */
 int64_t
 cron_next(const struct cron *c, const struct tz *tz, int64_t after_ms)
 {
-	int64_t after = civil_floor_div(after_ms, 1000), local, days, limit_y;
+	int64_t after = civil_floor_div(after_ms, 1000), local_after;
+	int64_t best = -1, limit_y;
+	long low;
 	struct wall w;
 
 	/* Years 1 to 9999 only; this keeps the arithmetic in range. */
 	if (after_ms < CRON_MS_MIN || after_ms > CRON_MS_MAX)
 		return -1;
 
-	local = after + tz_offset_at(tz, after);
-	days = civil_floor_div(local, 86400);
-	civil_date_from_days(days, &w.y, &w.m, &w.d);
-	local -= days * 86400;
-	w.h = (int)(local / 3600);
-	w.mi = (int)(local / 60 % 60);
-	limit_y = w.y + CRON_YEARS;
-	/* Start at the next whole minute of wall time. */
-	if (++w.mi > 59) {
-		w.mi = 0;
-		if (++w.h > 23)
-			next_day(&w);
-	}
+	/*
+	 * A change back within the next two days shows wall times from
+	 * after + low again, later than after: start the walk there. Among
+	 * wall times up to after's own, any may give the earliest instant;
+	 * past it, the first that gives one does (instants of a later wall
+	 * time come after those of an earlier one in the same stretch).
+	 */
+	local_after = after + tz_offset_at(tz, after);
+	low = tz_offset_at(tz, after);
+	for (int i = 1; i <= 2; i++)
+		if (tz_offset_at(tz, after + i * 86400) < low)
+			low = tz_offset_at(tz, after + i * 86400);
+	limit_y = wall_after(after + low, &w) + CRON_YEARS;
 	for (;;) {
-		int64_t t;
+		int64_t local, t;
 
 		if (find_wall(c, &w, limit_y) == -1)
-			return -1;
-		t = wall_to_utc(tz, wall_secs(&w));
-		/*
-		 * Wall time earlier than "after" can map to a later instant
-		 * (and the reverse) around transitions; only the instant
-		 * counts.
-		 */
-		if (t * 1000 > after_ms)
-			return t * 1000;
-		if (++w.mi > 59) {
-			w.mi = 0;
-			if (++w.h > 23)
-				next_day(&w);
-		}
+			break;
+		local = wall_secs(&w);
+		t = wall_fire(c, tz, local, after_ms);
+		if (t != -1 && (best == -1 || t < best))
+			best = t;
+		if (t != -1 && local > local_after)
+			break;
+		next_minute(&w);
 	}
+	return best == -1 ? -1 : best * 1000;
 }
 
 /* --- descriptions ---------------------------------------------------- */

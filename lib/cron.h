@@ -2,8 +2,11 @@
  * cron.h: five-field cron expressions (lists, ranges, steps, month and
  * weekday names, @hourly/@daily/@weekly/@monthly/@yearly; day-of-month and
  * day-of-week OR-ed when both are restricted) evaluated in an IANA time
- * zone, correct across DST: a local time that does not exist fires once at
- * the next valid instant; one that occurs twice fires once. See cron.c.
+ * zone. Across DST changes, as in cronie: with an hour field of "*" or a
+ * step, every instant whose local time matches fires (a repeated hour
+ * twice, a skipped one never); with fixed hours, a repeated local time
+ * fires once, at its first occurrence, and a skipped one once, when the
+ * gap ends. See cron.c.
  */
 #ifndef SLUICE_CRON_H
 #define SLUICE_CRON_H

@@ -1,9 +1,11 @@
 /*
  * test_cron.c: cron parsing, next fire times and descriptions
  * (lib/cron.c). The fire-time table covers UTC, Europe/Amsterdam and
- * America/New_York, including the 2026 and 2027 DST gap and overlap days
- * (a nonexistent local time fires once when the gap ends; a repeated one
- * fires once, at its first occurrence). When Python's croniter is
+ * America/New_York, including the 2026 and 2027 DST gap and overlap days:
+ * with an hour field of "*" or a step every instant whose local time
+ * matches fires (both copies of a repeated hour, nothing in a gap); with
+ * fixed hours a nonexistent local time fires once when the gap ends and a
+ * repeated one once, at its first occurrence. When Python's croniter is
  * installed, a few hundred random expressions are cross-checked against it
  * in UTC. One line per case; exit 1 on any failure.
  */
@@ -121,28 +123,55 @@ static const struct {
 	{ "ams_gap_2027", "Europe/Amsterdam", "0 2 * * *",
 	    "2027-03-27T12:00:00Z", { "2027-03-28T01:00:00.000Z",
 	    "2027-03-29T00:00:00.000Z" } },
-	/* Every 15 minutes across the gap: 02:00..02:45 collapse into one
-	 * fire at 03:00 CEST, which is also a real match. */
+	/* Every 15 minutes across the gap (the hour field is "*", so real
+	 * time): 02:00..02:45 do not exist and do not fire; 03:00 CEST does. */
 	{ "ams_gap_every_15", "Europe/Amsterdam", "*/15 * * * *",
 	    "2026-03-29T00:40:00Z", { "2026-03-29T00:45:00.000Z",
 	    "2026-03-29T01:00:00.000Z", "2026-03-29T01:15:00.000Z" } },
 	{ "ams_gap_hourly", "Europe/Amsterdam", "0 * * * *",
 	    "2026-03-28T23:30:00Z", { "2026-03-29T00:00:00.000Z",
 	    "2026-03-29T01:00:00.000Z", "2026-03-29T02:00:00.000Z" } },
-	/* Fall back: 02:30 happens twice, fires at the first only. */
+	/* Fall back, fixed hour: 02:30 happens twice, fires at the first
+	 * only. */
 	{ "ams_overlap_2026", "Europe/Amsterdam", "30 2 * * *",
 	    "2026-10-24T12:00:00Z", { "2026-10-25T00:30:00.000Z",
 	    "2026-10-26T01:30:00.000Z" } },
 	{ "ams_overlap_2027", "Europe/Amsterdam", "45 2 * * 0",
 	    "2027-10-30T00:00:00Z", { "2027-10-31T00:45:00.000Z",
 	    "2027-11-07T01:45:00.000Z" } },
+	/* Hour "*": 02:00 CEST and 02:00 CET both fire. */
 	{ "ams_overlap_hourly", "Europe/Amsterdam", "0 * * * *",
 	    "2026-10-24T23:30:00Z", { "2026-10-25T00:00:00.000Z",
-	    "2026-10-25T02:00:00.000Z", "2026-10-25T03:00:00.000Z" } },
-	/* Starting inside the second 02:xx hour skips its repeats. */
+	    "2026-10-25T01:00:00.000Z", "2026-10-25T02:00:00.000Z" } },
+	/* Starting inside the second 02:xx hour goes on through it. */
 	{ "ams_overlap_from_second", "Europe/Amsterdam", "*/15 * * * *",
-	    "2026-10-25T01:10:00Z", { "2026-10-25T02:00:00.000Z",
-	    "2026-10-25T02:15:00.000Z" } },
+	    "2026-10-25T01:10:00Z", { "2026-10-25T01:15:00.000Z",
+	    "2026-10-25T01:30:00.000Z", "2026-10-25T01:45:00.000Z",
+	    "2026-10-25T02:00:00.000Z" } },
+	/* Starting late in the first 02:xx hour: its last minutes, then the
+	 * second 02:xx hour from its start. */
+	{ "ams_overlap_from_first", "Europe/Amsterdam", "* * * * *",
+	    "2026-10-25T00:58:00Z", { "2026-10-25T00:59:00.000Z",
+	    "2026-10-25T01:00:00.000Z", "2026-10-25T01:01:00.000Z" } },
+	/* Fixed hour, every 15 minutes in it: the first 02:xx hour only. */
+	{ "ams_overlap_fixed_hour_steps", "Europe/Amsterdam", "*/15 2 * * *",
+	    "2026-10-25T00:40:00Z", { "2026-10-25T00:45:00.000Z",
+	    "2026-10-26T01:00:00.000Z" } },
+	/* A step in the hour field counts as real time. */
+	{ "ams_overlap_hour_step", "Europe/Amsterdam", "0 */2 * * *",
+	    "2026-10-24T23:30:00Z", { "2026-10-25T00:00:00.000Z",
+	    "2026-10-25T01:00:00.000Z", "2026-10-25T03:00:00.000Z" } },
+	/* So does a range covering every hour; a narrower one is fixed. */
+	{ "ams_overlap_full_range", "Europe/Amsterdam", "0 0-23 * * *",
+	    "2026-10-24T23:30:00Z", { "2026-10-25T00:00:00.000Z",
+	    "2026-10-25T01:00:00.000Z" } },
+	{ "ams_overlap_range_fixed", "Europe/Amsterdam", "0 1-3 * * *",
+	    "2026-10-24T22:30:00Z", { "2026-10-24T23:00:00.000Z",
+	    "2026-10-25T00:00:00.000Z", "2026-10-25T02:00:00.000Z" } },
+	/* Hour "*" in the gap: 02:30 does not exist and does not fire. */
+	{ "ams_gap_real_time", "Europe/Amsterdam", "30 * * * *",
+	    "2026-03-29T00:00:00Z", { "2026-03-29T00:30:00.000Z",
+	    "2026-03-29T01:30:00.000Z" } },
 	/* Past 2037: the zone's footer rules. */
 	{ "ams_gap_2040", "Europe/Amsterdam", "30 2 * * *",
 	    "2040-03-24T12:00:00Z", { "2040-03-25T01:00:00.000Z",
@@ -166,7 +195,8 @@ static const struct {
 	    "2027-11-08T06:00:00.000Z" } },
 	{ "nyc_overlap_every_30", "America/New_York", "*/30 * * * *",
 	    "2026-11-01T05:10:00Z", { "2026-11-01T05:30:00.000Z",
-	    "2026-11-01T07:00:00.000Z", "2026-11-01T07:30:00.000Z" } },
+	    "2026-11-01T06:00:00.000Z", "2026-11-01T06:30:00.000Z",
+	    "2026-11-01T07:00:00.000Z" } },
 	{ "nyc_feb_29_local", "America/New_York", "0 0 29 2 *",
 	    "2026-01-01T00:00:00Z", { "2028-02-29T05:00:00.000Z" } },
 
@@ -220,9 +250,8 @@ test_next(void)
 
 /*
  * Every minute across a whole DST year: one fire per minute of UTC time,
- * except that the repeated local hour of the fall-back night does not
- * fire again (first occurrence only), so one step is 61 minutes. The gap
- * hour of the spring-forward night loses no instants at all.
+ * through both copies of the repeated hour of the fall-back night; the
+ * gap hour of the spring-forward night loses no instants at all.
  */
 static void
 test_every_minute_year(void)
@@ -232,13 +261,12 @@ test_every_minute_year(void)
 	struct tz *tz = tz_load("Europe/Amsterdam", why, sizeof(why));
 	int64_t t = ms("2026-01-01T00:00:00Z");
 	int64_t end = ms("2027-01-01T00:00:00Z");
-	int64_t skip_from = ms("2026-10-25T00:59:00Z");
 	long n = 0, bad = 0;
 
 	while (t < end && !bad) {
 		int64_t next = cron_next(c, tz, t);
 
-		if (next != t + (t == skip_from ? 61 : 1) * 60000)
+		if (next != t + 60000)
 			bad = 1;
 		else
 			t = next;
@@ -246,7 +274,7 @@ test_every_minute_year(void)
 	}
 	snprintf(detail, sizeof(detail), "wrong step after %ld fires at %s",
 	    n, timefmt_rfc3339(t, buf));
-	check("every_minute_2026_amsterdam", !bad && n == 525600 - 60,
+	check("every_minute_2026_amsterdam", !bad && n == 525600,
 	    detail);
 	cron_free(c);
 	tz_free(tz);
@@ -387,6 +415,197 @@ test_describe(void)
 	}
 }
 
+/* --- golden DST nights (issue 9 point 7) -------------------------------- */
+
+/*
+ * The four 2027 change nights, from local 00:00 to local 06:00. Amsterdam
+ * on 03-28 skips 02:00-02:59 (CET +1 to CEST +2 at 01:00Z) and on 10-31
+ * shows 02:00-02:59 twice, CEST then CET (at 01:00Z). New York on 03-14
+ * skips 02:00-02:59 (EST -5 to EDT -4 at 07:00Z) and on 11-07 shows
+ * 01:00-01:59 twice, EDT then EST (at 06:00Z).
+ */
+enum night {
+	AMS_SPRING,
+	AMS_AUTUMN,
+	NYC_SPRING,
+	NYC_AUTUMN,
+	NIGHT_MAX
+};
+
+static const struct {
+	const char	*name;
+	const char	*zone;
+	const char	*from;		/* local 00:00 */
+	const char	*to;		/* local 06:00 */
+} nights[NIGHT_MAX] = {
+	[AMS_SPRING] = { "ams_2027_03_28", "Europe/Amsterdam",
+	    "2027-03-27T23:00:00Z", "2027-03-28T04:00:00Z" },
+	[AMS_AUTUMN] = { "ams_2027_10_31", "Europe/Amsterdam",
+	    "2027-10-30T22:00:00Z", "2027-10-31T05:00:00Z" },
+	[NYC_SPRING] = { "nyc_2027_03_14", "America/New_York",
+	    "2027-03-14T05:00:00Z", "2027-03-14T10:00:00Z" },
+	[NYC_AUTUMN] = { "nyc_2027_11_07", "America/New_York",
+	    "2027-11-07T04:00:00Z", "2027-11-07T11:00:00Z" },
+};
+
+/*
+ * Every fire in a night's window, as UTC "HH:MM" (of the window's first
+ * day, or the next after 23:59). The "*" and step hours fire in real time,
+ * so "*" "/15" is every quarter hour of UTC on every night; fixed hours
+ * fire once.
+ *
+ * "croniter" is what croniter 1.3.5 (Debian 12, with zoneinfo) answers
+ * when asked for the next fire after the window's start less one second
+ * and then after each of our fires; NULL where it agrees throughout. It
+ * differs in four ways:
+ * - Repeated hour, "*" or step hours: croniter never fires in the second
+ *   copy. After the first copy's last fire it jumps past the second one
+ *   (Amsterdam 00:45Z -> 02:00Z, so 01:00-01:45Z are lost), and asked
+ *   from inside the second copy it answers a time before the one asked
+ *   about (01:00Z -> 00:15Z). cronie fires both copies, as we do.
+ * - Repeated hour, New York: croniter also fires the fixed 02:00 and
+ *   02:30, which follow the repeated 01:xx and occur once, an hour late
+ *   (08:00Z and 08:30Z, i.e. 03:00 and 03:30 EST).
+ * - Gap, fixed hour: croniter moves a nonexistent 02:30 one hour on, to
+ *   03:30 summer time; cronie and we fire at the gap's end, 03:00.
+ * - Gap, step hours: croniter fires "0 *" "/2 * * *" at 03:00 CEST for the
+ *   nonexistent 02:00; in real time there is no 02:00, and the next even
+ *   hour is 04:00 CEST (02:00Z).
+ * It agrees on every night for the fixed times that exist once or whose
+ * first copy is meant (02:00 and 02:30 in Amsterdam's autumn, 01:00 and
+ * 01:30 in New York's), on "*" hours across both gaps, and on "0 2" in
+ * the gaps (02:00 moved on one hour is 03:00, the gap's end).
+ */
+static const struct {
+	enum night	 night;
+	const char	*expr;
+	const char	*fires;
+	const char	*croniter;	/* its answers; NULL: the same */
+} goldens[] = {
+	{ AMS_SPRING, "*/15 * * * *",
+	    "23:00 23:15 23:30 23:45 00:00 00:15 00:30 00:45 01:00 "
+	    "01:15 01:30 01:45 02:00 02:15 02:30 02:45 03:00 03:15 "
+	    "03:30 03:45",
+	    NULL },
+	{ AMS_SPRING, "0 * * * *", "23:00 00:00 01:00 02:00 03:00", NULL },
+	{ AMS_SPRING, "30 * * * *", "23:30 00:30 01:30 02:30 03:30", NULL },
+	{ AMS_SPRING, "0 */2 * * *", "23:00 02:00", "23:00 01:00" },
+	/* 02:30 does not exist: once, at 03:00 CEST (01:00Z). */
+	{ AMS_SPRING, "30 2 * * *", "01:00", "01:30" },
+	{ AMS_SPRING, "0 2 * * *", "01:00", NULL },
+	{ AMS_SPRING, "30 1 * * *", "00:30", NULL },
+	{ AMS_SPRING, "*/15 2 * * *", "01:00", NULL },
+	{ AMS_AUTUMN, "*/15 * * * *",
+	    "22:00 22:15 22:30 22:45 23:00 23:15 23:30 23:45 00:00 "
+	    "00:15 00:30 00:45 01:00 01:15 01:30 01:45 02:00 02:15 "
+	    "02:30 02:45 03:00 03:15 03:30 03:45 04:00 04:15 04:30 "
+	    "04:45",
+	    "22:00 22:15 22:30 22:45 23:00 23:15 23:30 23:45 00:00 "
+	    "00:15 00:30 00:45 02:00 00:15 00:30 00:45 02:00 02:15 "
+	    "02:30 02:45 03:00 03:15 03:30 03:45 04:00 04:15 04:30 "
+	    "04:45" },
+	{ AMS_AUTUMN, "0 * * * *",
+	    "22:00 23:00 00:00 01:00 02:00 03:00 04:00",
+	    "22:00 23:00 00:00 02:00 02:00 03:00 04:00" },
+	{ AMS_AUTUMN, "30 * * * *",
+	    "22:30 23:30 00:30 01:30 02:30 03:30 04:30",
+	    "22:30 23:30 00:30 02:30 02:30 03:30 04:30" },
+	{ AMS_AUTUMN, "0 */2 * * *",
+	    "22:00 00:00 01:00 03:00",
+	    "22:00 00:00 03:00 03:00" },
+	/* 02:30 happens twice: once, at the first (CEST). */
+	{ AMS_AUTUMN, "30 2 * * *", "00:30", NULL },
+	{ AMS_AUTUMN, "0 2 * * *", "00:00", NULL },
+	{ AMS_AUTUMN, "30 1 * * *", "23:30", NULL },
+	{ AMS_AUTUMN, "*/15 2 * * *", "00:00 00:15 00:30 00:45", NULL },
+	{ NYC_SPRING, "*/15 * * * *",
+	    "05:00 05:15 05:30 05:45 06:00 06:15 06:30 06:45 07:00 "
+	    "07:15 07:30 07:45 08:00 08:15 08:30 08:45 09:00 09:15 "
+	    "09:30 09:45",
+	    NULL },
+	{ NYC_SPRING, "0 * * * *", "05:00 06:00 07:00 08:00 09:00", NULL },
+	{ NYC_SPRING, "30 * * * *", "05:30 06:30 07:30 08:30 09:30", NULL },
+	/* 02:30 does not exist: once, at 03:00 EDT (07:00Z). */
+	{ NYC_SPRING, "30 2 * * *", "07:00", "07:30" },
+	{ NYC_SPRING, "0 2 * * *", "07:00", NULL },
+	{ NYC_SPRING, "30 1 * * *", "06:30", NULL },
+	{ NYC_AUTUMN, "*/15 * * * *",
+	    "04:00 04:15 04:30 04:45 05:00 05:15 05:30 05:45 06:00 "
+	    "06:15 06:30 06:45 07:00 07:15 07:30 07:45 08:00 08:15 "
+	    "08:30 08:45 09:00 09:15 09:30 09:45 10:00 10:15 10:30 "
+	    "10:45",
+	    "04:00 04:15 04:30 04:45 05:00 05:15 05:30 05:45 07:00 "
+	    "05:15 05:30 05:45 07:00 07:15 07:30 07:45 08:00 08:15 "
+	    "08:30 08:45 09:00 09:15 09:30 09:45 10:00 10:15 10:30 "
+	    "10:45" },
+	{ NYC_AUTUMN, "0 * * * *",
+	    "04:00 05:00 06:00 07:00 08:00 09:00 10:00",
+	    "04:00 05:00 07:00 07:00 08:00 09:00 10:00" },
+	{ NYC_AUTUMN, "30 * * * *",
+	    "04:30 05:30 06:30 07:30 08:30 09:30 10:30",
+	    "04:30 05:30 07:30 07:30 08:30 09:30 10:30" },
+	/* New York repeats 01:xx, not 02:xx: 02:30 EST is 07:30Z. */
+	{ NYC_AUTUMN, "30 2 * * *", "07:30", "08:30" },
+	{ NYC_AUTUMN, "0 2 * * *", "07:00", "08:00" },
+	/* 01:30 happens twice: once, at the first (EDT). */
+	{ NYC_AUTUMN, "30 1 * * *", "05:30", NULL },
+	{ NYC_AUTUMN, "0 1 * * *", "05:00", NULL },
+};
+
+/*
+ * Fills out with the fires of golden g as "HH:MM" words, and at[] with
+ * the instants (ms) each was asked for after: at[0] is the window's start
+ * less one second, at[k] the k-th fire. Returns the number of fires, or
+ * -1 with out holding the reason.
+ */
+static int
+golden_fires(size_t g, int64_t *at, int atmax, char *out, size_t outsz)
+{
+	char why[256], buf[TIMEFMT_LEN];
+	const char *zone = nights[goldens[g].night].zone;
+	struct cron *c = cron_parse(goldens[g].expr, why, sizeof(why));
+	struct tz *tz = tz_load(zone, why, sizeof(why));
+	int64_t t = ms(nights[goldens[g].night].from) - 1000;
+	int64_t end = ms(nights[goldens[g].night].to);
+	int n = 0;
+
+	out[0] = '\0';
+	if (c == NULL || tz == NULL) {
+		snprintf(out, outsz, "%s", why);
+		n = -1;
+	}
+	while (n >= 0 && n < atmax) {
+		size_t len = strlen(out);
+
+		at[n] = t;
+		if ((t = cron_next(c, tz, t)) < 0 || t >= end)
+			break;
+		snprintf(out + len, outsz - len, "%s%.5s", n ? " " : "",
+		    timefmt_rfc3339(t, buf) + 11);
+		n++;
+	}
+	cron_free(c);
+	tz_free(tz);
+	return n;
+}
+
+static void
+test_golden(void)
+{
+	char name[96], got[1024], detail[1200];
+	int64_t at[40];
+
+	for (size_t g = 0; g < sizeof(goldens) / sizeof(goldens[0]); g++) {
+		int n = golden_fires(g, at, 40, got, sizeof(got));
+
+		snprintf(name, sizeof(name), "golden_%s_%s",
+		    nights[goldens[g].night].name, goldens[g].expr);
+		snprintf(detail, sizeof(detail), "got \"%s\"", got);
+		check(name, n > 0 && strcmp(got, goldens[g].fires) == 0,
+		    detail);
+	}
+}
+
 /* --- cross-check with a brute-force search around DST changes ---------- */
 
 /*
@@ -396,6 +615,7 @@ test_describe(void)
 struct sets {
 	uint64_t	bits[5];
 	int		restricted[5];
+	int		real_time;	/* the hour field is "*" */
 	char		expr[256];
 };
 
@@ -419,6 +639,7 @@ random_sets(struct sets *s)
 			for (int v = lo[f]; v <= hi[f]; v++)
 				s->bits[f] |= (uint64_t)1 << v;
 			s->expr[len++] = '*';
+			s->real_time |= f == 1;
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
@@ -458,9 +679,10 @@ wall_at(const struct tz *tz, int64_t t)
 }
 
 /*
- * Whether the definition says "fire" at UTC minute t: the wall time shown
- * matches and was not shown before (first occurrence), or t ends a gap
- * in which some skipped wall minute matches.
+ * Whether the definition says "fire" at UTC minute t. With hour "*" (real
+ * time): the wall time shown matches. With fixed hours: it matches and
+ * was not shown before (first occurrence), or t ends a gap in which some
+ * skipped wall minute matches.
  */
 static int
 brute_fires(const struct sets *s, const struct tz *tz, int64_t t)
@@ -469,6 +691,8 @@ brute_fires(const struct sets *s, const struct tz *tz, int64_t t)
 	struct tm tm;
 
 	tz_localtime(tz, t, &tm);
+	if (s->real_time)
+		return sets_match(s, &tm);
 	if (sets_match(s, &tm)) {
 		int repeat = 0;
 
@@ -734,16 +958,117 @@ out:
 	tz_free(utc);
 }
 
+/* --- golden nights against croniter ------------------------------------- */
+
+/*
+ * Writes one line "zone TAB expr TAB seconds" per question the golden
+ * table asks croniter (see goldens), and each golden's count to counts.
+ * Returns 0, or -1 when a golden cannot be computed.
+ */
+static int
+croniter_dst_write(FILE *f, int *counts)
+{
+	char got[1024];
+	int64_t at[40];
+
+	for (size_t g = 0; g < sizeof(goldens) / sizeof(goldens[0]); g++) {
+		int n = golden_fires(g, at, 40, got, sizeof(got));
+
+		if (n <= 0)
+			return -1;
+		counts[g] = n;
+		for (int k = 0; k < n; k++)
+			fprintf(f, "%s\t%s\t%lld\n",
+			    nights[goldens[g].night].zone, goldens[g].expr,
+			    (long long)(at[k] / 1000));
+	}
+	return 0;
+}
+
+/* Reads croniter's n answers for golden g from p and checks them against
+ * the recorded ones. */
+static void
+croniter_dst_compare(FILE *p, size_t g, int n)
+{
+	char line[64], got[1024] = "", name[96], detail[2200];
+	char buf[TIMEFMT_LEN];
+	const char *want = goldens[g].croniter ? goldens[g].croniter :
+	    goldens[g].fires;
+
+	for (int k = 0; k < n && fgets(line, sizeof(line), p) != NULL; k++) {
+		size_t len = strlen(got);
+
+		snprintf(got + len, sizeof(got) - len, "%s%.5s", k ? " " : "",
+		    timefmt_rfc3339(strtoll(line, NULL, 10) * 1000, buf) + 11);
+	}
+	snprintf(name, sizeof(name), "croniter_%s_%s",
+	    nights[goldens[g].night].name, goldens[g].expr);
+	snprintf(detail, sizeof(detail), "croniter says \"%s\", recorded "
+	    "\"%s\"", got, want);
+	check(name, strcmp(got, want) == 0, detail);
+}
+
+/*
+ * Asks croniter the golden table's questions in each night's zone and
+ * checks that it agrees with us, or differs as recorded (croniter 1.3.5;
+ * other versions are skipped).
+ */
+static void
+test_croniter_dst(void)
+{
+	const char *py = find_python();
+	char path[] = "/tmp/sluice-croniter-dst.XXXXXX", cmd[512], ver[64];
+	int counts[sizeof(goldens) / sizeof(goldens[0])];
+	FILE *f, *p = NULL;
+	int fd, ret;
+
+	if (py == NULL) {
+		check_skip("croniter_dst", "croniter not installed");
+		return;
+	}
+	if ((fd = mkstemp(path)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		check("croniter_dst", 0, "mkstemp");
+		return;
+	}
+	ret = croniter_dst_write(f, counts);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s -c 'import sys,croniter,datetime\n"
+	    "import zoneinfo,importlib.metadata as m\n"
+	    "print(m.version(\"croniter\"))\n"
+	    "for l in open(sys.argv[1]):\n"
+	    " z,e,s=l.rstrip(\"\\n\").split(\"\\t\")\n"
+	    " d=datetime.datetime.fromtimestamp(int(s),zoneinfo.ZoneInfo(z))\n"
+	    " print(int(croniter.croniter(e,d).get_next(float)))' %s", py,
+	    path);
+	if (ret == -1 || (p = popen(cmd, "r")) == NULL) {
+		check("croniter_dst", 0, ret == -1 ? "goldens fail" : "popen");
+		goto out;
+	}
+	if (fgets(ver, sizeof(ver), p) == NULL || strcmp(ver, "1.3.5\n")) {
+		check_skip("croniter_dst", "differences recorded for croniter "
+		    "1.3.5 only");
+		goto out;
+	}
+	for (size_t g = 0; g < sizeof(goldens) / sizeof(goldens[0]); g++)
+		croniter_dst_compare(p, g, counts[g]);
+out:
+	if (p != NULL)
+		pclose(p);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	test_next();
 	test_every_minute_year();
+	test_golden();
 	test_refusals();
 	test_too_long();
 	test_extremes();
 	test_describe();
 	test_bruteforce_dst();
 	test_croniter();
+	test_croniter_dst();
 	return check_status();
 }
