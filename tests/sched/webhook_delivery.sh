@@ -68,4 +68,10 @@ done
 outbox() { db "SELECT state, attempts, last_error IS NOT NULL FROM webhook_deliveries WHERE run_id = '$1'"; }
 [ "$(outbox "$dropped")" = "failed|3|1" ] || fail "outbox of $dropped: $(outbox "$dropped")"
 [ "$(outbox "$id")" = "delivered|3|1" ] || fail "outbox of $id: $(outbox "$id")"
+api GET /api/metrics
+expect_status 200 metrics
+for m in 'pending"} 0' 'delivered"} 1' 'failed"} 1'; do
+	grep -qF "sluice_webhook_deliveries{state=\"$m" <<<"$BODY" ||
+	    fail "metric $m: $(grep webhook <<<"$BODY")"
+done
 echo ok
