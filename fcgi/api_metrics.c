@@ -1,8 +1,10 @@
 /*
  * api_metrics.c: GET /api/metrics in the Prometheus text format (0.0.4):
  * runs and task attempts by state (every state listed, zeros included, so
- * series never vanish), workers and online workers, live flows, requests
- * served by this sluice-api process, and build info. Read only.
+ * series never vanish), webhook deliveries by state (the outbox,
+ * migration 003: pending, delivered, failed), workers and online
+ * workers, live flows, requests served by this sluice-api process, and
+ * build info. Read only.
  */
 #include <string.h>
 
@@ -21,6 +23,37 @@ static const char sql_workers[] =
     " FROM workers";
 static const char sql_flows[] =
     "SELECT count(*) FROM flows WHERE archived = 0";
+static const char sql_hooks[] =
+    "SELECT state, count(*) FROM webhook_deliveries GROUP BY state";
+
+/* The states of webhook_deliveries.state (its CHECK, migration 003). */
+static const char *const hook_states[] = { "pending", "delivered",
+    "failed" };
+#define HOOK_STATES (sizeof(hook_states) / sizeof(hook_states[0]))
+
+/* Appends the webhook deliveries by state, every state listed. */
+static enum sl_status
+hooks(struct db *db, struct buf *b)
+{
+	int64_t n[HOOK_STATES] = {0};
+	struct db_stmt st;
+	enum sl_status s;
+
+	db_prepare(db, &st, sql_hooks);
+	while (db_step(&st))
+		for (size_t i = 0; i < HOOK_STATES; i++)
+			if (strcmp(db_col_text(&st, 0), hook_states[i]) == 0)
+				n[i] = db_col_int(&st, 1);
+	if ((s = db_finish(&st)) != SL_OK)
+		return s;
+	buf_str(b, "# HELP sluice_webhook_deliveries Webhook notifications "
+	    "by delivery state.\n"
+	    "# TYPE sluice_webhook_deliveries gauge\n");
+	for (size_t i = 0; i < HOOK_STATES; i++)
+		buf_printf(b, "sluice_webhook_deliveries{state=\"%s\"} %lld\n",
+		    hook_states[i], (long long)n[i]);
+	return SL_OK;
+}
 
 /* Fills counts[] (indexed by state) from a "state, count" query. */
 static enum sl_status
@@ -87,6 +120,10 @@ api_metrics(struct req *r)
 		buf_printf(&b, "sluice_task_runs{state=\"%s\"} %lld\n",
 		    states_task_name((enum task_state)i),
 		    (long long)tasks[i]);
+	if (hooks(r->db, &b) != SL_OK) {
+		buf_fini(&b);
+		return reply_fail(r, SL_DB, "cannot read metrics");
+	}
 	buf_printf(&b, "# HELP sluice_workers Known workers.\n"
 	    "# TYPE sluice_workers gauge\nsluice_workers %lld\n"
 	    "# HELP sluice_workers_online Workers with a recent heartbeat.\n"

@@ -3,7 +3,8 @@
  * signalfd (SIGCHLD, SIGTERM, SIGINT), the wake socket, every task's
  * output pipes and the webhook sockets, with a timeout of at most one
  * second, so a lost wake-up only delays work. Database work (lease check,
- * cancels, claims; ended runs' webhooks, also while paused) runs when
+ * cancels, claims; queuing ended runs' webhooks and leasing those due,
+ * also while paused) runs when
  * woken, when a child exits, and at least every half second; heartbeats
  * every 2 s; recovery of dead schedulers' runs every 5 s; schedules every
  * 2 s; retention a second after start, then every 10 minutes.
@@ -17,7 +18,7 @@
  *
  *   main.c
  *   loop.c
- *   claim.c recover.c heartbeat.c cron_tick.c retention.c notify.c
+ *   claim.c recover.c heartbeat.c cron_tick.c retention.c notify.c deliver.c
  *   dag.c          (the runs and what happens next; unit-tested alone)
  *   spawn.c reap.c (starting and finishing one attempt's process)
  *   attempt.c      (the one owner of struct attempt)
@@ -172,10 +173,12 @@ work(struct sched *s, int64_t mono, int db_due)
 			dag_advance(s);
 	}
 	/* Webhooks of runs ended here, by the API or elsewhere. */
-	if (db_due && !s->stopping)
+	if (db_due && !s->stopping) {
 		notify_tick(s);
+		deliver_tick(s);
+	}
 	reap_report_logs(s);
-	notify_perform(s);
+	deliver_perform(s);
 	return s->stopping && s->nprocs == 0;
 }
 
@@ -186,7 +189,7 @@ work(struct sched *s, int64_t mono, int db_due)
 static void
 pollset_build(struct sched *s, struct pollset *ps, int *timeout)
 {
-	size_t need = 2 + notify_nfds(s);
+	size_t need = 2 + deliver_nfds(s);
 
 	for (struct run *r = s->runs; r != NULL; r = r->next)
 		need += 2 * (size_t)r->ntasks;
@@ -213,7 +216,7 @@ pollset_build(struct sched *s, struct pollset *ps, int *timeout)
 			}
 		}
 	ps->npipes = ps->n;
-	ps->n += notify_fds(s, ps->pfd + ps->n, ps->cap - ps->n, timeout);
+	ps->n += deliver_fds(s, ps->pfd + ps->n, ps->cap - ps->n, timeout);
 }
 
 /*
@@ -237,7 +240,7 @@ pollset_handle(struct sched *s, struct pollset *ps, int *more)
 		if (ps->pfd[i].revents)
 			*more |= logsink_read(&ps->refs[i].a->log,
 			    ps->refs[i].stream, READ_BUDGET);
-	notify_events(s, ps->pfd + ps->npipes, ps->n - ps->npipes);
+	deliver_events(s, ps->pfd + ps->npipes, ps->n - ps->npipes);
 	/* Reap again: a leader may have exited while we read. */
 	if (read_signals(s))
 		dbwork = 1;

@@ -2,12 +2,13 @@
  * main.c: sluice-scheduler's start and stop. Reads the configuration from
  * the environment (SLUICE_DATA, SLUICE_WORKER_NAME, SLUICE_POOL,
  * SLUICE_CONCURRENCY, SLUICE_KILL_GRACE_S, SLUICE_WORKER_STALE_S,
- * SLUICE_LOG_MAX_BYTES, SLUICE_RETENTION_DAYS), opens the database,
- * registers the worker, writes run/sluice-scheduler.pid, binds the wake
- * socket, and hands over to loop_run. fatal() is used only here, before
- * the loop starts. The database connection serves both the worker
- * interface (lib/worker_db.c) and the server duties done directly
- * in scheduler/ (cron_tick.c, retention.c, recover.c, notify.c).
+ * SLUICE_LOG_MAX_BYTES, SLUICE_RETENTION_DAYS, SLUICE_WEBHOOK_MAX_AGE_S),
+ * opens the database, registers the worker, writes
+ * run/sluice-scheduler.pid, binds the wake socket, and hands over to
+ * loop_run. fatal() is used only here, before the loop starts. The
+ * database connection serves both the worker interface
+ * (lib/worker_db.c) and the server duties done directly in scheduler/
+ * (cron_tick.c, retention.c, recover.c, notify.c, deliver.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +72,8 @@ config_load(struct sched_config *c)
 	    INT64_MAX / 2);
 	c->retention_days = (int)env_int("SLUICE_RETENTION_DAYS", 30, 0,
 	    100000);
+	c->webhook_max_age_ms = env_int("SLUICE_WEBHOOK_MAX_AGE_S", 86400, 1,
+	    365 * 86400) * 1000;
 	if (strlen(c->worker) > 64 || strchr(c->worker, '/') != NULL)
 		fatalx("main: SLUICE_WORKER_NAME must be at most 64 characters"
 		    " without '/'");
@@ -215,13 +218,13 @@ main(void)
 	s.wake_fd = wake_listen(s.cfg.worker, &s.wake_path);
 	if (s.wake_fd == -1)
 		log_warnx("main: no wake socket; polling every second");
-	notify_init(&s);
+	deliver_init(&s);
 	log_info("main: worker %s (pool %s, incarnation %s, limit %d) "
 	    "started on %s, data %s", s.cfg.worker, s.cfg.pool,
 	    s.incarnation, s.limit, s.cfg.host, s.cfg.data_dir);
 
 	rc = loop_run(&s);
-	notify_fini(&s);
+	deliver_fini(&s);
 
 	if (s.wake_path != NULL)
 		unlink(s.wake_path);

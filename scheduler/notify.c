@@ -1,36 +1,31 @@
 /*
- * notify.c: webhook notifications. Every run that reaches a terminal
- * state (COMPLETED, FAILED, CANCELLED, CRASHED) -- ended by a scheduler,
- * by a claim (too late, superseded) or by sluice-api (cancel) -- is
- * picked up here from the database (runs.notified = 0, migration 002).
- * notify_tick claims such runs in one short BEGIN IMMEDIATE transaction
- * ("UPDATE ... SET notified = 1 WHERE notified = 0", checked by
- * changes()), so with several schedulers each run is notified by exactly
- * one; after the commit, outside any transaction, a run whose flow
- * version's definition lists its state in notify.on gets the JSON
+ * notify.c: queues webhook notifications in the outbox. Every run that
+ * reaches a terminal state (COMPLETED, FAILED, CANCELLED, CRASHED) --
+ * ended by a scheduler, by a claim (too late, superseded) or by
+ * sluice-api (cancel) -- is picked up here from the database
+ * (runs.notified = 0, migration 002). notify_tick claims such runs in one
+ * short BEGIN IMMEDIATE transaction ("UPDATE ... SET notified = 1 WHERE
+ * notified = 0", checked by changes()), so with several schedulers each
+ * run is claimed by exactly one; in the same transaction, a run whose
+ * flow version's definition lists its state in notify.on gets a row in
+ * webhook_deliveries (migration 003) holding notify.webhook and the JSON
  * document
  *
  *     {"flow": "...", "run_id": "...", "state": "FAILED",
- *      "duration_s": 12.3, "failed_tasks": ["load"], "url": "..."}
+ *      "duration_s": 12.3, "failed_tasks": ["load"], "url": "...",
+ *      "idempotency_key": "<run_id>:1"}
  *
- * POSTed to notify.webhook; runs without a webhook are only marked. The
- * API's retry sets notified back to 0, so a retried run notifies again.
- * Delivery uses libcurl's multi-socket interface: curl tells us which
- * sockets to watch (CURLMOPT_SOCKETFUNCTION) and when it needs time
- * (CURLMOPT_TIMERFUNCTION); the loop polls those sockets with its own
- * (notify_fds, any number of them, no FD_SETSIZE limit), hands back what
- * poll saw (notify_events, curl_multi_socket_action) and calls
- * notify_perform every iteration, so a slow receiver never blocks the
- * scheduler. A delivery that fails (no connection,
- * timeout, or a status other than 2xx) is tried again after 1 s and 4 s,
- * three tries in all, then dropped with a log line. "url" links the run
- * in the dashboard when SLUICE_PUBLIC_URL (or SLUICE_URL) is set, else
- * it is null. Pending deliveries are lost when the scheduler stops.
- * This is a server duty: the SQL is here, on the scheduler's own
- * connection (s->db), not behind lib/worker.h.
+ * so a claim is never without its delivery, and a scheduler that stops
+ * or dies loses nothing. The key is "<run_id>:<seq>", seq counting the
+ * run's deliveries: every try of one delivery carries the same key (also
+ * as the Idempotency-Key header, deliver.c), and the API's retry, which
+ * sets notified back to 0, gives the retried run's notification a new
+ * one. "url" links the run in the dashboard when SLUICE_PUBLIC_URL (or
+ * SLUICE_URL) is set, else it is null. Posting is deliver.c's; nothing
+ * here touches the network. This is a server duty: the SQL is here, on
+ * the scheduler's own connection (s->db), not behind lib/worker.h.
  */
-#include <curl/curl.h>
-#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,9 +37,6 @@
 #include "timefmt.h"
 #include "xalloc.h"
 
-#define NOTIFY_TRIES 3
-#define NOTIFY_TIMEOUT_S 10
-#define NOTIFY_QUEUE_MAX 1000
 #define NOTIFY_BATCH 100
 #define NOTIFY_MAX_BATCHES 10
 
@@ -73,121 +65,22 @@ static const char sql_failed[] =
     " AND t.state IN " STATES_SQL_TASK_BROKE " AND t.attempt ="
     " (SELECT max(u.attempt) FROM task_runs u"
     "  WHERE u.run_id = t.run_id AND u.task = t.task)";
+static const char sql_next_seq[] =
+    "SELECT coalesce(max(seq), 0) + 1 FROM webhook_deliveries"
+    " WHERE run_id = :id";
+static const char sql_queue[] =
+    "INSERT INTO webhook_deliveries (key, run_id, seq, url, body,"
+    " next_attempt_at, created_at)"
+    " VALUES (:key, :id, :seq, :url, :body, :now, :now)";
 
-struct delivery {
-	struct delivery *next;
-	char *url, *body, run_id[IDS_LEN];
-	int tries;
-	int64_t due_mono;
-	CURL *easy;		/* in flight when set */
-	struct curl_slist *hdrs;
+/* An ended run read for claiming, copied out of its statement. */
+struct ended {
+	char id[IDS_LEN];
+	char *flow, *def;
+	enum run_state st;
+	int64_t started_at;	/* 0 when it never started */
+	int64_t ended_at;
 };
-
-/* A socket curl asked us to watch. */
-struct watch {
-	curl_socket_t fd;
-	short events;		/* POLLIN and/or POLLOUT */
-};
-
-/* The scheduler's deliveries in flight or waiting (struct sched owns it). */
-struct notifier {
-	CURLM *multi;		/* NULL: libcurl unavailable, webhooks off */
-	struct delivery *queue;
-	int queued;
-	struct watch *watch;	/* the sockets curl wants polled */
-	size_t nwatch, capwatch;
-	int64_t timer_mono;	/* curl wants to be called then; -1: never */
-};
-
-static void release(struct notifier *nf, struct delivery *d);
-
-/* CURLMOPT_SOCKETFUNCTION: curl wants fd watched for what, or no more. */
-static int
-on_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-	struct notifier *nf = arg;
-	size_t i;
-
-	(void)easy;
-	(void)sockp;
-	for (i = 0; i < nf->nwatch && nf->watch[i].fd != fd; i++)
-		;
-	if (what == CURL_POLL_REMOVE) {
-		if (i < nf->nwatch)
-			nf->watch[i] = nf->watch[--nf->nwatch];
-		return 0;
-	}
-	if (i == nf->nwatch) {
-		if (nf->nwatch == nf->capwatch) {
-			nf->capwatch = nf->capwatch * 2 + 8;
-			nf->watch = xrealloc(nf->watch, nf->capwatch *
-			    sizeof(*nf->watch));
-		}
-		nf->watch[nf->nwatch++].fd = fd;
-	}
-	nf->watch[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) |
-	    (what & CURL_POLL_OUT ? POLLOUT : 0));
-	return 0;
-}
-
-/* CURLMOPT_TIMERFUNCTION: curl wants to be called in ms (-1: never). */
-static int
-on_timer(CURLM *multi, long ms, void *arg)
-{
-	struct notifier *nf = arg;
-
-	(void)multi;
-	nf->timer_mono = ms < 0 ? -1 : timefmt_mono_ms() + ms;
-	return 0;
-}
-
-/* Prepares libcurl; notifications are off if it fails (logged). */
-void
-notify_init(struct sched *s)
-{
-	struct notifier *nf = xcalloc(1, sizeof(*nf));
-
-	s->notifier = nf;
-	nf->timer_mono = -1;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (nf->multi = curl_multi_init()) == NULL) {
-		log_warnx("notify_init: libcurl unavailable; webhooks off");
-		return;
-	}
-	curl_multi_setopt(nf->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(nf->multi, CURLMOPT_SOCKETDATA, nf);
-	curl_multi_setopt(nf->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(nf->multi, CURLMOPT_TIMERDATA, nf);
-}
-
-/* Drops pending deliveries (logged) and releases libcurl. */
-void
-notify_fini(struct sched *s)
-{
-	struct notifier *nf = s->notifier;
-
-	if (nf == NULL)
-		return;
-	while (nf->queue != NULL) {
-		struct delivery *d = nf->queue;
-
-		log_warnx("notify: run %s: webhook not delivered before stop",
-		    d->run_id);
-		if (d->easy != NULL) {
-			curl_multi_remove_handle(nf->multi, d->easy);
-			curl_easy_cleanup(d->easy);
-		}
-		curl_slist_free_all(d->hdrs);
-		d->easy = NULL;
-		release(nf, d);
-	}
-	if (nf->multi != NULL)
-		curl_multi_cleanup(nf->multi);
-	free(nf->watch);
-	free(nf);
-	s->notifier = NULL;
-	curl_global_cleanup();
-}
 
 static int
 listed(struct json_object *on, const char *state)
@@ -205,77 +98,18 @@ listed(struct json_object *on, const char *state)
 	return 0;
 }
 
-/* Queues one delivery of the document for a run of def's flow. */
-static void
-queue_webhook(struct notifier *nf, struct json_object *def, const char *flow,
-    const char *run_id, enum run_state st, double duration_s,
-    struct json_object *failed)
-{
-	struct json_object *nt = jsonx_get(def, "notify"), *doc;
-	const char *hook = jsonx_get_str(nt, "webhook");
-	const char *base = getenv("SLUICE_PUBLIC_URL");
-	struct delivery *d;
-
-	if (nf->multi == NULL || hook == NULL ||
-	    !listed(jsonx_get(nt, "on"), states_run_name(st))) {
-		json_object_put(failed);
-		return;
-	}
-	if (nf->queued >= NOTIFY_QUEUE_MAX) {
-		log_warnx("notify: run %s: queue full; webhook dropped",
-		    run_id);
-		json_object_put(failed);
-		return;
-	}
-	if (base == NULL || *base == '\0')
-		base = getenv("SLUICE_URL");
-	doc = json_object_new_object();
-	jsonx_add_str(doc, "flow", flow);
-	jsonx_add_str(doc, "run_id", run_id);
-	jsonx_add_str(doc, "state", states_run_name(st));
-	json_object_object_add(doc, "duration_s",
-	    json_object_new_double(duration_s));
-	json_object_object_add(doc, "failed_tasks", failed);
-	if (base != NULL && *base != '\0') {
-		char *u = xasprintf("%s/#/runs/%s", base, run_id);
-
-		jsonx_add_str(doc, "url", u);
-		free(u);
-	} else {
-		jsonx_add_str(doc, "url", NULL);
-	}
-	d = xcalloc(1, sizeof(*d));
-	d->url = xstrdup(hook);
-	d->body = xstrdup(jsonx_text(doc));
-	snprintf(d->run_id, sizeof(d->run_id), "%s", run_id);
-	d->due_mono = timefmt_mono_ms();
-	d->next = nf->queue;
-	nf->queue = d;
-	nf->queued++;
-	json_object_put(doc);
-}
-
-/* A run claimed for notification, copied out of the transaction. */
-struct ended {
-	char id[IDS_LEN];
-	char *flow, *def;
-	enum run_state st;
-	int64_t started_at;	/* 0 when it never started */
-	int64_t ended_at;
-};
-
 /*
  * Returns a new array of the failed or crashed tasks of run id, in the
  * order of def's tasks (names the definition lacks come last).
  */
 static struct json_object *
-failed_tasks(struct sched *s, const char *id, struct json_object *def)
+failed_tasks(struct db *db, const char *id, struct json_object *def)
 {
 	struct json_object *found = json_object_new_array(), *out, *tasks;
 	struct db_stmt st;
 	size_t n;
 
-	db_prepare(s->db, &st, sql_failed);
+	db_prepare(db, &st, sql_failed);
 	db_bind_text(&st, ":id", id);
 	while (db_step(&st))
 		json_object_array_add(found,
@@ -306,11 +140,92 @@ failed_tasks(struct sched *s, const char *id, struct json_object *def)
 	return out;
 }
 
-/* One claim of ended runs: filled by claim_tx, e[] has NOTIFY_BATCH. */
+/*
+ * Returns the document POSTed for ended run x (a new string, the
+ * caller's), keyed key, its dashboard link based on base (NULL: none).
+ */
+static char *
+build_body(struct db *db, struct ended *x, struct json_object *def,
+    const char *key, const char *base)
+{
+	struct json_object *doc = json_object_new_object();
+	double duration_s = 0;
+	char *body;
+
+	if (x->started_at > 0 && x->ended_at > x->started_at)
+		duration_s = (double)(x->ended_at - x->started_at) / 1000.0;
+	jsonx_add_str(doc, "flow", x->flow);
+	jsonx_add_str(doc, "run_id", x->id);
+	jsonx_add_str(doc, "state", states_run_name(x->st));
+	json_object_object_add(doc, "duration_s",
+	    json_object_new_double(duration_s));
+	json_object_object_add(doc, "failed_tasks",
+	    failed_tasks(db, x->id, def));
+	if (base != NULL) {
+		char *u = xasprintf("%s/#/runs/%s", base, x->id);
+
+		jsonx_add_str(doc, "url", u);
+		free(u);
+	} else {
+		jsonx_add_str(doc, "url", NULL);
+	}
+	jsonx_add_str(doc, "idempotency_key", key);
+	body = xstrdup(jsonx_text(doc));
+	json_object_put(doc);
+	return body;
+}
+
+/*
+ * Inside the claim's transaction: queues the delivery of claimed run x
+ * if its definition asks for one. Sets *queued to 1 when it did. A
+ * definition that does not parse queues nothing (logged).
+ */
+static enum sl_status
+queue_delivery(struct db *db, struct ended *x, const char *base,
+    int64_t now, int *queued)
+{
+	struct json_object *def, *nt;
+	struct db_stmt st;
+	enum sl_status s;
+	int64_t seq = 0;
+	char why[200], *key = NULL, *body = NULL;
+
+	*queued = 0;
+	def = jsonx_parse(x->def, strlen(x->def), why, sizeof(why));
+	if (def == NULL) {
+		log_warnx("notify: run %s: definition: %s", x->id, why);
+		return SL_OK;
+	}
+	nt = jsonx_get(def, "notify");
+	if (jsonx_get_str(nt, "webhook") == NULL ||
+	    !listed(jsonx_get(nt, "on"), states_run_name(x->st))) {
+		json_object_put(def);
+		return SL_OK;
+	}
+	db_prepare(db, &st, sql_next_seq);
+	db_bind_text(&st, ":id", x->id);
+	if ((s = db_first_int(&st, &seq)) == SL_OK) {
+		key = xasprintf("%s:%lld", x->id, (long long)seq);
+		body = build_body(db, x, def, key, base);
+		s = db_run(db, sql_queue, DB_TEXT(":key", key),
+		    DB_TEXT(":id", x->id), DB_INT(":seq", seq),
+		    DB_TEXT(":url", jsonx_get_str(nt, "webhook")),
+		    DB_TEXT(":body", body), DB_INT(":now", now));
+		*queued = s == SL_OK;
+	}
+	free(key);
+	free(body);
+	json_object_put(def);
+	return s;
+}
+
+/* One claim of ended runs, filled by claim_tx; e[] has NOTIFY_BATCH. */
 struct claim {
 	struct ended *e;
+	const char *base;	/* dashboard base URL or NULL */
 	int n;			/* candidates read into e[] */
-	int got;		/* of those, claimed by us (first in e[]) */
+	int got;		/* of those, claimed by us */
+	int queued;		/* of those, with a delivery queued */
 };
 
 /* Frees the strings of e[0..n). */
@@ -347,309 +262,73 @@ read_ended(struct db *db, struct claim *c)
 	return db_finish(&st);
 }
 
-/* Inside db_write: reads candidates and marks them notified. */
+/*
+ * Inside db_write: reads candidates, marks them notified and queues the
+ * deliveries of those we marked, all or nothing.
+ */
 static enum sl_status
 claim_tx(struct db *db, void *arg)
 {
 	struct claim *c = arg;
-	struct ended *e = c->e;
+	int64_t now = timefmt_now_ms();
 	struct db_stmt st;
 	enum sl_status s;
+	int queued;
 
+	c->n = c->got = c->queued = 0;
 	if ((s = read_ended(db, c)) != SL_OK)
 		return s;
 	for (int i = 0; i < c->n; i++) {
 		db_prepare(db, &st, sql_mark);
-		db_bind_text(&st, ":id", e[i].id);
+		db_bind_text(&st, ":id", c->e[i].id);
 		if ((s = db_done(&st)) != SL_OK)
 			return s;
-		if (db_changes(db) == 1) {
-			/* Keep the claimed ones first. */
-			e[c->got] = e[i];
-			if (c->got != i)
-				e[i].flow = e[i].def = NULL;
-			c->got++;
-		} else {
-			ended_free(&e[i], 1);
-		}
+		if (db_changes(db) != 1)
+			continue;
+		c->got++;
+		s = queue_delivery(db, &c->e[i], c->base, now, &queued);
+		if (s != SL_OK)
+			return s;
+		c->queued += queued;
 	}
 	return SL_OK;
 }
 
 /*
- * Claims up to NOTIFY_BATCH un-notified ended runs into e[] in one
- * transaction. Returns how many were claimed (by us), 0 when none, -1
- * when the store was busy or failed; *seen is the number of candidates.
- */
-static int
-claim_batch(struct sched *s, struct ended *e, int *seen)
-{
-	struct claim c = { .e = e };
-
-	*seen = 0;
-	if (db_write(s->db, claim_tx, &c) != SL_OK) {
-		ended_free(e, c.n);
-		return -1;
-	}
-	*seen = c.n;
-	return c.got;
-}
-
-/* Queues the webhook of claimed run x if its definition asks for it. */
-static void
-notify_one(struct sched *s, struct ended *x)
-{
-	struct json_object *def, *nt;
-	char why[200];
-	double duration_s = 0;
-
-	def = jsonx_parse(x->def, strlen(x->def), why, sizeof(why));
-	if (def == NULL) {
-		log_warnx("notify: run %s: definition: %s", x->id, why);
-		return;
-	}
-	nt = jsonx_get(def, "notify");
-	if (jsonx_get_str(nt, "webhook") != NULL &&
-	    listed(jsonx_get(nt, "on"), states_run_name(x->st))) {
-		if (x->started_at > 0 && x->ended_at > x->started_at)
-			duration_s = (double)(x->ended_at - x->started_at) /
-			    1000.0;
-		queue_webhook(s->notifier, def, x->flow, x->id, x->st,
-		    duration_s, failed_tasks(s, x->id, def));
-	}
-	json_object_put(def);
-}
-
-/*
  * Claims the runs that ended and were not notified yet (by any
- * scheduler) and queues their webhooks; see the top of this file.
- * Called from the loop's database tick; does nothing while libcurl is
- * unavailable, so that a scheduler that can deliver claims them.
+ * scheduler) and queues their webhooks in the outbox; see the top of
+ * this file. Called from the loop's database tick, before deliver_tick.
  */
 void
 notify_tick(struct sched *s)
 {
-	struct ended *e;
+	const char *base = getenv("SLUICE_PUBLIC_URL");
+	struct claim c = { 0 };
 	struct db_stmt st;
-	int any, n, seen;
+	int any;
 
-	if (s->notifier->multi == NULL)
-		return;
 	db_prepare(s->db, &st, sql_any);
 	any = db_step(&st);
 	if (db_finish(&st) != SL_OK || !any)
 		return;
-	e = xcalloc(NOTIFY_BATCH, sizeof(*e));
+	if (base == NULL || *base == '\0')
+		base = getenv("SLUICE_URL");
+	c.base = base != NULL && *base != '\0' ? base : NULL;
+	c.e = xcalloc(NOTIFY_BATCH, sizeof(*c.e));
 	for (int b = 0; b < NOTIFY_MAX_BATCHES; b++) {
-		if ((n = claim_batch(s, e, &seen)) == -1) {
+		enum sl_status rc = db_write(s->db, claim_tx, &c);
+
+		ended_free(c.e, c.n);
+		if (rc != SL_OK) {
 			log_warnx("notify: could not claim ended runs; "
 			    "trying again later");
 			break;
 		}
-		for (int i = 0; i < n; i++)
-			notify_one(s, &e[i]);
-		ended_free(e, n);
-		if (seen < NOTIFY_BATCH)
+		if (c.queued > 0)
+			log_debug("notify: %d of %d ended runs claimed, %d "
+			    "webhooks queued", c.got, c.n, c.queued);
+		if (c.n < NOTIFY_BATCH)
 			break;
 	}
-	free(e);
-}
-
-static size_t
-discard(char *p, size_t size, size_t n, void *u)
-{
-	(void)p;
-	(void)u;
-	return size * n;
-}
-
-static void
-start(struct notifier *nf, struct delivery *d)
-{
-	d->easy = curl_easy_init();
-	if (d->easy == NULL)
-		return;
-	d->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	curl_easy_setopt(d->easy, CURLOPT_URL, d->url);
-	curl_easy_setopt(d->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(d->easy, CURLOPT_POSTFIELDS, d->body);
-	curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->hdrs);
-	curl_easy_setopt(d->easy, CURLOPT_TIMEOUT, (long)NOTIFY_TIMEOUT_S);
-	curl_easy_setopt(d->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
-	curl_easy_setopt(d->easy, CURLOPT_USERAGENT, "sluice-scheduler");
-	d->tries++;
-	curl_multi_add_handle(nf->multi, d->easy);
-}
-
-static void
-release(struct notifier *nf, struct delivery *d)
-{
-	struct delivery **pp;
-
-	for (pp = &nf->queue; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == d) {
-			*pp = d->next;
-			break;
-		}
-	nf->queued--;
-	free(d->url);
-	free(d->body);
-	free(d);
-}
-
-static void
-finished(struct notifier *nf, struct delivery *d, CURLcode rc)
-{
-	long status = 0;
-
-	curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_multi_remove_handle(nf->multi, d->easy);
-	curl_easy_cleanup(d->easy);
-	curl_slist_free_all(d->hdrs);
-	d->easy = NULL;
-	d->hdrs = NULL;
-	if (rc == CURLE_OK && status >= 200 && status < 300) {
-		log_info("notify: run %s: webhook delivered (HTTP %ld)",
-		    d->run_id, status);
-		release(nf, d);
-		return;
-	}
-	if (d->tries >= NOTIFY_TRIES) {
-		log_warnx("notify: run %s: webhook failed after %d tries: %s",
-		    d->run_id, d->tries, rc != CURLE_OK ?
-		    curl_easy_strerror(rc) : "HTTP error status");
-		release(nf, d);
-		return;
-	}
-	/* 1 s after the first try, 4 s after the second. */
-	d->due_mono = timefmt_mono_ms() + (d->tries == 1 ? 1000 : 4000);
-	log_info("notify: run %s: webhook try %d failed (%s, HTTP %ld); "
-	    "retrying", d->run_id, d->tries, curl_easy_strerror(rc), status);
-}
-
-/* Handles every transfer curl reports finished. */
-static void
-collect_done(struct notifier *nf)
-{
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(nf->multi, &left)) != NULL) {
-		struct delivery *d = NULL;
-
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &d);
-		if (d != NULL)
-			finished(nf, d, m->data.result);
-	}
-}
-
-/* Tells curl about fd (CURL_SOCKET_TIMEOUT: its timer) and re-reads when
- * it wants to be called next. */
-static void
-act(struct notifier *nf, curl_socket_t fd, int ev)
-{
-	long ms = -1;
-	int running;
-
-	curl_multi_socket_action(nf->multi, fd, ev, &running);
-	if (curl_multi_timeout(nf->multi, &ms) == CURLM_OK)
-		nf->timer_mono = ms < 0 ? -1 : timefmt_mono_ms() + ms;
-}
-
-/*
- * Starts due deliveries, runs curl's timer when it is due and handles
- * finished transfers. Called every loop iteration; never blocks.
- */
-void
-notify_perform(struct sched *s)
-{
-	struct notifier *nf = s->notifier;
-	int64_t mono = timefmt_mono_ms();
-
-	if (nf->multi == NULL || nf->queue == NULL)
-		return;
-	for (struct delivery *d = nf->queue; d != NULL; d = d->next)
-		if (d->easy == NULL && d->due_mono <= mono)
-			start(nf, d);
-	if (nf->timer_mono >= 0 && nf->timer_mono <= timefmt_mono_ms())
-		act(nf, CURL_SOCKET_TIMEOUT, 0);
-	collect_done(nf);
-}
-
-/*
- * Returns how many poll entries notify_fds will fill at most (the sockets
- * curl watches now).
- */
-size_t
-notify_nfds(struct sched *s)
-{
-	struct notifier *nf = s->notifier;
-
-	return nf->multi == NULL || nf->queue == NULL ? 0 : nf->nwatch;
-}
-
-/*
- * Writes curl's sockets into pfd (room for max entries, at least
- * notify_nfds) and lowers *timeout (ms) to when curl or a retry needs
- * attention. Returns the number of entries written; pass them to
- * notify_events after poll.
- */
-size_t
-notify_fds(struct sched *s, struct pollfd *pfd, size_t max, int *timeout)
-{
-	struct notifier *nf = s->notifier;
-	int64_t mono = timefmt_mono_ms(), wait;
-	int in_flight = 0;
-	size_t n = 0;
-
-	if (nf->multi == NULL || nf->queue == NULL)
-		return 0;
-	for (struct delivery *d = nf->queue; d != NULL; d = d->next) {
-		wait = d->due_mono - mono;
-		in_flight |= d->easy != NULL;
-		if (d->easy == NULL && wait < *timeout)
-			*timeout = wait < 0 ? 0 : (int)wait;
-	}
-	wait = nf->timer_mono - mono;
-	if (nf->timer_mono >= 0 && wait < *timeout)
-		*timeout = wait < 0 ? 0 : (int)wait;
-	for (size_t i = 0; i < nf->nwatch && n < max; i++)
-		pfd[n++] = (struct pollfd){ .fd = nf->watch[i].fd,
-		    .events = nf->watch[i].events };
-	/* Nothing to wait for but a transfer: look again soon. */
-	if (in_flight && n == 0 && nf->timer_mono < 0 && *timeout > 100)
-		*timeout = 100;
-	return n;
-}
-
-/*
- * Hands curl what poll saw on the n entries notify_fds wrote at pfd,
- * then handles finished transfers.
- */
-void
-notify_events(struct sched *s, const struct pollfd *pfd, size_t n)
-{
-	struct notifier *nf = s->notifier;
-
-	if (nf->multi == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		short re = pfd[i].revents;
-		int ev = 0;
-
-		if (re == 0)
-			continue;
-		if (re & (POLLIN | POLLHUP))
-			ev |= CURL_CSELECT_IN;
-		if (re & POLLOUT)
-			ev |= CURL_CSELECT_OUT;
-		if (re & (POLLERR | POLLNVAL))
-			ev |= CURL_CSELECT_ERR;
-		act(nf, pfd[i].fd, ev);
-	}
-	collect_done(nf);
+	free(c.e);
 }

@@ -42,6 +42,7 @@ struct sched_config {
 	int64_t stale_ms;	/* $SLUICE_WORKER_STALE_S (default 30) */
 	int64_t log_max_bytes;	/* $SLUICE_LOG_MAX_BYTES (default 100 MiB) */
 	int retention_days;	/* $SLUICE_RETENTION_DAYS (default 30) */
+	int64_t webhook_max_age_ms;	/* $SLUICE_WEBHOOK_MAX_AGE_S (1 day) */
 };
 
 /* One output stream of a task (stdout or stderr) being copied to the log. */
@@ -160,7 +161,7 @@ struct sched {
 	int limit;		/* workers.concurrency_limit */
 	int stopping;		/* SIGTERM seen: claim nothing, stop tasks */
 	struct run *runs;	/* claimed, unfinished runs */
-	struct notifier *notifier;	/* webhook deliveries (notify.c) */
+	struct deliverer *deliverer;	/* webhooks in flight (deliver.c) */
 	int nprocs;		/* running task processes */
 	int blocked;		/* ready tasks waiting for a free slot */
 	int64_t next_heartbeat, next_recover, next_cron, next_retention;
@@ -242,13 +243,16 @@ int loop_run(struct sched *s);
 
 /* notify.c */
 void notify_tick(struct sched *s);
-void notify_init(struct sched *s);
-void notify_fini(struct sched *s);
-size_t notify_nfds(struct sched *s);
-size_t notify_fds(struct sched *s, struct pollfd *pfd, size_t max,
+
+/* deliver.c */
+void deliver_init(struct sched *s);
+void deliver_fini(struct sched *s);
+void deliver_tick(struct sched *s);
+size_t deliver_nfds(struct sched *s);
+size_t deliver_fds(struct sched *s, struct pollfd *pfd, size_t max,
     int *timeout);
-void notify_events(struct sched *s, const struct pollfd *pfd, size_t n);
-void notify_perform(struct sched *s);
+void deliver_events(struct sched *s, const struct pollfd *pfd, size_t n);
+void deliver_perform(struct sched *s);
 
 /* retention.c */
 void retention_tick(struct sched *s);

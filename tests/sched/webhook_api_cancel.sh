@@ -3,7 +3,7 @@
 # scheduler can claim (its pool has no worker), cancelled through the
 # API, sends exactly one POST with state CANCELLED, although two
 # schedulers are watching. A run retried after FAILED notifies again
-# when it ends again (here COMPLETED).
+# when it ends again (here COMPLETED), under a new idempotency key.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 STACK_NO_SCHEDULER=1 stack_start
@@ -52,4 +52,7 @@ sleep 2
 body=$(grep "$rid" "$out/bodies" | tail -n 1)
 [ "$(jq -r .state <<<"$body")" = COMPLETED ] || fail "state after retry: $body"
 [ "$(jq -c .failed_tasks <<<"$body")" = '[]' ] || fail "failed_tasks after retry: $body"
+# The retried run's notification is a new one: a new key.
+[ "$(grep "$rid" "$out/bodies" | jq -r .idempotency_key | tr '\n' ' ')" = "$rid:1 $rid:2 " ] ||
+    fail "keys of $rid: $(grep "$rid" "$out/bodies")"
 echo ok

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # A run that ends in a state listed in notify.on POSTs JSON (flow, run_id,
-# state, duration_s, failed_tasks, url) to notify.webhook, in three tries
-# at most with a growing pause (HTTP 500 is a failed try): one run's
-# notification fails three times and is dropped with a log line, the
-# next one's succeeds at the third try. A run ending in an unlisted state
-# sends nothing.
+# state, duration_s, failed_tasks, url, idempotency_key) to
+# notify.webhook, tried again after 1 s, 4 s, 16 s, ... (HTTP 500 is a
+# failed try) until the next try would come later than
+# SLUICE_WEBHOOK_MAX_AGE_S after the run ended -- 8 s here, so three
+# tries: one run's notification fails three times and is failed with a
+# log line, the next one's succeeds at the third try. Every try carries
+# the same key, "<run_id>:1", in the Idempotency-Key header and the body.
+# A run ending in an unlisted state sends nothing.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
+export SLUICE_WEBHOOK_MAX_AGE_S=8
 stack_start
 webhook_start 5
 flow_put nt "{\"name\":\"nt\",\"notify\":{\"on\":[\"FAILED\"],\"webhook\":\"http://127.0.0.1:$port/hook\"},
@@ -51,6 +55,23 @@ body=$(tail -n 1 "$out/bodies")
 [ "$(jq -r '.duration_s | type' <<<"$body")" = number ] || fail "duration_s: $body"
 jq -e 'has("url")' <<<"$body" >/dev/null || fail "no url: $body"
 grep -q "$good" "$out/bodies" && fail "a COMPLETED run was notified"
+[ "$(jq -r .idempotency_key <<<"$body")" = "$id:1" ] || fail "key: $body"
 grep -q "failed after 3 tries" "$STACK_TMP/stack.log" ||
     fail "no log line for the dropped notification"
+# The header matches the body on every try.
+paste -d ' ' "$out/bodies.keys" "$out/bodies" | while read -r key body; do
+	[ "$key" = "$(jq -r .idempotency_key <<<"$body")" ] ||
+	    fail "header $key, body $body"
+done
+[ "$(sort -u "$out/bodies.keys")" = "$(printf '%s\n' "$dropped:1" "$id:1" | sort)" ] ||
+    fail "keys: $(cat "$out/bodies.keys")"
+outbox() { db "SELECT state, attempts, last_error IS NOT NULL FROM webhook_deliveries WHERE run_id = '$1'"; }
+[ "$(outbox "$dropped")" = "failed|3|1" ] || fail "outbox of $dropped: $(outbox "$dropped")"
+[ "$(outbox "$id")" = "delivered|3|1" ] || fail "outbox of $id: $(outbox "$id")"
+api GET /api/metrics
+expect_status 200 metrics
+for m in 'pending"} 0' 'delivered"} 1' 'failed"} 1'; do
+	grep -qF "sluice_webhook_deliveries{state=\"$m" <<<"$BODY" ||
+	    fail "metric $m: $(grep webhook <<<"$BODY")"
+done
 echo ok

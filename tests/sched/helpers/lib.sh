@@ -163,8 +163,8 @@ wait_eq() {
 }
 
 # webhook_start [FAILS]: starts the webhook receiver (helpers/webhook.py;
-# FAILS as it takes it) recording into $out; sets $out and $port. It is
-# stopped with the stack.
+# FAILS, WEBHOOK_PORT and WEBHOOK_HOLD_FIRST as it takes them) recording
+# into $out; sets $out and $port. It is stopped with the stack.
 webhook_start() {
 	out=$STACK_TMP/out; mkdir -p "$out"
 	python3 "$SLUICE_ROOT/tests/sched/helpers/webhook.py" "$out/port" \

@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
 """A webhook receiver for the notification tests, on 127.0.0.1 only.
 
-webhook.py PORTFILE BODIES [FAIL_FIRST]: listens on a free port (written
-to PORTFILE), appends every POST body as one line to BODIES and the
-time it came (seconds, wall clock) as one line to BODIES.times, and
-answers 500 to the first FAIL_FIRST requests (default 0), 200 afterwards.
+webhook.py PORTFILE BODIES [FAIL_FIRST]: listens on a free port (or on
+$WEBHOOK_PORT when set), written to PORTFILE; appends every POST body as
+one line to BODIES, the time it came (seconds, wall clock) as one line
+to BODIES.times and its Idempotency-Key header (or "-") as one line to
+BODIES.keys; answers 500 to the first FAIL_FIRST requests (default 0),
+200 afterwards. With $WEBHOOK_HOLD_FIRST=S it records the first request
+at once but answers it only S seconds later (requests are served each
+in its own thread, so later ones are not held up).
 """
 import http.server
+import os
 import sys
+import threading
 import time
 
 portfile, bodies = sys.argv[1], sys.argv[2]
 fail_first = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+hold_first = float(os.environ.get("WEBHOOK_HOLD_FIRST", "0"))
+lock = threading.Lock()
 seen = 0
 
 
@@ -20,23 +28,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
         global seen
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
-        seen += 1
-        with open(bodies + ".times", "a") as f:
-            f.write("%.3f\n" % time.time())
-        with open(bodies, "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
-        ok = seen > fail_first
-        self.send_response(200 if ok else 500)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        with lock:
+            seen += 1
+            nth = seen
+            with open(bodies + ".times", "a") as f:
+                f.write("%.3f\n" % time.time())
+            with open(bodies + ".keys", "a") as f:
+                f.write(self.headers.get("Idempotency-Key", "-") + "\n")
+            with open(bodies, "ab") as f:
+                f.write(body.replace(b"\n", b" ") + b"\n")
+        if nth == 1 and hold_first > 0:
+            time.sleep(hold_first)
+        try:
+            self.send_response(200 if nth > fail_first else 500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        except OSError:
+            pass  # the sender gave up (or was killed) meanwhile
 
     def log_message(self, *args):
         pass
 
 
-srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+srv = http.server.ThreadingHTTPServer(
+    ("127.0.0.1", int(os.environ.get("WEBHOOK_PORT", "0"))), Handler)
+srv.daemon_threads = True
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
-import os
 os.rename(portfile + ".tmp", portfile)
 srv.serve_forever()
