@@ -34,6 +34,8 @@ static const struct {
 	[SL_NOTFOUND] = {404, "Not Found", "not_found", "not found"},
 	[SL_CONFLICT] = {409, "Conflict", "conflict", "conflict"},
 	[SL_BUSY] = {503, "Service Unavailable", "busy", "database busy", 1},
+	[SL_FULL] = {503, "Service Unavailable", "storage_full",
+	    "the disk holding the data directory is full; free space", 30},
 	[SL_IO] = {500, "Internal Server Error", "internal", "I/O error"},
 	[SL_DB] = {500, "Internal Server Error", "internal",
 	    "database error"},
@@ -212,6 +214,10 @@ reply_fail(struct req *r, enum sl_status s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A full disk is not the handler's to explain: say it. */
+	if (s == SL_FULL && strlen(msg) + 2 < sizeof(msg))
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": %s",
+		    errs[e].generic);
 	/* A handler may have added headers for a success reply; drop them. */
 	buf_fini(&r->hdrs);
 	if (s == SL_UNAUTHORIZED)

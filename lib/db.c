@@ -41,13 +41,19 @@
 
 #include "db.h"
 #include "log.h"
+#include "timefmt.h"
 #include "xalloc.h"
 
 #define DB_BUSY_TIMEOUT_MS 5000
 
 struct db {
 	sqlite3 *h;
+	int64_t full_said_at;	/* mono ms of the last "disk full" line */
+	int full_unsaid;	/* "disk full" failures since then */
 };
+
+/* At most one "disk full" line per connection this often (ms). */
+#define DB_FULL_SAY_MS 10000
 
 static const char pragmas[] =
     "PRAGMA journal_mode=WAL;"
@@ -133,9 +139,30 @@ db_close(struct db *db)
 }
 
 /*
- * Maps a SQLite result code to a status: busy/locked is SL_BUSY, a
- * violated constraint SL_CONFLICT, anything else unexpected SL_DB (logged
- * with what, the SQL or the operation that failed).
+ * Logs a "disk full" failure at most once per DB_FULL_SAY_MS, with how
+ * many were not logged since: a full disk fails every write, many a
+ * second, and must not also fill the logs.
+ */
+static void
+say_full(struct db *db, const char *what)
+{
+	int64_t now = timefmt_mono_ms();
+
+	if (db->full_said_at != 0 && now - db->full_said_at < DB_FULL_SAY_MS) {
+		db->full_unsaid++;
+		return;
+	}
+	log_warnx("db: the disk is full (%d more since the last such line): "
+	    "%s", db->full_unsaid, what);
+	db->full_said_at = now;
+	db->full_unsaid = 0;
+}
+
+/*
+ * Maps a SQLite result code to a status: busy/locked is SL_BUSY, a full
+ * disk SL_FULL, a violated constraint SL_CONFLICT, anything else
+ * unexpected SL_DB (logged with what, the SQL or the operation that
+ * failed).
  */
 static enum sl_status
 db_map(struct db *db, int rc, const char *what)
@@ -149,6 +176,9 @@ db_map(struct db *db, int rc, const char *what)
 	case SQLITE_LOCKED:
 		log_warnx("db: busy: %s", what);
 		return SL_BUSY;
+	case SQLITE_FULL:
+		say_full(db, what);
+		return SL_FULL;
 	case SQLITE_CONSTRAINT:
 		log_debug("db: constraint: %s: %s", sqlite3_errmsg(db->h),
 		    what);

@@ -11,6 +11,7 @@ enum sl_status {
 	SL_NOTFOUND,	/* the named object does not exist (404) */
 	SL_CONFLICT,	/* the object's state forbids it (409) */
 	SL_BUSY,	/* the database stayed locked (503) */
+	SL_FULL,	/* the disk holding the data is full (503) */
 	SL_IO,		/* a file or socket failed (500) */
 	SL_DB,		/* SQLite failed unexpectedly (500) */
 	/* The HTTP edge's own refusals (sluice-api only): */
