@@ -13,7 +13,11 @@
  * starting with "sluice: ". Once the file reaches SLUICE_LOG_MAX_BYTES a
  * single marker line "sluice: log truncated ..." is written and the rest
  * of the output is read and discarded, so a task never blocks on a full
- * pipe. Pipes are non-blocking; the caller polls them. This file never
+ * pipe. Output that cannot be written (a full disk) is counted, not
+ * written later: the next write that succeeds begins with a marker line
+ * "sluice: N bytes of output lost: <why>" (after a newline, should the
+ * file end inside a line), and logsink_lost tells the attempt's end.
+ * size counts the bytes in the file. Pipes are non-blocking; the caller polls them. This file never
  * touches the database.
  */
 #include <errno.h>
@@ -33,23 +37,76 @@
 /* "2026-11-29T19:00:47.123Z out " */
 #define PREFIX_MAX 40
 
-static void
-file_write(struct logsink *l, const char *p, size_t n)
+/* Writes what it can of p; returns the bytes not written (errno set). */
+static size_t
+raw_write(struct logsink *l, const char *p, size_t n)
 {
-	while (n > 0 && l->file != -1) {
+	while (n > 0) {
 		ssize_t w = write(l->file, p, n);
 
 		if (w == -1 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			log_warn("logsink: write");
-			close(l->file);
-			l->file = -1;
-			return;
-		}
+		if (w <= 0)
+			break;
+		l->midline = p[w - 1] != '\n';
 		p += w;
 		n -= (size_t)w;
 	}
+	return n;
+}
+
+/* Before output after a loss: the marker line; returns 0 once written. */
+static int
+write_marker(struct logsink *l)
+{
+	char ts[TIMEFMT_LEN], msg[256];
+	int m;
+
+	timefmt_rfc3339(timefmt_now_ms(), ts);
+	m = snprintf(msg, sizeof(msg), "%s%s err sluice: %lld bytes of "
+	    "output lost: %s\n", l->midline ? "\n" : "", ts,
+	    (long long)l->lost, strerror(l->lost_errno));
+	if (raw_write(l, msg, (size_t)m) != 0)
+		return -1;
+	l->size += m;
+	l->lost = 0;
+	return 0;
+}
+
+/*
+ * Writes n bytes of p, already counted in size; what cannot be written
+ * is counted as lost instead.
+ */
+static void
+file_write(struct logsink *l, const char *p, size_t n)
+{
+	size_t left;
+
+	if (l->file == -1 || n == 0)
+		return;
+	if (l->lost > 0 && write_marker(l) == -1) {
+		left = n;
+	} else if ((left = raw_write(l, p, n)) == 0) {
+		return;
+	}
+	if (l->lost_total == 0) {
+		l->lost_errno = errno;
+		log_warn("logsink: output lost");
+	}
+	l->lost += (int64_t)left;
+	l->lost_total += (int64_t)left;
+	l->size -= (int64_t)left;
+}
+
+/*
+ * Returns the bytes of output the log never got (0: none), with why in
+ * *err (an errno).
+ */
+int64_t
+logsink_lost(const struct logsink *l, int *err)
+{
+	*err = l->lost_errno;
+	return l->lost_total;
 }
 
 /* Writes the pending bytes to the log file. */

@@ -209,6 +209,24 @@ out:
 	return ret;
 }
 
+/*
+ * Adds to reason (which may be empty) that the attempt's log is
+ * incomplete, when output could not be written (a full disk).
+ */
+static void
+note_lost_output(struct attempt *a, char *reason, size_t sz)
+{
+	size_t len = strlen(reason);
+	int err;
+	int64_t lost = logsink_lost(&a->log, &err);
+
+	if (lost == 0 || len + 2 >= sz)
+		return;
+	snprintf(reason + len, sz - len, "%slog incomplete: %lld bytes of "
+	    "output lost (%s)", len ? "; " : "", (long long)lost,
+	    strerror(err));
+}
+
 /* The decided end of an attempt, before it is written. */
 struct ending {
 	struct worker_task_end end;
@@ -249,6 +267,7 @@ decide_end(struct attempt *a, struct ending *e)
 	}
 	st = worker_attempt_outcome(a->stop_state, a->stop_reason, code, sig,
 	    result_error, e->reason, sizeof(e->reason));
+	note_lost_output(a, e->reason, sizeof(e->reason));
 	if (st != TASK_COMPLETED) {
 		free(e->result);
 		e->result = NULL;

@@ -63,6 +63,10 @@ struct logsink {
 	int64_t size;		/* bytes in the file (incl. pending) */
 	int64_t max;		/* cap; a marker line is written once reached */
 	int truncated;
+	int64_t lost;		/* bytes not written since the last marker */
+	int64_t lost_total;	/* bytes never written, in all */
+	int lost_errno;		/* why the first of them was not */
+	int midline;		/* the file ends inside a line */
 	int64_t reported;	/* size last written to task_runs.log_size */
 	int64_t reported_at;	/* mono ms of that write */
 };
@@ -228,6 +232,7 @@ int logsink_read(struct logsink *l, int stream, size_t budget);
 void logsink_note(struct logsink *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void logsink_flush(struct logsink *l);
+int64_t logsink_lost(const struct logsink *l, int *err);
 void logsink_close_pipes(struct logsink *l);
 void logsink_fini(struct logsink *l);
 int logsink_eof(const struct logsink *l);

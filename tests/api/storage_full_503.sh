@@ -5,13 +5,7 @@
 # reads still work, the "disk full" lines are rate-limited, and once
 # space is freed the same change succeeds and health is ok again.
 source "${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/stack.sh" || exit 1
-[ "$(id -u)" = 0 ] || { echo "needs root to mount a small tmpfs"; exit 77; }
-mkdir -p "${STACK_TMP:?}/data"
-mount -t tmpfs -o size=40m,mode=0755 sluice-test "$STACK_TMP/data" ||
-    { echo "cannot mount a tmpfs here"; exit 77; }
-# Detached at the end (lazily: the programs still hold files there).
-unmount_small() { umount -l "$STACK_TMP/data"; return 0; }
-stack_on_stop unmount_small
+stack_small_disk 40
 stack_start
 # A flow of about 720 KB, sent from a file (too long for an argument).
 big=@$STACK_TMP/big.json

@@ -207,6 +207,19 @@ stack_stop() {
 	return $bad
 }
 
+# stack_small_disk MB: before stack_start, puts the data directory on a
+# tmpfs of MB megabytes (detached when the test ends); exits 77 (skip)
+# where the test may not mount one.
+stack_small_disk() {
+	[ "$(id -u)" = 0 ] || { echo "needs root to mount a small tmpfs"; exit 77; }
+	mkdir -p "${STACK_TMP:?}/data"
+	mount -t tmpfs -o "size=${1}m,mode=0755" sluice-test "$STACK_TMP/data" ||
+	    { echo "cannot mount a tmpfs here"; exit 77; }
+	stack_on_stop stack_small_disk_detach
+}
+# Lazily: the programs still hold files there until the stack stops.
+stack_small_disk_detach() { umount -l "$STACK_TMP/data"; return 0; }
+
 # stack_on_stop FUNCTION: FUNCTION runs (with the test's exit status as
 # $1) before the stack stops at the end of the test, to stop what the
 # test started beside it; its non-zero return fails the test.
