@@ -106,6 +106,9 @@ await test('log_follow', async (t) => {
 	    ...window.__tasks.filter(([s]) => ws.some(([a, b]) => s >= a &&
 		s < b)).map(([, d]) => d)), windows);
 	t.log(`longest main-thread task ${worst} ms`);
-	check(worst < 1500, `the page stayed responsive (longest task ` +
+	// A frozen page (every line rendered at once) stalls for many
+	// seconds; a busy CI machine alone has stalled it 2.3 s. How fast
+	// it is belongs to `make bench`, not to this test.
+	check(worst < 5000, `the page stayed responsive (longest task ` +
 	    `${worst} ms)`);
 });
