@@ -25,7 +25,7 @@ LIB_A = $(BUILD)/libsluice.a
 PROGS = $(BIN)/sluice-api $(BIN)/sluice-scheduler $(BIN)/sluicectl
 UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test check check-unit check-asan check-valgrind bench \
+.PHONY: all deps run test check check-unit check-asan check-valgrind bench soak \
         image test-image clean
 all: $(PROGS) $(UNITS)
 
@@ -95,6 +95,14 @@ check-valgrind: all
 			fail=1; \
 		fi; \
 	done; exit $$fail
+
+# The fault suite's long versions (tests/fault/*.sh with SLUICE_SOAK=1):
+# 1,000-run chaos, 2,000 runs on three schedulers, 20 crashes at each
+# launch step... Each test prints a "figures:" line of counts; the
+# README's reliability section quotes them. Not part of `make test`,
+# which runs the short versions.
+soak: deps all
+	@SLUICE_SOAK=1 TEST_TIMEOUT=5400 JOBS=1 TESTS=fault/ tests/run.sh $(BUILD) $(BIN)
 
 bench: deps all $(BUILD)/bench/cryptbench
 	@tests/bench/run.sh $(BIN)

@@ -7,6 +7,9 @@
 #   container: tests/container/*.sh      (the container's entrypoint)
 #   harness:   tests/harness/*.sh        (the harness fails what it must)
 #   sched:     tests/sched/*.sh          (real scheduler, real processes)
+#   fault:     tests/fault/*.sh          (the fault suite: crashes, stalls,
+#                                          full disks; short here, long
+#                                          with SLUICE_SOAK=1, `make soak`)
 #   browser:   tests/browser/*.test.mjs  (headless Chromium; reported as
 #                                          skipped when SLUICE_SANITIZED
 #                                          is set)
@@ -19,7 +22,8 @@
 # which nothing passed fails. Tests are independent (own data directory,
 # own port), so JOBS of them (default 3) run at once. Output of a failed
 # test is printed; the last line is "N passed, N failed, N skipped ...".
-# TESTS=pattern runs only tests whose name contains the pattern.
+# TESTS=pattern runs only tests whose name contains the pattern;
+# TEST_TIMEOUT (default 300) is each test's limit in seconds.
 set -u
 build=${1:-build}
 bin=${2:-bin}
@@ -38,7 +42,7 @@ run_one() {
 	local base rc start secs
 	base=$(base_of "$name")
 	start=$(date +%s)
-	timeout 300 "$@" >"$base.log" 2>&1 </dev/null
+	timeout "${TEST_TIMEOUT:-300}" "$@" >"$base.log" 2>&1 </dev/null
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	if [ $rc = 0 ] || [ $rc = 77 ]; then
@@ -80,7 +84,7 @@ spawn() {
 for t in "$root/$build"/tests/test_*; do
 	[ -x "$t" ] && spawn "unit/$(basename "$t")" "$t"
 done
-for kind in api cli launcher container harness sched; do
+for kind in api cli launcher container harness sched fault; do
 	for t in "$root/tests/$kind"/*.sh; do
 		[ -f "$t" ] && spawn "${t#"$root"/tests/}" bash "$t"
 	done

@@ -16,17 +16,7 @@ pa=$SCHED_PID
 sched_start b
 sleep 1
 fds_before=$(ls /proc/$pa/fd | wc -l)
-# Start the runs with one curl process (one connection, many requests),
-# paced below nginx's rate limit (50 r/s).
-cfg=$STACK_TMP/curl.cfg
-: >"$cfg"
-for i in $(seq 1 "$N"); do
-	[ "$i" -gt 1 ] && echo next >>"$cfg"
-	printf 'url = "%s/api/flows/once/runs"\nrequest = "POST"\ndata = "{}"\nuser = "%s:%s"\nheader = "Content-Type: application/json"\ninsecure\nsilent\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
-	    "$SLUICE_URL" "$ADMIN_USER" "$ADMIN_PASS" >>"$cfg"
-done
-curl --rate 40/s -K "$cfg" >"$STACK_TMP/codes"
-[ "$(grep -c '^201$' "$STACK_TMP/codes")" = "$N" ] ||
+[ "$(runs_create once "$N")" = "$N" ] ||
     fail "not every run was created: $(sort "$STACK_TMP/codes" | uniq -c)"
 done_all() {
 	[ "$(db "SELECT count(*) FROM runs WHERE flow = 'once' AND state = 'COMPLETED'")" = "$N" ]

@@ -6,6 +6,11 @@
 #   run_start FLOW [BODY]       POST /api/flows/FLOW/runs; prints the id
 #   db SQL                      sqlite3 on the stack's database
 #   task_col RUN TASK COL       COL of the latest attempt of TASK
+#   runs_create FLOW N [RATE]   POSTs N runs of FLOW through one curl
+#                               (one connection, RATE/s, default 40:
+#                               below nginx's 50 r/s); prints how many
+#                               were answered 201, keeps the codes in
+#                               $STACK_TMP/codes
 #   sched_start NAME [ENV...]   starts another sluice-scheduler as
 #                               worker NAME, ENV being env(1) arguments
 #                               (-u VAR, then VAR=VAL), logs to
@@ -42,6 +47,18 @@ run_start() {
 	api POST "/api/flows/$1/runs" "${2:-{\}}"
 	expect_status 201 "start run of $1"
 	jqr .id
+}
+
+runs_create() {
+	local cfg=$STACK_TMP/curl.cfg i
+	: >"$cfg"
+	for i in $(seq 1 "$2"); do
+		[ "$i" -gt 1 ] && echo next >>"$cfg"
+		printf 'url = "%s/api/flows/%s/runs"\nrequest = "POST"\ndata = "{}"\nuser = "%s:%s"\nheader = "Content-Type: application/json"\ninsecure\nsilent\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
+		    "$SLUICE_URL" "$1" "$ADMIN_USER" "$ADMIN_PASS" >>"$cfg"
+	done
+	curl --rate "${3:-40}/s" -K "$cfg" >"$STACK_TMP/codes"
+	grep -c '^201$' "$STACK_TMP/codes"
 }
 
 task_col() {
