@@ -44,7 +44,9 @@ storage_state(int *full)
  * 503 {"status":"unavailable"}: the database cannot be read.
  * 503 {"status":"storage_full", ..., "storage":{"free_bytes"}}: the data
  *     directory's disk has less than 1 MiB free; writes fail until space
- *     is freed (they answer 503 storage_full).
+ *     is freed (they answer 503 storage_full). No heartbeat can be
+ *     written either, so a scheduler without a recent one is not called
+ *     offline: scheduler.online is null (unknown).
  * Every other reply also carries storage.free_bytes.
  */
 enum sl_status
@@ -67,7 +69,7 @@ api_health(struct req *r)
 	jsonx_add_str(obj, "status", full ? "storage_full" : "ok");
 	jsonx_add_str(obj, "version", API_VERSION);
 	sched = json_object_new_object();
-	json_object_object_add(sched, "online",
+	json_object_object_add(sched, "online", full && online == 0 ? NULL :
 	    json_object_new_boolean(online > 0));
 	jsonx_add_int(sched, "workers", online);
 	json_object_object_add(obj, "scheduler", sched);

@@ -13,6 +13,8 @@
  * (heartbeat_silent_before). A stall that stops everyone's writes -- a
  * backup, a slow disk, a long transaction -- breaks that evidence, so
  * no one is judged dead for it, however long it lasts.
+ * While the store refuses writes (store.c), the heartbeat is the probe:
+ * the first one taken again ends the spell.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -26,11 +28,25 @@
 /* A gap between two heartbeats the store took that breaks the evidence. */
 #define STORE_GAP_MS (2 * HEARTBEAT_MS + 1000)
 
+/* Attempts that ended and whose end is not written yet. */
+static int
+ends_waiting(const struct sched *s)
+{
+	int n = 0;
+
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		for (int i = 0; i < r->ntasks; i++)
+			n += r->tasks[i].proc != NULL && r->tasks[i].proc->exited;
+	return n;
+}
+
 /* The store just took a heartbeat (or the registration). */
 static void
 store_took_beat(struct sched *s)
 {
 	int64_t mono = timefmt_mono_ms();
+
+	store_back(&s->store, mono, ends_waiting(s));
 
 	if (s->beat_ok_mono == 0 || mono - s->beat_ok_mono > STORE_GAP_MS)
 		s->store_up_since = timefmt_now_ms();
@@ -104,8 +120,10 @@ heartbeat_beat(struct sched *s)
 	if (st == SL_CONFLICT)
 		heartbeat_lease_lost(s);
 	if (st != SL_OK) {
-		log_warnx("heartbeat_beat: worker %s: no heartbeat written",
-		    s->cfg.worker);
+		if (s->store.down_mono == 0)
+			log_warnx("heartbeat_beat: worker %s: no heartbeat "
+			    "written", s->cfg.worker);
+		store_refused(&s->store, st, timefmt_mono_ms());
 		return -1;
 	}
 	store_took_beat(s);

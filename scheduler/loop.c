@@ -22,7 +22,8 @@
  *   dag.c          (the runs and what happens next; unit-tested alone)
  *   spawn.c reap.c (starting and finishing one attempt's process)
  *   attempt.c      (the one owner of struct attempt)
- *   proc.c logsink.c (processes by pid; log files)
+ *   proc.c logsink.c store.c (processes by pid; log files; the store's
+ *                  refusals and their backoff)
  *   lib/
  */
 #include <errno.h>
@@ -150,34 +151,40 @@ db_tick(struct sched *s, int64_t mono)
 /*
  * One pass of work at mono: heartbeat, the database tick when db_due,
  * timeouts and kills, finished attempts, new attempts and claims, then
- * webhooks and log sizes. Returns 1 when the loop is done (stopping and
- * no task process left).
+ * webhooks and log sizes. While the store refuses writes, only a
+ * heartbeat is tried, at store.c's backoff, until one is taken.
+ * Returns 1 when the loop is done (stopping and no task process left).
  */
 static int
 work(struct sched *s, int64_t mono, int db_due)
 {
-	if (mono >= s->next_heartbeat) {
+	int writes = store_writes_due(&s->store, mono);
+
+	if (writes && (mono >= s->next_heartbeat || s->store.down_mono)) {
 		heartbeat_beat(s);
 		s->next_heartbeat = mono + HEARTBEAT_MS;
+		writes = store_writes_due(&s->store, mono);
 	}
-	if (db_due)
+	if (db_due && writes)
 		db_tick(s, mono);
 	dag_check_timeouts(s);
 	reap_enforce_kills(s);
-	reap_finish_ready(s);
-	dag_advance(s);
-	if (db_due && !s->stopping && !s->paused) {
+	if (writes) {
+		reap_finish_ready(s);
+		dag_advance(s);
+	}
+	if (db_due && writes && !s->stopping && !s->paused) {
 		int budget = s->limit - s->nprocs - dag_count_ready(s);
 
 		if (budget > 0 && claim_runs(s, budget) > 0)
 			dag_advance(s);
 	}
 	/* Webhooks of runs ended here, by the API or elsewhere. */
-	if (db_due && !s->stopping) {
+	if (db_due && writes && !s->stopping) {
 		notify_tick(s);
 		deliver_tick(s);
 	}
-	reap_report_logs(s);
+	reap_report_logs(s, writes);
 	deliver_perform(s);
 	return s->stopping && s->nprocs == 0;
 }

@@ -324,6 +324,7 @@ finish_attempt(struct sched *s, struct attempt *a)
 	decide_end(a, &e);
 	rc = s->w->ops->task_finish(s->w, &e.end);
 	if (rc != SL_OK && rc != SL_CONFLICT) {
+		store_refused(&s->store, rc, timefmt_mono_ms());
 		free(e.result);
 		return -1;
 	}
@@ -352,15 +353,17 @@ reap_finish_ready(struct sched *s)
 }
 
 /*
- * Flushes every log and, at most once a second per attempt, reports the
- * grown log_size of running attempts, all in one write.
+ * Flushes every log and, when writes are due, at most once a second per
+ * attempt, reports the grown log_size of running attempts, all in one
+ * write.
  */
 void
-reap_report_logs(struct sched *s)
+reap_report_logs(struct sched *s, int writes)
 {
 	int64_t mono = timefmt_mono_ms();
 	struct worker_log_size *v = NULL;
 	struct attempt **who = NULL;
+	enum sl_status st;
 	size_t n = 0;
 
 	for (struct run *r = s->runs; r != NULL; r = r->next)
@@ -370,7 +373,7 @@ reap_report_logs(struct sched *s)
 			if (a == NULL)
 				continue;
 			logsink_flush(&a->log);
-			if (a->log.size == a->log.reported ||
+			if (!writes || a->log.size == a->log.reported ||
 			    mono - a->log.reported_at < 1000)
 				continue;
 			v = xrealloc(v, (n + 1) * sizeof(*v));
@@ -380,8 +383,11 @@ reap_report_logs(struct sched *s)
 			    .size = a->log.size };
 			who[n++] = a;
 		}
-	if (n > 0 && s->w->ops->log_sizes(s->w, v, n) != SL_OK)
-		log_warnx("reap_report_logs: log sizes not written");
+	if (n > 0 && (st = s->w->ops->log_sizes(s->w, v, n)) != SL_OK) {
+		if (s->store.down_mono == 0)
+			log_warnx("reap_report_logs: log sizes not written");
+		store_refused(&s->store, st, mono);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (v[i].done) {
 			who[i]->log.reported = v[i].size;

@@ -171,6 +171,12 @@ struct sched {
 	int64_t next_heartbeat, next_recover, next_cron, next_retention;
 	int64_t beat_ok_mono;	/* last heartbeat the store took */
 	int64_t store_up_since;	/* wall ms: the store took every beat since */
+	struct store_backoff {	/* writes refused (full disk): store.c */
+		int64_t down_mono;	/* first refusal of this spell, 0 = none */
+		int64_t retry_mono;	/* try writing again at */
+		int64_t delay_ms;	/* current pause between tries */
+		int refused;		/* refusals in this spell */
+	} store;
 };
 
 /* taskuser.c */
@@ -223,7 +229,12 @@ void reap_finish_ready(struct sched *s);
 void reap_stop(struct sched *s, struct attempt *a, enum task_state st,
     const char *reason, int no_retry);
 void reap_enforce_kills(struct sched *s);
-void reap_report_logs(struct sched *s);
+void reap_report_logs(struct sched *s, int writes);
+
+/* store.c */
+void store_refused(struct store_backoff *b, enum sl_status st, int64_t mono);
+int store_writes_due(const struct store_backoff *b, int64_t mono);
+void store_back(struct store_backoff *b, int64_t mono, int waiting);
 
 /* logsink.c */
 int logsink_open(struct logsink *l, const char *path, int out_fd,
