@@ -2,7 +2,8 @@
 # A second launcher on a data directory in use is refused at once with a
 # message naming the running launcher's pid; it changes nothing: the pid
 # file, the programs and the API of the first stay as they were.
-source "$SLUICE_ROOT/tests/lib/stack.sh"
+source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
+source "$SLUICE_ROOT/tests/fault/helpers/fault.sh"
 stack_start
 first=$(cat "$SLUICE_DATA/run/sluice-run.pid")
 api_before=$(cat "$SLUICE_DATA/run/sluice-api.pid")
@@ -24,4 +25,5 @@ expect_status 200 "first stack still answers"
 # After a clean stop the data directory is free again.
 stack_stop
 stack_start
+figures "second_starts=1 refused=1 programs_replaced=0"
 echo ok

@@ -7,15 +7,17 @@
 # has its runs recovered.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
+source "$SLUICE_ROOT/tests/fault/helpers/fault.sh"
+runs=$(scale 6 20) stall=$(scale 15 40)
 STACK_NO_SCHEDULER=1 stack_start
 sched_start w1 SLUICE_WORKER_STALE_S=5
 w1=$SCHED_PID
 sched_start w2 SLUICE_WORKER_STALE_S=5
-flow_put st '{"name":"st","max_concurrent_runs":10,"tasks":[{"name":"t","retries":1,"command":["sleep","22"]}]}'
+flow_put st '{"name":"st","max_concurrent_runs":100,"tasks":[{"name":"t","retries":1,"command":["sleep","'$((stall + 7))'"]}]}'
 ids=()
-for i in 1 2 3 4 5 6; do ids+=("$(run_start st)"); done
+for i in $(seq 1 "$runs"); do ids+=("$(run_start st)"); done
 for id in "${ids[@]}"; do wait_task_state "$id" t RUNNING 30; done
-db_lock 15
+db_lock "$stall"
 wait "$LOCK_PID"
 for id in "${ids[@]}"; do wait_run_state "$id" COMPLETED 90; done
 bad=$(db "SELECT count(*) FROM task_runs WHERE state != 'COMPLETED' OR attempt != 1")
@@ -31,4 +33,6 @@ for p in "${SCHED_PIDS[@]}"; do
 done
 wait_run_state "$id" COMPLETED 90
 [ "$(task_col "$id" t attempt)" = 2 ] || fail "not retried after its scheduler died"
+figures "schedulers=2 runs=$runs stall_s=$stall first_attempt_completed=$runs" \
+    "judged_dead=0 really_killed_recovered=1"
 echo ok
