@@ -35,15 +35,18 @@ caps_set(uint64_t bits)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
-/* Returns the capabilities this process may still hold (permitted). */
+/* This process's capabilities as PRIVS_CAP bits: its permitted set
+ * (what it may still hold), or with effective its effective set. */
 static uint64_t
-caps_permitted(void)
+caps_get(int effective)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
 	if (syscall(SYS_capget, &h, d) == -1)
 		return 0;
+	if (effective)
+		return (uint64_t)d[0].effective | (uint64_t)d[1].effective << 32;
 	return (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
 }
 
@@ -81,7 +84,7 @@ privs_become_owner(const char *dir, uint64_t keep, char *why, size_t whysz)
 		snprintf(why, whysz, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	keep &= caps_permitted();
+	keep &= caps_get(0);
 	bounding_drop(keep);
 	if (sb.st_uid == 0) {
 		if (caps_set(keep) == -1) {
@@ -131,10 +134,5 @@ privs_task_drop(uid_t uid, gid_t gid, uint64_t nproc)
 int
 privs_have(int cap)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d) == -1)
-		return 0;
-	return (d[cap / 32].effective >> (cap % 32)) & 1;
+	return (caps_get(1) & PRIVS_CAP(cap)) != 0;
 }

@@ -58,28 +58,37 @@ proc_start_time(pid_t pid)
 	return v;
 }
 
-/* Returns 1 when process q's environment holds the line want. */
+/*
+ * Returns 1 when process q's environment holds every one of the nwant
+ * lines want, read once into buf (ENVIRON_MAX + 1 bytes, the caller's).
+ */
 static int
-environ_has(pid_t q, const char *want)
+environ_holds(pid_t q, char *buf, const char *const *want, int nwant)
 {
-	char path[64], *buf;
-	size_t len = 0, wl = strlen(want);
+	char path[64];
+	size_t len = 0;
 	ssize_t n;
 	int fd, found = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)q);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
-	buf = xmalloc(ENVIRON_MAX + 1);
 	while (len < ENVIRON_MAX &&
 	    (n = read(fd, buf + len, ENVIRON_MAX - len)) > 0)
 		len += (size_t)n;
 	close(fd);
 	buf[len] = '\0';
-	for (size_t i = 0; i < len && !found; i += strlen(buf + i) + 1)
-		found = strncmp(buf + i, want, wl) == 0 && buf[i + wl] == '\0';
-	free(buf);
-	return found;
+	for (int k = 0; k < nwant; k++) {
+		size_t wl = strlen(want[k]);
+
+		found = 0;
+		for (size_t i = 0; i < len && !found; i += strlen(buf + i) + 1)
+			found = strncmp(buf + i, want[k], wl) == 0 &&
+			    buf[i + wl] == '\0';
+		if (!found)
+			return 0;
+	}
+	return 1;
 }
 
 /*
@@ -94,7 +103,8 @@ kill_leftovers(pid_t pgid, int64_t proc_start, const char *run_id,
     const char *task, int attempt)
 {
 	char want_run[64], want_task[128], want_att[32], path[64], buf[1024];
-	char *p;
+	const char *want[] = { want_run, want_task, want_att };
+	char *p, *env;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	int killed = 0;
@@ -104,6 +114,7 @@ kill_leftovers(pid_t pgid, int64_t proc_start, const char *run_id,
 	snprintf(want_run, sizeof(want_run), "SLUICE_RUN_ID=%s", run_id);
 	snprintf(want_task, sizeof(want_task), "SLUICE_TASK=%s", task);
 	snprintf(want_att, sizeof(want_att), "SLUICE_ATTEMPT=%d", attempt);
+	env = xmalloc(ENVIRON_MAX + 1);
 	while ((e = readdir(d)) != NULL) {
 		pid_t q = (pid_t)strtol(e->d_name, &p, 10);
 		long long grp = 0, start = -1;
@@ -127,12 +138,12 @@ kill_leftovers(pid_t pgid, int64_t proc_start, const char *run_id,
 		    &start) != 2)
 			continue;
 		if ((pgid > 0 && (grp != pgid || start < proc_start)) ||
-		    !environ_has(q, want_run) || !environ_has(q, want_task) ||
-		    (attempt > 0 && !environ_has(q, want_att)))
+		    !environ_holds(q, env, want, attempt > 0 ? 3 : 2))
 			continue;
 		if (kill(q, SIGKILL) == 0)
 			killed++;
 	}
+	free(env);
 	closedir(d);
 	return killed;
 }

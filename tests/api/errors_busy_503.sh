@@ -11,16 +11,7 @@ stack_start
 api PUT /api/flows/b '{"tasks":[{"name":"t","command":["true"]}]}'
 expect_status 201 "flow"
 
-python3 - "$SLUICE_DATA/sluice.db" "$STACK_TMP/locked" <<'PY' &
-import sqlite3, sys, time
-con = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-con.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-time.sleep(9)
-con.execute("ROLLBACK")
-PY
-locker=$!
-wait_for 10 test -e "$STACK_TMP/locked" || fail "could not take the lock"
+db_lock 9
 
 api GET /api/runs
 expect_status 200 "reads during the lock"
@@ -30,7 +21,7 @@ expect_status 503 "write during the lock"
 [ "$(jqr .error.code)" = busy ] || fail "code: $BODY"
 [ "$(header Retry-After)" = 1 ] || fail "503 busy without Retry-After: $(cat "$HDRS")"
 [ $((SECONDS - start)) -le 8 ] || fail "took $((SECONDS - start)) s"
-wait "$locker"
+wait "$LOCK_PID"
 
 api GET /api/runs
 [ "$(jqr '.items | length')" = 0 ] || fail "the refused write left a run: $BODY"

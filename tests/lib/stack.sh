@@ -5,7 +5,7 @@
 # program exited that the test did not announce (expect_exit) or a
 # program's log holds a sanitizer report.
 # Helpers: user_add, api, expect_status, jqr, wait_for, wait_gone,
-# wait_run_state, fail, expect_exit, stack_on_stop.
+# wait_run_state, fail, expect_exit, stack_on_stop, db_lock.
 set -u
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SLUICE_BIN_DIR=${SLUICE_BIN_DIR:-$SLUICE_ROOT/bin}
@@ -219,6 +219,20 @@ stack_small_disk() {
 }
 # Lazily: the programs still hold files there until the stack stops.
 stack_small_disk_detach() { umount -l "$STACK_TMP/data"; return 0; }
+
+# db_lock SECONDS: holds the database's write lock that long from
+# another process (returns once it is held); LOCK_PID is that process.
+db_lock() {
+	python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+c.execute("ROLLBACK")' "$SLUICE_DATA/sluice.db" "$1" >"$STACK_TMP/lock.out" &
+	LOCK_PID=$!
+	wait_for 20 grep -q locked "$STACK_TMP/lock.out" || fail "no lock taken"
+}
 
 # stack_on_stop FUNCTION: FUNCTION runs (with the test's exit status as
 # $1) before the stack stops at the end of the test, to stop what the

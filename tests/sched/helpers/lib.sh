@@ -19,8 +19,6 @@
 #                               to die of SIGNAL)
 #   sched_wait PID              waits for one that exits on its own
 #                               (lost lease); SCHED_RC set
-#   db_lock SECONDS             holds the database's write lock that
-#                               long from another process; LOCK_PID set
 #   task_file NAME              copies helpers/NAME where every task
 #                               uid may read it; prints its path (the
 #                               checkout may be private, e.g. /root)
@@ -68,18 +66,6 @@ task_col() {
 
 run_col() {
 	db "SELECT $2 FROM runs WHERE id = '$1'"
-}
-
-db_lock() {
-	python3 -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-c.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-c.execute("ROLLBACK")' "$SLUICE_DATA/sluice.db" "$1" >"$STACK_TMP/lock.out" &
-	LOCK_PID=$!
-	wait_for 20 grep -q locked "$STACK_TMP/lock.out" || fail "no lock taken"
 }
 
 task_file() {
