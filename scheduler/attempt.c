@@ -40,7 +40,7 @@ attempt_new(struct run *r, int ti, pid_t pid, int64_t proc_start,
 	a->tu = tu;
 	a->slot = slot;
 	a->scratch = scratch;
-	a->result_path = xasprintf("%s/result.json", scratch);
+	a->result_path = xasprintf("%s/" SCRATCH_RESULT, scratch);
 	a->log = *log;
 	a->log.reported_at = a->started_mono;
 	return a;

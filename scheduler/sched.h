@@ -179,7 +179,9 @@ struct sched {
 	} store;
 };
 
-/* taskuser.c */
+/* taskuser.c; the files a task finds in its scratch folder: */
+#define SCRATCH_RESULT "result.json"	/* SLUICE_RESULT, the task writes */
+#define SCRATCH_UPSTREAM "upstream.json"	/* SLUICE_UPSTREAM_FILE */
 int taskuser_init(struct taskuser *tu, char *why, size_t whysz);
 void taskuser_fini(struct taskuser *tu);
 int taskuser_claim(struct taskuser *tu);

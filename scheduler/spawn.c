@@ -188,8 +188,8 @@ build_env(struct strv *env, struct run *r, struct task *t,
 	strv_add(env, xasprintf("SLUICE_ATTEMPT=%d", t->attempt));
 	strv_add(env, xasprintf("SLUICE_PARAMS=%s", jsonx_text(r->params)));
 	strv_add(env, xasprintf("SLUICE_SCRATCH=%s", scratch));
-	strv_add(env, xasprintf("SLUICE_RESULT=%s/result.json", scratch));
-	strv_add(env, xasprintf("SLUICE_UPSTREAM_FILE=%s/upstream.json",
+	strv_add(env, xasprintf("SLUICE_RESULT=%s/" SCRATCH_RESULT, scratch));
+	strv_add(env, xasprintf("SLUICE_UPSTREAM_FILE=%s/" SCRATCH_UPSTREAM,
 	    scratch));
 }
 
@@ -533,7 +533,7 @@ launch_upstream(struct run *r, struct task *t, struct launch *l)
 	free(upvar);
 	logsink_note(&l->log, "sluice: upstream results are %zu bytes, too "
 	    "large for the environment: SLUICE_UPSTREAM is not set; read "
-	    "the file named in SLUICE_UPSTREAM_FILE (%s/upstream.json)",
+	    "the file named in SLUICE_UPSTREAM_FILE (%s/" SCRATCH_UPSTREAM ")",
 	    strlen(l->uptext), l->scratch);
 	log_info("run %s: task %s attempt %d: upstream results are %zu bytes, "
 	    "passed in SLUICE_UPSTREAM_FILE only", r->id, t->name, t->attempt,

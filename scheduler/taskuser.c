@@ -231,7 +231,7 @@ taskuser_scratch(struct taskuser *tu, int slot, const char *label,
     const char *upstream, char *why, size_t whysz)
 {
 	char *dir = xasprintf("%s/%s", tu->base, label);
-	char *up = xasprintf("%s/upstream.json", dir);
+	char *up = xasprintf("%s/" SCRATCH_UPSTREAM, dir);
 	uid_t uid = taskuser_uid(tu, slot);
 
 	if (mkdir(dir, 0700) == -1) {
