@@ -408,11 +408,15 @@ fail_unstarted(struct sched *s, struct run *r, int ti, const char *why)
 	struct task *t = &r->tasks[ti];
 	struct worker_change c = { .kind = WORKER_FAIL_UNSTARTED,
 	    .task = t->name, .attempt = t->attempt, .reason = why };
+	enum sl_status st;
 
 	log_warnx("run %s: task %s attempt %d cannot start: %s", r->id,
 	    t->name, t->attempt, why);
-	if (s->w->ops->tasks_update(s->w, r->id, &c, 1) == SL_OK)
+	st = s->w->ops->tasks_update(s->w, r->id, &c, 1);
+	if (st == SL_OK)
 		t->state = TASK_FAILED;
+	else if (st == SL_NOTFOUND)
+		r->lost = 1;
 }
 
 /* What one start of an attempt holds until the process runs. */
@@ -551,6 +555,7 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
 {
 	const char *workdir = jsonx_get_str(t->def, "workdir");
 	pid_t parent = getpid(), pid = fork();
+	enum sl_status st;
 
 	if (pid == -1) {
 		log_warn("spawn_attempt: fork");
@@ -565,8 +570,12 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
 	close(l->go[0]);
 	l->out[1] = l->err[1] = l->go[0] = -1;
 	*proc_start = proc_start_time(pid);
-	if (s->w->ops->task_start(s->w, r->id, t->name, t->attempt, pid,
-	    *proc_start) != SL_OK) {
+	st = s->w->ops->task_start(s->w, r->id, t->name, t->attempt, pid,
+	    *proc_start);
+	if (st != SL_OK) {
+		/* Taken over while we were away: drop it, never try again. */
+		if (st == SL_NOTFOUND)
+			r->lost = 1;
 		/* The child sees EOF instead of the go-ahead and exits. */
 		close(l->go[1]);
 		l->go[1] = -1;
