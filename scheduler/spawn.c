@@ -468,6 +468,13 @@ launch_fini(struct sched *s, struct run *r, struct task *t,
 	free(l->uptext);
 }
 
+/* The name of the attempt's scratch folder; the caller frees it. */
+static char *
+scratch_label(const struct run *r, const struct task *t)
+{
+	return xasprintf("%s.%s.%d", r->id, t->name, t->attempt);
+}
+
 /*
  * Creates the run's log folder, names the attempt's log and makes its
  * scratch folder holding the upstream file. Returns 0, or -1 with why.
@@ -487,7 +494,7 @@ launch_files(struct sched *s, struct run *r, struct task *t,
 	l->logpath = xasprintf("%s/%s.%d.log", dir, t->name, t->attempt);
 	free(dir);
 	l->uptext = upstream_json(r, t);
-	label = xasprintf("%s.%s.%d", r->id, t->name, t->attempt);
+	label = scratch_label(r, t);
 	l->scratch = taskuser_scratch(&s->tu, l->slot, label, l->uptext, why,
 	    whysz);
 	free(label);
@@ -606,10 +613,18 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	struct launch l;
 	char why[512];
 	enum sl_status st = SL_INVALID;	/* fail the attempt with why */
+	char *label;
+	int cleaning;
 	int64_t proc_start;
 	pid_t pid;
 
 	if (!states_task_can(t->state, TASK_RUNNING))
+		return -1;
+	/* A start refused a moment ago: its folder is not gone yet. */
+	label = scratch_label(r, t);
+	cleaning = taskuser_cleaning(&s->tu, label);
+	free(label);
+	if (cleaning)
 		return -1;
 	launch_init(&l);
 	if ((l.slot = taskuser_claim(&s->tu)) == -1) {
