@@ -185,13 +185,14 @@ struct worker_ops {
 	    struct worker_run *out);
 	/* Applies n changes to run_id's attempts at once, checking each
 	 * move against states.c (SL_INVALID: a forbidden one; nothing
-	 * written). SL_NOTFOUND (nothing written): an END_WAITING found
-	 * the run no longer ours. */
+	 * written). SL_NOTFOUND (nothing written): an END_WAITING or a
+	 * FAIL_UNSTARTED found the run no longer ours. */
 	enum sl_status (*tasks_update)(struct worker *w, const char *run_id,
 	    struct worker_change *c, size_t n);
 	/* PENDING/AWAITING_RETRY -> RUNNING with the process's pid and
-	 * start time, before it may exec. SL_CONFLICT: not started (the run
-	 * was cancelled, taken over, or the attempt is not waiting). */
+	 * start time, before it may exec. SL_NOTFOUND: not started, the run
+	 * is no longer ours (taken over). SL_CONFLICT: not started (the run
+	 * was cancelled, or the attempt is not waiting). */
 	enum sl_status (*task_start)(struct worker *w, const char *run_id,
 	    const char *task, int attempt, int64_t pid, int64_t proc_start);
 	/* Ends a RUNNING attempt of this lease and, when asked, adds the

@@ -72,6 +72,8 @@ static const char sql_end_waiting[] =
     " WHERE run_id = :id AND task = :task AND attempt = :attempt"
     " AND state IN " STATES_SQL_TASK_WAITING
     " AND EXISTS (SELECT 1 FROM runs WHERE id = :id AND worker = :w)";
+static const char sql_run_ours[] =
+    "SELECT 1 FROM runs WHERE id = :id AND worker = :w";
 static const char sql_task_state[] =
     "SELECT t.state FROM task_runs t JOIN runs r ON r.id = t.run_id"
     " WHERE t.run_id = :id AND t.task = :task AND t.attempt = :attempt"
@@ -81,7 +83,8 @@ static const char sql_fail_unstarted[] =
     " worker = :w, incarnation = :inc, started_at = :now, ended_at = :now,"
     " updated_at = :now"
     " WHERE run_id = :id AND task = :task AND attempt = :attempt"
-    " AND state IN " STATES_SQL_TASK_WAITING;
+    " AND state IN " STATES_SQL_TASK_WAITING
+    " AND EXISTS (SELECT 1 FROM runs WHERE id = :id AND worker = :w)";
 static const char sql_start[] =
     "UPDATE task_runs SET state = 'RUNNING', pid = :pid,"
     " proc_start = :proc_start, worker = :w, incarnation = :inc,"
@@ -323,6 +326,20 @@ refresh_task(struct worker_db *d, const char *run_id,
 	return finish_or(&st, ret);
 }
 
+/* Returns SL_OK when run_id is this worker's, SL_NOTFOUND when not. */
+static enum sl_status
+run_ours(struct worker_db *d, const char *run_id)
+{
+	struct db_stmt st;
+	enum sl_status ret = SL_NOTFOUND;
+
+	db_prepare(d->db, &st, sql_run_ours);
+	db_bind_all(&st, DB_TEXT(":id", run_id), DB_TEXT(":w", d->name));
+	if (db_step(&st))
+		ret = SL_OK;
+	return finish_or(&st, ret);
+}
+
 /* Returns SL_OK when change c is a legal move by states.c. */
 static enum sl_status
 change_legal(const struct worker_change *c)
@@ -368,9 +385,13 @@ apply_change(struct worker_db *d, const char *run_id,
 		return db_run(d->db, sql_crash_attempt, KEY,
 		    DB_TEXT(":reason", c->reason));
 	case WORKER_FAIL_UNSTARTED:
-		return db_run(d->db, sql_fail_unstarted, KEY,
+		ret = db_run(d->db, sql_fail_unstarted, KEY,
 		    DB_TEXT(":reason", c->reason), DB_TEXT(":w", d->name),
 		    DB_TEXT(":inc", d->inc));
+		if (ret == SL_OK && db_changes(d->db) == 0 &&
+		    run_ours(d, run_id) == SL_NOTFOUND)
+			return SL_NOTFOUND;
+		return ret;
 	default:
 		ret = db_run(d->db, sql_end_waiting, KEY,
 		    DB_TEXT(":state", states_task_name(c->state)),
@@ -416,7 +437,8 @@ wdb_task_start(struct worker *w, const char *run_id, const char *task,
 	    DB_INT(":attempt", attempt));
 
 	if (ret == SL_OK && db_changes(d->db) != 1)
-		return SL_CONFLICT;
+		return run_ours(d, run_id) == SL_NOTFOUND ? SL_NOTFOUND :
+		    SL_CONFLICT;
 	return ret;
 }
 

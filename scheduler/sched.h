@@ -188,6 +188,7 @@ int taskuser_claim(struct taskuser *tu);
 uid_t taskuser_uid(const struct taskuser *tu, int slot);
 char *taskuser_scratch(struct taskuser *tu, int slot, const char *label,
     const char *upstream, char *why, size_t whysz);
+int taskuser_cleaning(const struct taskuser *tu, const char *label);
 int taskuser_enter(const struct taskuser *tu, int slot);
 void taskuser_release(struct taskuser *tu, int slot, char *scratch,
     const char *run_id, const char *task, int attempt);

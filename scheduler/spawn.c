@@ -408,11 +408,15 @@ fail_unstarted(struct sched *s, struct run *r, int ti, const char *why)
 	struct task *t = &r->tasks[ti];
 	struct worker_change c = { .kind = WORKER_FAIL_UNSTARTED,
 	    .task = t->name, .attempt = t->attempt, .reason = why };
+	enum sl_status st;
 
 	log_warnx("run %s: task %s attempt %d cannot start: %s", r->id,
 	    t->name, t->attempt, why);
-	if (s->w->ops->tasks_update(s->w, r->id, &c, 1) == SL_OK)
+	st = s->w->ops->tasks_update(s->w, r->id, &c, 1);
+	if (st == SL_OK)
 		t->state = TASK_FAILED;
+	else if (st == SL_NOTFOUND)
+		r->lost = 1;
 }
 
 /* What one start of an attempt holds until the process runs. */
@@ -464,6 +468,13 @@ launch_fini(struct sched *s, struct run *r, struct task *t,
 	free(l->uptext);
 }
 
+/* The name of the attempt's scratch folder; the caller frees it. */
+static char *
+scratch_label(const struct run *r, const struct task *t)
+{
+	return xasprintf("%s.%s.%d", r->id, t->name, t->attempt);
+}
+
 /*
  * Creates the run's log folder, names the attempt's log and makes its
  * scratch folder holding the upstream file. Returns 0, or -1 with why.
@@ -483,7 +494,7 @@ launch_files(struct sched *s, struct run *r, struct task *t,
 	l->logpath = xasprintf("%s/%s.%d.log", dir, t->name, t->attempt);
 	free(dir);
 	l->uptext = upstream_json(r, t);
-	label = xasprintf("%s.%s.%d", r->id, t->name, t->attempt);
+	label = scratch_label(r, t);
 	l->scratch = taskuser_scratch(&s->tu, l->slot, label, l->uptext, why,
 	    whysz);
 	free(label);
@@ -551,6 +562,7 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
 {
 	const char *workdir = jsonx_get_str(t->def, "workdir");
 	pid_t parent = getpid(), pid = fork();
+	enum sl_status st;
 
 	if (pid == -1) {
 		log_warn("spawn_attempt: fork");
@@ -565,8 +577,12 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
 	close(l->go[0]);
 	l->out[1] = l->err[1] = l->go[0] = -1;
 	*proc_start = proc_start_time(pid);
-	if (s->w->ops->task_start(s->w, r->id, t->name, t->attempt, pid,
-	    *proc_start) != SL_OK) {
+	st = s->w->ops->task_start(s->w, r->id, t->name, t->attempt, pid,
+	    *proc_start);
+	if (st != SL_OK) {
+		/* Taken over while we were away: drop it, never try again. */
+		if (st == SL_NOTFOUND)
+			r->lost = 1;
 		/* The child sees EOF instead of the go-ahead and exits. */
 		close(l->go[1]);
 		l->go[1] = -1;
@@ -597,10 +613,18 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 	struct launch l;
 	char why[512];
 	enum sl_status st = SL_INVALID;	/* fail the attempt with why */
+	char *label;
+	int cleaning;
 	int64_t proc_start;
 	pid_t pid;
 
 	if (!states_task_can(t->state, TASK_RUNNING))
+		return -1;
+	/* A start refused a moment ago: its folder is not gone yet. */
+	label = scratch_label(r, t);
+	cleaning = taskuser_cleaning(&s->tu, label);
+	free(label);
+	if (cleaning)
 		return -1;
 	launch_init(&l);
 	if ((l.slot = taskuser_claim(&s->tu)) == -1) {

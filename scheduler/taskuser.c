@@ -260,6 +260,25 @@ fail:
 }
 
 /*
+ * Returns 1 while a slot's cleaner is still removing the scratch folder
+ * named label: that of a start of the same attempt refused a moment ago
+ * (busy database), which a new start must wait for, else 0.
+ */
+int
+taskuser_cleaning(const struct taskuser *tu, const char *label)
+{
+	char *dir = xasprintf("%s/%s", tu->base, label);
+	int busy = 0;
+
+	for (int i = 0; i < TASK_SLOTS && !busy; i++)
+		busy = tu->slots[i].busy && tu->slots[i].cleaner != 0 &&
+		    tu->slots[i].scratch != NULL &&
+		    strcmp(tu->slots[i].scratch, dir) == 0;
+	free(dir);
+	return busy;
+}
+
+/*
  * The child's side of a start in slot (async-signal-safe): becomes the
  * slot's uid with nothing more, and kills whatever a scheduler that died
  * left running under it. Returns 0, or -1 with errno set.

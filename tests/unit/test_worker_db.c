@@ -226,6 +226,18 @@ test_start_finish(struct fixture *x)
 	enum run_state to = RUN_RUNNING;
 	char buf[200], reason[200];
 
+	/* Another worker's start, or failed start, is told the run is
+	 * not its own, and writes nothing. */
+	memset(ch, 0, sizeof(ch));
+	ch[0] = (struct worker_change){ .kind = WORKER_FAIL_UNSTARTED,
+	    .task = "a", .attempt = 1, .reason = "bad" };
+	check("start_not_ours", w2->ops->task_start(w2, r1, "a", 1, 4242, 77)
+	    == SL_NOTFOUND, "w2 started w1's attempt");
+	check("fail_unstarted_not_ours", w2->ops->tasks_update(w2, r1, ch, 1)
+	    == SL_NOTFOUND && strcmp(query_text(db1, "SELECT state FROM "
+	    "task_runs WHERE run_id = :id AND task = 'a' AND attempt = 1", r1,
+	    buf, sizeof(buf)), "PENDING") == 0, buf);
+
 	/* Start once; a second start finds it RUNNING. */
 	check("start", w1->ops->task_start(w1, r1, "a", 1, 4242, 77) ==
 	    SL_OK, "start failed");
