@@ -174,11 +174,11 @@ logsink_problem(const struct logsink *l, char *buf, size_t sz)
 	return n;
 }
 
-/* Writes the pending bytes to the log file. */
+/* Writes the pending bytes (and a pending marker line) to the log file. */
 void
 logsink_flush(struct logsink *l)
 {
-	if (l->wlen > 0)
+	if (l->wlen > 0 || l->fate_marker)
 		file_write(l, l->wbuf, l->wlen);
 	l->wlen = 0;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A task's log file is taken away while the task writes a line every
 # 50 ms: one is deleted, one renamed, one renamed with a symbolic link
-# planted at its path, one made unreadable (chmod 000). The scheduler
+# planted at its path, one made unreadable (chmod 000); and one deleted
+# while its task is silent (answered 410 gone meanwhile), noticed when it
+# ends and re-created with the line saying so. The scheduler
 # neither crashes nor exits nor follows the link (its target stays
 # untouched); it notices each while the task runs: the deleted, renamed
 # and replaced logs are re-created at their path beginning with a line
@@ -34,6 +36,11 @@ echo "end $i"'
 flow_put chatty "$(jq -cn --arg b "$body" --arg g "$gate" \
     '{name:"chatty",max_concurrent_runs:100,
       tasks:[{name:"t",command:["sh","-c",$b,$g],timeout_s:600}]}')"
+
+# Three lines, then silence until the gate opens.
+flow_put quiet "$(jq -cn --arg g "$gate" \
+    '{name:"quiet",max_concurrent_runs:100,
+      tasks:[{name:"t",command:["sh","-c","echo one; echo two; echo three; while [ ! -e \"$0/open.$SLUICE_RUN_ID\" ]; do sleep 0.05; done",$g],timeout_s:600}]}')"
 
 sched_pid() {
 	local p
@@ -71,15 +78,18 @@ same_size() { # RUN FILE: log_size is the file's size
 	[ "$got" = "$want" ] || fail "run $1: log_size $got, file $want bytes"
 }
 
-tampered=0 named=0 recreated=0 whole=0 api5xx_checked=0 gone410=0
+tampered=0 named=0 recreated=0 recreated_end=0 whole=0 api5xx_checked=0 gone410=0
 for round in $(seq 1 "$rounds"); do
 	del=$(run_start chatty) mov=$(run_start chatty)
-	rep=$(run_start chatty) ro=$(run_start chatty)
+	rep=$(run_start chatty) ro=$(run_start chatty) qd=$(run_start quiet)
 	for id in $del $mov $rep $ro; do
 		wait_task_state "$id" t RUNNING 60
 		wait_for 60 sh -c "[ \$(grep -c ' out line ' '$(logfile "$id")') -ge 5 ]" ||
 		    fail "run $id wrote no lines"
 	done
+	wait_task_state "$qd" t RUNNING 60
+	wait_for 60 sh -c "[ \"\$(sqlite3 '$SLUICE_DATA/sluice.db' \"SELECT log_size FROM task_runs WHERE run_id = '$qd'\")\" -gt 0 ]" ||
+	    fail "quiet run: no log_size"
 	target=$STACK_TMP/target.$round
 	: >"$target"
 	rm "$(logfile "$del")"
@@ -87,7 +97,8 @@ for round in $(seq 1 "$rounds"); do
 	mv "$(logfile "$rep")" "$STACK_TMP/replaced.$round"
 	ln -s "$target" "$(logfile "$rep")"
 	chmod 000 "$(logfile "$ro")"
-	tampered=$((tampered + 4))
+	rm "$(logfile "$qd")"
+	tampered=$((tampered + 5))
 	# Noticed while the tasks still write: re-created, or logged.
 	wait_for 60 has_marker "$(logfile "$del")" deleted ||
 	    fail "deleted log not re-created: $(ls -l "$SLUICE_DATA/logs/$del")"
@@ -101,6 +112,11 @@ for round in $(seq 1 "$rounds"); do
 		wait_for 60 grep -q "logwatch: $(logfile "$ro"): the log file was made unreadable" "$log" ||
 		    fail "unreadable log not noticed"
 	fi
+	api_log "$qd"
+	[ "$STATUS" = 410 ] && [ "$(jqr .error.code)" = gone ] &&
+	    jqr .error.message | grep -q "is gone" ||
+	    fail "deleted log of a silent task: $STATUS $BODY"
+	gone410=$((gone410 + 1))
 	for id in $del $mov $rep $ro; do api_log "$id"; done
 	if [ $unreadable_means = 1 ]; then
 		[ "$STATUS" = 410 ] && [ "$(jqr .error.code)" = gone ] &&
@@ -108,8 +124,8 @@ for round in $(seq 1 "$rounds"); do
 		    fail "unreadable log while running: $STATUS $BODY"
 		gone410=$((gone410 + 1))
 	fi
-	for id in $del $mov $rep $ro; do touch "$gate/open.$id"; done
-	for id in $del $mov $rep $ro; do wait_run_state "$id" COMPLETED 120; done
+	for id in $del $mov $rep $ro $qd; do touch "$gate/open.$id"; done
+	for id in $del $mov $rep $ro $qd; do wait_run_state "$id" COMPLETED 120; done
 
 	# What each attempt says, and what its log holds.
 	r=$(reason_of "$del")
@@ -143,6 +159,17 @@ for round in $(seq 1 "$rounds"); do
 	[ -f "$(logfile "$rep")" ] && [ ! -L "$(logfile "$rep")" ] || fail "replaced: no log"
 	same_size "$rep" "$(logfile "$rep")"
 	api_log "$rep"; expect_status 200 "re-created log"
+
+	r=$(reason_of "$qd")
+	grep -q "^log incomplete: the log file was deleted" <<<"$r" ||
+	    fail "deleted while silent: reason '$r'"
+	named=$((named + 1))
+	f=$(logfile "$qd")
+	has_marker "$f" deleted && [ "$(wc -l <"$f")" = 1 ] ||
+	    fail "deleted while silent: log $(cat "$f" 2>&1)"
+	recreated_end=$((recreated_end + 1))
+	same_size "$qd" "$f"
+	api_log "$qd"; expect_status 200 "re-created log"
 
 	r=$(reason_of "$ro")
 	f=$(logfile "$ro")
@@ -179,7 +206,7 @@ f=$(logfile "$id")
 same_size "$id" "$f"
 api_log "$id"; expect_status 200 "untouched log"
 figures "rounds=$rounds tampered=$tampered reasons_named=$named" \
-    "recreated_midrun=$recreated lines_all_kept=$whole gone_410=$gone410" \
+    "recreated_midrun=$recreated recreated_at_end=$recreated_end lines_all_kept=$whole gone_410=$gone410" \
     "api_answers=$api5xx_checked api_5xx=0 crashes=$crashes logs_held=$held" \
     "after_run_complete=1"
 echo ok
