@@ -47,7 +47,7 @@ struct log_read {
 	int64_t offset, attempt, limit;	/* attempt 0: the latest */
 	int download;
 	int terminal;		/* the attempt has finished */
-	int64_t logged;		/* log_size in task_runs: bytes once written */
+	int64_t logged;		/* task_runs.log_size: bytes written */
 	int64_t size;		/* bytes in the log file now */
 	char *data;		/* n bytes read from offset */
 	int64_t n;

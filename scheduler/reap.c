@@ -251,7 +251,7 @@ decide_end(struct attempt *a, struct ending *e)
 
 	memset(e, 0, sizeof(*e));
 	e->now = timefmt_now_ms();
-	logwatch_look(&a->log);	/* a last look, whenever the one before */
+	logwatch_look(&a->log);	/* a last look, however recent */
 	logsink_flush(&a->log);
 	if (WIFEXITED(a->status))
 		code = WEXITSTATUS(a->status);

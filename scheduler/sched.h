@@ -60,7 +60,7 @@ struct logstream {
 enum log_fate {
 	LOG_FATE_NONE,		/* still there */
 	LOG_FATE_DELETED,	/* unlinked (no link left) */
-	LOG_FATE_MOVED,		/* renamed or moved away, the path empty */
+	LOG_FATE_MOVED,		/* moved away, nothing at the path */
 	LOG_FATE_REPLACED,	/* moved away, another file at the path */
 	LOG_FATE_MAX
 };
@@ -69,7 +69,7 @@ enum log_fate {
 struct logsink {
 	struct logstream s[2];
 	int file;		/* <data>/logs/<run>/<task>.<attempt>.log */
-	char *path;		/* that path (owned), watched by logwatch.c */
+	char *path;		/* that path (owned; logwatch.c) */
 	int64_t written;	/* bytes written to the current file */
 	int64_t looked_at;	/* mono ms of logwatch's last look */
 	enum log_fate fate;	/* the first thing that became of the file */
@@ -77,11 +77,11 @@ struct logsink {
 	enum log_fate last_fate;	/* and the latest */
 	int fates;		/* times the file was taken from its path */
 	int64_t dropped;	/* bytes left in files taken from the path */
-	int64_t left;		/* of them, in the last one (for its marker) */
+	int64_t left;		/* of them, in the latest (its marker) */
 	int fate_marker;	/* the re-created file needs its marker line */
 	int stray;		/* file is not at path (re-creating failed) */
 	int stray_errno;	/* why */
-	int unreadable;		/* the service user cannot read the file */
+	int unreadable;		/* the service user cannot read it */
 	int64_t unreadable_at;	/* wall ms that was first noticed */
 	unsigned unreadable_mode;	/* its permission bits then */
 	uid_t unreadable_uid;	/* its owner then */
