@@ -10,9 +10,11 @@
  * on a kernel without openat2, an O_NOFOLLOW walk of the two components),
  * and is served only when it is a regular file owned by this process's
  * euid (the service user) with exactly one link; anything else is refused
- * with a 500 naming why, and logged. The attempt's state is read before
- * the file, so "complete" is never claimed before the last byte was
- * written.
+ * with a 500 naming why, and logged. A log the scheduler wrote (its
+ * log_size is not 0) that is no longer there, or that the service user may
+ * no longer read, is answered 410 gone naming which; one never written
+ * reads as empty. The attempt's state is read before the file, so
+ * "complete" is never claimed before the last byte was written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +37,7 @@
 #define LOG_CHUNK_MAX (1024 * 1024)
 
 static const char sql_attempt[] =
-    "SELECT attempt, state FROM task_runs WHERE run_id = :id"
+    "SELECT attempt, state, log_size FROM task_runs WHERE run_id = :id"
     " AND task = :task AND (:attempt = 0 OR attempt = :attempt)"
     " ORDER BY attempt DESC LIMIT 1";
 
@@ -45,6 +47,7 @@ struct log_read {
 	int64_t offset, attempt, limit;	/* attempt 0: the latest */
 	int download;
 	int terminal;		/* the attempt has finished */
+	int64_t logged;		/* task_runs.log_size: bytes written */
 	int64_t size;		/* bytes in the log file now */
 	char *data;		/* n bytes read from offset */
 	int64_t n;
@@ -85,6 +88,7 @@ log_attempt(struct req *r, struct log_read *lr)
 	if ((row = db_step(&st)) != 0) {
 		lr->attempt = db_col_int(&st, 0);
 		states_task_parse(db_col_text(&st, 1), &ts);
+		lr->logged = db_col_int(&st, 2);
 	}
 	if ((s = db_finish(&st)) != SL_OK)
 		return reply_fail(r, s, "cannot read task runs");
@@ -149,9 +153,32 @@ log_file_refused(const struct stat *sb)
 }
 
 /*
+ * For a log that cannot be opened with errno err (ENOENT or EACCES):
+ * SL_OK for one missing that was never written (it reads as empty), else
+ * SL_GONE (replied) naming why.
+ */
+static enum sl_status
+log_gone(struct req *r, const struct log_read *lr, int err)
+{
+	const char *why;
+
+	if (err == ENOENT && lr->logged == 0)
+		return SL_OK;
+	if (err == ENOENT)
+		why = "is gone (deleted or moved away)";
+	else
+		why = "is not readable by the service user (its permissions "
+		    "were changed)";
+	return reply_fail(r, SL_GONE, "the log of run %s, task \"%s\", "
+	    "attempt %lld %s; %lld bytes had been written to it", lr->id,
+	    lr->task, (long long)lr->attempt, why, (long long)lr->logged);
+}
+
+/*
  * Opens the attempt's log into *fd (-1 when it does not exist yet) and
- * its size into lr->size. Returns SL_OK, or SL_IO (replied) for a link,
- * a file that may not be served, or an I/O failure.
+ * its size into lr->size. Returns SL_OK; SL_GONE (replied) for a log
+ * written once and missing or unreadable now; SL_IO (replied) for a
+ * link, a file that may not be served, or an I/O failure.
  */
 static enum sl_status
 log_open(struct req *r, struct log_read *lr, int *fd)
@@ -159,19 +186,23 @@ log_open(struct req *r, struct log_read *lr, int *fd)
 	const char *why = NULL;
 	char file[NAME_MAX + 1];
 	struct stat sb;
-	int dirfd;
+	int dirfd, e;
 
 	*fd = -1;
 	snprintf(file, sizeof(file), "%s.%lld.log", lr->task,
 	    (long long)lr->attempt);
 	dirfd = open(r->ctx->logs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd == -1 && errno == ENOENT)
-		return SL_OK;
-	if (dirfd != -1)
+		return log_gone(r, lr, ENOENT);
+	if (dirfd != -1) {
 		*fd = open_beneath(dirfd, lr->id, file);
-	if (*fd == -1 && errno == ENOENT)
-		why = NULL;
-	else if (*fd == -1 && (errno == ELOOP || errno == EXDEV))
+		e = errno;
+		close(dirfd);
+		errno = e;
+	}
+	if (*fd == -1 && (errno == ENOENT || errno == EACCES))
+		return log_gone(r, lr, errno);
+	if (*fd == -1 && (errno == ELOOP || errno == EXDEV))
 		why = "is a symbolic link or lies behind one";
 	else if (*fd == -1)
 		why = "cannot be opened";
@@ -179,8 +210,6 @@ log_open(struct req *r, struct log_read *lr, int *fd)
 		why = "cannot be read";
 	else if ((why = log_file_refused(&sb)) == NULL)
 		lr->size = sb.st_size;
-	if (dirfd != -1)
-		close(dirfd);
 	if (why == NULL)
 		return SL_OK;
 	log_warnx("api_logs_get: run %s task %s attempt %lld: the log %s; "
@@ -253,8 +282,11 @@ log_reply(struct req *r, const struct log_read *lr)
  * the end was read). download=1 adds Content-Disposition: attachment.
  * A log not yet created reads as empty. A log that is a symbolic link,
  * lies behind one, is not a regular file, is owned by another user or
- * has more than one link is refused (500, never its contents).
- * 200; 400 bad parameter; 404 unknown run, task or attempt; 500 refused.
+ * has more than one link is refused (500, never its contents). A log that
+ * was written (log_size > 0) and is no longer there, or no longer
+ * readable by the service user, is answered 410 gone naming which.
+ * 200; 400 bad parameter; 404 unknown run, task or attempt; 410 gone;
+ * 500 refused.
  */
 enum sl_status
 api_logs_get(struct req *r)

@@ -33,6 +33,7 @@ static const struct {
 	[SL_INVALID] = {400, "Bad Request", "invalid", "invalid request"},
 	[SL_NOTFOUND] = {404, "Not Found", "not_found", "not found"},
 	[SL_CONFLICT] = {409, "Conflict", "conflict", "conflict"},
+	[SL_GONE] = {410, "Gone", "gone", "no longer available"},
 	[SL_BUSY] = {503, "Service Unavailable", "busy", "database busy", 1},
 	[SL_FULL] = {503, "Service Unavailable", "storage_full",
 	    "the disk holding the data directory is full; free space", 30},

@@ -10,6 +10,7 @@ enum sl_status {
 	SL_INVALID,	/* the caller's input is wrong (400) */
 	SL_NOTFOUND,	/* the named object does not exist (404) */
 	SL_CONFLICT,	/* the object's state forbids it (409) */
+	SL_GONE,	/* it existed but is no longer there or readable (410) */
 	SL_BUSY,	/* the database stayed locked (503) */
 	SL_FULL,	/* the disk holding the data is full (503) */
 	SL_IO,		/* a file or socket failed (500) */

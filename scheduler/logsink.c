@@ -16,9 +16,13 @@
  * pipe. Output that cannot be written (a full disk) is counted, not
  * written later: the next write that succeeds begins with a marker line
  * "sluice: N bytes of output lost: <why>" (after a newline, should the
- * file end inside a line), and logsink_lost tells the attempt's end.
- * size counts the bytes in the file. Pipes are non-blocking; the caller polls them. This file never
- * touches the database.
+ * file end inside a line). Before writing, at most once every
+ * LOGWATCH_MS, logwatch.c looks whether the file is still at its path and
+ * re-creates it when it was taken away; the new file begins with its
+ * marker line. logsink_problem tells the attempt's end what the log
+ * misses. size counts the bytes in the current file. Pipes are
+ * non-blocking; the caller polls them. This file never touches the
+ * database.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +41,24 @@
 /* "2026-11-29T19:00:47.123Z out " */
 #define PREFIX_MAX 40
 
+/*
+ * Appends s to the text of length n in buf (of sz bytes), cutting it to
+ * fit; returns the new length.
+ */
+static size_t
+text_append(char *buf, size_t sz, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (n + 1 >= sz)
+		return n;
+	if (k > sz - n - 1)
+		k = sz - n - 1;
+	memcpy(buf + n, s, k);
+	buf[n + k] = '\0';
+	return n + k;
+}
+
 /* Writes what it can of p; returns the bytes not written (errno set). */
 static size_t
 raw_write(struct logsink *l, const char *p, size_t n)
@@ -49,20 +71,34 @@ raw_write(struct logsink *l, const char *p, size_t n)
 		if (w <= 0)
 			break;
 		l->midline = p[w - 1] != '\n';
+		l->written += w;
 		p += w;
 		n -= (size_t)w;
 	}
 	return n;
 }
 
-/* Before output after a loss: the marker line; returns 0 once written. */
+/*
+ * Before output after a loss or in a re-created file: the marker lines
+ * (the file's first, then the loss's); returns 0 once written.
+ */
 static int
 write_marker(struct logsink *l)
 {
-	char ts[TIMEFMT_LEN], msg[256];
+	char ts[TIMEFMT_LEN], msg[512];
 	int m;
 
 	timefmt_rfc3339(timefmt_now_ms(), ts);
+	if (l->fate_marker) {
+		m = snprintf(msg, sizeof(msg), "%s err ", ts);
+		m += logwatch_marker(l, msg + m, sizeof(msg) - (size_t)m);
+		if (raw_write(l, msg, (size_t)m) != 0)
+			return -1;
+		l->size += m;
+		l->fate_marker = 0;
+	}
+	if (l->lost == 0)
+		return 0;
 	m = snprintf(msg, sizeof(msg), "%s%s err sluice: %lld bytes of "
 	    "output lost: %s\n", l->midline ? "\n" : "", ts,
 	    (long long)l->lost, strerror(l->lost_errno));
@@ -82,9 +118,13 @@ file_write(struct logsink *l, const char *p, size_t n)
 {
 	size_t left;
 
-	if (l->file == -1 || n == 0)
+	if (l->file == -1)
 		return;
-	if (l->lost > 0 && write_marker(l) == -1) {
+	if (timefmt_mono_ms() - l->looked_at >= LOGWATCH_MS)
+		logwatch_look(l);
+	if (n == 0 && !l->fate_marker)
+		return;
+	if ((l->lost > 0 || l->fate_marker) && write_marker(l) == -1) {
 		left = n;
 	} else if ((left = raw_write(l, p, n)) == 0) {
 		return;
@@ -99,21 +139,46 @@ file_write(struct logsink *l, const char *p, size_t n)
 }
 
 /*
- * Returns the bytes of output the log never got (0: none), with why in
- * *err (an errno).
+ * Writes into buf what the attempt's log misses, for its reason: "log
+ * incomplete: ..." (output a full disk lost, a file taken away) and "log
+ * unreadable: ...", or "" when nothing. Returns the length.
  */
-int64_t
-logsink_lost(const struct logsink *l, int *err)
+size_t
+logsink_problem(const struct logsink *l, char *buf, size_t sz)
 {
-	*err = l->lost_errno;
-	return l->lost_total;
+	char fate[320], unread[200];
+	size_t n = 0;
+
+	logwatch_fate(l, fate, sizeof(fate));
+	logwatch_unreadable(l, unread, sizeof(unread));
+	buf[0] = '\0';
+	if (l->lost_total > 0 || fate[0])
+		n = text_append(buf, sz, n, "log incomplete: ");
+	if (l->lost_total > 0) {
+		char lost[96];
+
+		snprintf(lost, sizeof(lost), "%lld bytes of output lost (%s)",
+		    (long long)l->lost_total, strerror(l->lost_errno));
+		n = text_append(buf, sz, n, lost);
+	}
+	if (fate[0]) {
+		if (l->lost_total > 0)
+			n = text_append(buf, sz, n, "; ");
+		n = text_append(buf, sz, n, fate);
+	}
+	if (unread[0]) {
+		if (n > 0)
+			n = text_append(buf, sz, n, "; ");
+		n = text_append(buf, sz, n, unread);
+	}
+	return n;
 }
 
-/* Writes the pending bytes to the log file. */
+/* Writes the pending bytes (and a pending marker line) to the log file. */
 void
 logsink_flush(struct logsink *l)
 {
-	if (l->wlen > 0)
+	if (l->wlen > 0 || l->fate_marker)
 		file_write(l, l->wbuf, l->wlen);
 	l->wlen = 0;
 }
@@ -183,6 +248,7 @@ logsink_open(struct logsink *l, const char *path, int out_fd, int err_fd,
     int64_t max)
 {
 	memset(l, 0, sizeof(*l));
+	l->looked_at = timefmt_mono_ms();
 	l->s[0].fd = out_fd;
 	l->s[0].tag = "out";
 	l->s[1].fd = err_fd;
@@ -197,6 +263,7 @@ logsink_open(struct logsink *l, const char *path, int out_fd, int err_fd,
 		logsink_close_pipes(l);
 		return -1;
 	}
+	l->path = xstrdup(path);
 	for (int i = 0; i < 2; i++) {
 		fcntl(l->s[i].fd, F_SETFL, fcntl(l->s[i].fd, F_GETFL) |
 		    O_NONBLOCK);
@@ -348,4 +415,6 @@ logsink_fini(struct logsink *l)
 	}
 	free(l->wbuf);
 	l->wbuf = NULL;
+	free(l->path);
+	l->path = NULL;
 }

@@ -210,27 +210,25 @@ out:
 }
 
 /*
- * Adds to reason (which may be empty) that the attempt's log is
- * incomplete, when output could not be written (a full disk).
+ * Adds to reason (which may be empty) what the attempt's log misses:
+ * output that could not be written (a full disk), a log file deleted,
+ * moved away or made unreadable (logsink_problem).
  */
 static void
-note_lost_output(struct attempt *a, char *reason, size_t sz)
+note_log_problem(struct attempt *a, char *reason, size_t sz)
 {
 	size_t len = strlen(reason);
-	int err;
-	int64_t lost = logsink_lost(&a->log, &err);
+	char why[512];
 
-	if (lost == 0 || len + 2 >= sz)
+	if (logsink_problem(&a->log, why, sizeof(why)) == 0 || len + 2 >= sz)
 		return;
-	snprintf(reason + len, sz - len, "%slog incomplete: %lld bytes of "
-	    "output lost (%s)", len ? "; " : "", (long long)lost,
-	    strerror(err));
+	snprintf(reason + len, sz - len, "%s%s", len ? "; " : "", why);
 }
 
 /* The decided end of an attempt, before it is written. */
 struct ending {
 	struct worker_task_end end;
-	char reason[600];
+	char reason[1024];
 	char *result;		/* the result of a COMPLETED attempt, or NULL */
 	int64_t now;		/* wall ms of the decision */
 };
@@ -253,6 +251,7 @@ decide_end(struct attempt *a, struct ending *e)
 
 	memset(e, 0, sizeof(*e));
 	e->now = timefmt_now_ms();
+	logwatch_look(&a->log);	/* a last look, however recent */
 	logsink_flush(&a->log);
 	if (WIFEXITED(a->status))
 		code = WEXITSTATUS(a->status);
@@ -267,7 +266,7 @@ decide_end(struct attempt *a, struct ending *e)
 	}
 	st = worker_attempt_outcome(a->stop_state, a->stop_reason, code, sig,
 	    result_error, e->reason, sizeof(e->reason));
-	note_lost_output(a, e->reason, sizeof(e->reason));
+	note_log_problem(a, e->reason, sizeof(e->reason));
 	if (st != TASK_COMPLETED) {
 		free(e->result);
 		e->result = NULL;

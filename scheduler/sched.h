@@ -30,6 +30,8 @@
 #define HEARTBEAT_MS 2000
 /* How long a finished task's inherited pipes may stay open (ms). */
 #define PIPE_LINGER_MS 5000
+/* How often, at most, logsink looks whether its file is still in place. */
+#define LOGWATCH_MS 1000
 
 struct sched_config {
 	char *data_dir;		/* $SLUICE_DATA, absolute */
@@ -54,10 +56,35 @@ struct logstream {
 	int split;		/* buf was just written out as a split line */
 };
 
+/* What became of an attempt's log file at its path (logwatch.c). */
+enum log_fate {
+	LOG_FATE_NONE,		/* still there */
+	LOG_FATE_DELETED,	/* unlinked (no link left) */
+	LOG_FATE_MOVED,		/* moved away, nothing at the path */
+	LOG_FATE_REPLACED,	/* moved away, another file at the path */
+	LOG_FATE_MAX
+};
+
 /* The log file of one attempt. */
 struct logsink {
 	struct logstream s[2];
 	int file;		/* <data>/logs/<run>/<task>.<attempt>.log */
+	char *path;		/* that path (owned; logwatch.c) */
+	int64_t written;	/* bytes written to the current file */
+	int64_t looked_at;	/* mono ms of logwatch's last look */
+	enum log_fate fate;	/* the first thing that became of the file */
+	int64_t fate_at;	/* wall ms it was noticed */
+	enum log_fate last_fate;	/* and the latest */
+	int fates;		/* times the file was taken from its path */
+	int64_t dropped;	/* bytes left in files taken from the path */
+	int64_t left;		/* of them, in the latest (its marker) */
+	int fate_marker;	/* the re-created file needs its marker line */
+	int stray;		/* file is not at path (re-creating failed) */
+	int stray_errno;	/* why */
+	int unreadable;		/* the service user cannot read it */
+	int64_t unreadable_at;	/* wall ms that was first noticed */
+	unsigned unreadable_mode;	/* its permission bits then */
+	uid_t unreadable_uid;	/* its owner then */
 	char *wbuf;		/* pending bytes for file */
 	size_t wlen;
 	int64_t size;		/* bytes in the file (incl. pending) */
@@ -246,10 +273,16 @@ int logsink_read(struct logsink *l, int stream, size_t budget);
 void logsink_note(struct logsink *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void logsink_flush(struct logsink *l);
-int64_t logsink_lost(const struct logsink *l, int *err);
+size_t logsink_problem(const struct logsink *l, char *buf, size_t sz);
 void logsink_close_pipes(struct logsink *l);
 void logsink_fini(struct logsink *l);
 int logsink_eof(const struct logsink *l);
+
+/* logwatch.c */
+void logwatch_look(struct logsink *l);
+int logwatch_marker(const struct logsink *l, char *buf, size_t sz);
+int logwatch_fate(const struct logsink *l, char *buf, size_t sz);
+int logwatch_unreadable(const struct logsink *l, char *buf, size_t sz);
 
 /* recover.c */
 void recover_orphans(struct sched *s);

@@ -5,7 +5,8 @@
 # by a FIFO, and the run's whole log folder by a symbolic link to a folder
 # holding a file of the right name. Each is refused with a JSON error
 # naming why, logged, and htpasswd's contents never appear in a reply. The
-# untouched log of the same run is served before and after.
+# untouched log of the same run is served before and after; the removed
+# one is answered 410 gone.
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
 [ "$(id -u)" = 0 ] || { echo "skip: needs root to plant links as the service"; exit 77; }
@@ -70,8 +71,9 @@ mv "$dir.moved" "$dir"
 api GET "/api/runs/$run/tasks/b/log"
 expect_status 200 "log after the folder is back"
 api GET "/api/runs/$run/tasks/a/log"
-expect_status 200 "a removed log reads as empty"
-[ -z "$BODY" ] || fail "removed log: $BODY"
+expect_status 410 "a removed log"
+[ "$(jqr .error.code)" = gone ] && jqr .error.message | grep -q "is gone" ||
+    fail "removed log: $BODY"
 grep -q 'the log is a symbolic link' "$STACK_TMP/stack.log" ||
     fail "refusal not logged"
 echo ok

@@ -243,6 +243,7 @@ test_reply(void)
 			{SL_INVALID, 400, "\"invalid\""},
 			{SL_NOTFOUND, 404, "\"not_found\""},
 			{SL_FORBIDDEN, 403, "\"forbidden\""},
+			{SL_GONE, 410, "\"gone\""},
 			{SL_METHOD, 405, "\"method_not_allowed\""},
 			{SL_TOO_LARGE, 413, "\"too_large\""},
 			{SL_MEDIA, 415, "\"unsupported_media_type\""},
