@@ -64,15 +64,20 @@ with_start() {
 		[ -n "$t" ] && echo "$p $t"
 	done
 }
+# still_alive FILE: how many of FILE's processes live on (a zombie is
+# dead: whether it is reaped is up to init, not Sluice).
 still_alive() {
 	local p t n=0
 	while read -r p t; do
-		[ "$(awk '{ print $22 }' "/proc/$p/stat" 2>/dev/null)" = "$t" ] &&
+		[ "$(awk '$3 != "Z" { print $22 }' "/proc/$p/stat" 2>/dev/null)" = "$t" ] &&
 		    n=$((n + 1))
 	done <"$1"
 	echo "$n"
 }
 count() { db "SELECT count(*) FROM $1"; }
+# Of task_runs t: the task's latest attempt.
+LATEST="NOT EXISTS (SELECT 1 FROM task_runs u WHERE u.run_id = t.run_id
+    AND u.task = t.task AND u.attempt > t.attempt)"
 ended_ok() { count "runs WHERE state = 'COMPLETED'"; }
 # Starts a round's runs and waits until it is well under way.
 round_start() {
@@ -95,6 +100,8 @@ round_end() {
 	    db "SELECT state, count(*) FROM runs GROUP BY state")"
 	[ "$(count "task_runs WHERE state NOT IN ('COMPLETED', 'CRASHED')")" = 0 ] ||
 	    fail "attempts: $(db "SELECT state, count(*) FROM task_runs GROUP BY state")"
+	[ "$(count "task_runs t WHERE state <> 'COMPLETED' AND $LATEST")" = 0 ] ||
+	    fail "a task's last attempt is not COMPLETED"
 }
 # Keeps the log of a stack that is gone (still scanned for sanitizer
 # reports at the end), after checking it reports no program's death.
@@ -118,6 +125,9 @@ for r in $(seq 1 "$ROUNDS"); do
 	    fail "round $r: attempts left running by a clean stop"
 	[ "$(count "runs WHERE state NOT IN ('COMPLETED', 'RUNNING', 'PENDING', 'SCHEDULED')")" = 0 ] ||
 	    fail "round $r: a stop ended runs: $(db "SELECT state, count(*) FROM runs GROUP BY state")"
+	[ "$(count "runs WHERE state <> 'RUNNING' AND id IN (SELECT run_id
+	    FROM task_runs t WHERE reason = 'scheduler stopped' AND $LATEST)")" = 0 ] ||
+	    fail "round $r: a run whose attempt a stop ended is not RUNNING"
 	keep_log "$r-stop"
 	stack_start
 	round_end
