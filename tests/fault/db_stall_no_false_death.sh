@@ -3,16 +3,17 @@
 # holding the write lock for 15 s, the threshold 5 s) stops every
 # heartbeat, so it proves no one dead: neither of two live schedulers
 # marks the other's attempts CRASHED or kills its tasks, and every run
-# completes on its first attempt. A scheduler that really stops still
+# completes on its first attempt (each scheduler has a slot for every
+# run, so all of them run through the stall). A scheduler that really stops still
 # has its runs recovered.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 source "$SLUICE_ROOT/tests/fault/helpers/fault.sh"
 runs=$(scale 6 20) stall=$(scale 15 40)
 STACK_NO_SCHEDULER=1 stack_start
-sched_start w1 SLUICE_WORKER_STALE_S=5
+sched_start w1 SLUICE_WORKER_STALE_S=5 SLUICE_CONCURRENCY=$runs
 w1=$SCHED_PID
-sched_start w2 SLUICE_WORKER_STALE_S=5
+sched_start w2 SLUICE_WORKER_STALE_S=5 SLUICE_CONCURRENCY=$runs
 flow_put st '{"name":"st","max_concurrent_runs":100,"tasks":[{"name":"t","retries":1,"command":["sleep","'$((stall + 7))'"]}]}'
 ids=()
 for i in $(seq 1 "$runs"); do ids+=("$(run_start st)"); done
