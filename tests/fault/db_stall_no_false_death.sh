@@ -4,8 +4,8 @@
 # heartbeat, so it proves no one dead: neither of two live schedulers
 # marks the other's attempts CRASHED or kills its tasks, and every run
 # completes on its first attempt (each scheduler has a slot for every
-# run, so all of them run through the stall). A scheduler that really stops still
-# has its runs recovered.
+# run, so all of them run through the stall). A scheduler that really
+# stops still has its runs recovered.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/sched/helpers/lib.sh"
 source "$SLUICE_ROOT/tests/fault/helpers/fault.sh"
