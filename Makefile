@@ -24,10 +24,13 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB_A = $(BUILD)/libsluice.a
 PROGS = $(BIN)/sluice-api $(BIN)/sluice-scheduler $(BIN)/sluicectl
 UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# The scheduler with its crash points (scheduler/fault.h) compiled in; only
+# the fault suite runs it.
+FAULTS = $(BUILD)/tests/sluice-scheduler-faults
 
 .PHONY: all deps run test check check-unit check-asan check-valgrind bench soak \
         image test-image clean
-all: $(PROGS) $(UNITS)
+all: $(PROGS) $(UNITS) $(FAULTS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -42,6 +45,14 @@ $(BIN)/sluice-api: $(call obj,$(API_SRC)) $(LIB_A)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/sluice-scheduler: $(call obj,$(SCHED_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/faults/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DSLUICE_FAULT_HOOKS $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(FAULTS): $(patsubst %.c,$(BUILD)/faults/%.o,$(SCHED_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

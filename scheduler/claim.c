@@ -22,6 +22,8 @@ claim_runs(struct sched *s, int budget)
 
 	if (s->w->ops->claim(s->w, budget, &c) != SL_OK)
 		return -1;
+	if (c.nids > 0)
+		FAULT(&s->fault, FAULT_AFTER_CLAIM);
 	for (int i = 0; i < c.nids; i++) {
 		log_info("run %s: claimed", c.ids[i]);
 		dag_load(s, c.ids[i]);

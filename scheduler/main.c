@@ -176,6 +176,7 @@ main(void)
 	memset(&s, 0, sizeof(s));
 	s.wake_fd = -1;
 	config_load(&s.cfg);
+	FAULT_LOAD(&s.fault);
 	if (privs_become_owner(s.cfg.data_dir, SCHED_CAPS, why,
 	    sizeof(why)) == -1)
 		fatalx("main: %s", why);

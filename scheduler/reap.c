@@ -321,6 +321,7 @@ finish_attempt(struct sched *s, struct attempt *a)
 	enum sl_status rc;
 
 	decide_end(a, &e);
+	FAULT(&s->fault, FAULT_AFTER_EXIT_BEFORE_COMMIT);
 	rc = s->w->ops->task_finish(s->w, &e.end);
 	if (rc != SL_OK && rc != SL_CONFLICT) {
 		store_refused(&s->store, rc, timefmt_mono_ms());

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fault.h"
 #include "ids.h"
 #include "states.h"
 #include "worker.h"
@@ -204,6 +205,7 @@ struct sched {
 		int64_t delay_ms;	/* current pause between tries */
 		int refused;		/* refusals in this spell */
 	} store;
+	struct fault fault;	/* crash points, test builds only (fault.h) */
 };
 
 /* taskuser.c; the files a task finds in its scratch folder: */

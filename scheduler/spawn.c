@@ -561,6 +561,7 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
     struct launch *l, int64_t *proc_start)
 {
 	const char *workdir = jsonx_get_str(t->def, "workdir");
+	int kill_parent = FAULT_DUE(&s->fault, FAULT_AFTER_FORK_BEFORE_EXEC);
 	pid_t parent = getpid(), pid = fork();
 	enum sl_status st;
 
@@ -568,9 +569,12 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
 		log_warn("spawn_attempt: fork");
 		return -1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (kill_parent)
+			kill(parent, SIGKILL);
 		child(parent, l->out[1], l->err[1], l->go[0], &s->tu, l->slot,
 		    workdir, l->argv.v, l->env.v);
+	}
 	setpgid(pid, pid);
 	close(l->out[1]);
 	close(l->err[1]);
@@ -594,6 +598,7 @@ launch_fork(struct sched *s, struct run *r, struct task *t,
 		    t->name, t->attempt);
 		return -1;
 	}
+	FAULT(&s->fault, FAULT_AFTER_ATTEMPT_COMMIT);
 	if (write(l->go[1], "g", 1) != 1)
 		log_warn("spawn_attempt: go-ahead to pid %d", (int)pid);
 	return pid;

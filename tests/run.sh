@@ -30,6 +30,8 @@ bin=${2:-bin}
 jobs=${JOBS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export SLUICE_BIN_DIR=$(cd "$root/$bin" && pwd)
+# The test programs beside the unit tests (e.g. sluice-scheduler-faults).
+export SLUICE_TESTS_BIN=$(cd "$root/$build/tests" && pwd)
 export SLUICE_ROOT=$root
 logdir=$(mktemp -d /tmp/sluice-tests.XXXXXX)
 source "$root/tests/lib/sanitizer.sh"
@@ -57,7 +59,9 @@ run_one() {
 	elif [ $rc -eq 77 ]; then
 		skip_one "$name" "$(tail -n 1 "$base.log")"
 	else
+		# Why it failed first: the tail is mostly the programs' logs.
 		{ echo "FAIL $name (exit $rc, ${secs}s)"
+		  grep -E -m 10 '^FAIL' "$base.log" | sed 's/^/    ! /'
 		  tail -n 40 "$base.log" | sed 's/^/    | /'; } | cat
 		echo "fail $name" >"$base.result"
 	fi

@@ -5,6 +5,11 @@
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/fault/helpers/fault.sh"
 stack_start
+# The API answers before the scheduler has written its pid file.
+scheduler_up() {
+	kill -0 "$(cat "$SLUICE_DATA/run/sluice-scheduler.pid" 2>/dev/null)" 2>/dev/null
+}
+wait_for 60 scheduler_up || fail "the first stack's scheduler never came up"
 first=$(cat "$SLUICE_DATA/run/sluice-run.pid")
 api_before=$(cat "$SLUICE_DATA/run/sluice-api.pid")
 sched_before=$(cat "$SLUICE_DATA/run/sluice-scheduler.pid")

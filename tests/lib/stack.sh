@@ -112,9 +112,15 @@ stack_owns_port() {
 # Stops a start that lost its port and keeps its logs aside (still
 # scanned for sanitizer reports), so the next try starts clean.
 stack_abandon() {
+	local i
 	kill -TERM "$STACK_PID" 2>/dev/null
 	wait "$STACK_PID" 2>/dev/null
 	STACK_PID=""
+	# What it started may still hold the data directory's lock.
+	for i in $(seq 1 50); do
+		[ -z "$(stack_pids)" ] && break
+		sleep 0.1
+	done
 	mv "$STACK_TMP/stack.log" "$STACK_TMP/stack-clash-$1.log"
 	rm -f "$SLUICE_DATA/nginx/error.log"
 }

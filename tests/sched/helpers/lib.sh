@@ -10,11 +10,13 @@
 #                               (one connection, RATE/s, default 40:
 #                               below nginx's 50 r/s); prints how many
 #                               were answered 201, keeps the codes in
-#                               $STACK_TMP/codes
+#                               $STACK_TMP/codes; a 503 (busy, with
+#                               Retry-After) is tried again, as clients do
 #   sched_start NAME [ENV...]   starts another sluice-scheduler as
 #                               worker NAME, ENV being env(1) arguments
 #                               (-u VAR, then VAR=VAL), logs to
 #                               $STACK_TMP/sched-NAME.log; SCHED_PID set
+#                               (SCHED_BIN, if set, is run instead)
 #   sched_kill PID SIGNAL       kills one of them on purpose (expects it
 #                               to die of SIGNAL)
 #   sched_wait PID              waits for one that exits on its own
@@ -52,7 +54,7 @@ runs_create() {
 	: >"$cfg"
 	for i in $(seq 1 "$2"); do
 		[ "$i" -gt 1 ] && echo next >>"$cfg"
-		printf 'url = "%s/api/flows/%s/runs"\nrequest = "POST"\ndata = "{}"\nuser = "%s:%s"\nheader = "Content-Type: application/json"\ninsecure\nsilent\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
+		printf 'url = "%s/api/flows/%s/runs"\nrequest = "POST"\ndata = "{}"\nuser = "%s:%s"\nheader = "Content-Type: application/json"\ninsecure\nsilent\nretry = 5\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
 		    "$SLUICE_URL" "$1" "$ADMIN_USER" "$ADMIN_PASS" >>"$cfg"
 	done
 	curl --rate "${3:-40}/s" -K "$cfg" >"$STACK_TMP/codes"
@@ -76,7 +78,7 @@ task_file() {
 sched_start() {
 	local name=$1; shift
 	env "$@" SLUICE_WORKER_NAME="$name" \
-	    "$SLUICE_BIN_DIR/sluice-scheduler" \
+	    "${SCHED_BIN:-$SLUICE_BIN_DIR/sluice-scheduler}" \
 	    >>"$STACK_TMP/sched-$name.log" 2>&1 &
 	SCHED_PID=$!
 	SCHED_PIDS+=("$SCHED_PID")
