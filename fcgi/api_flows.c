@@ -502,7 +502,8 @@ api_flows_put(struct req *r)
 		}
 	} else
 		jsonx_add_str(def, "name", name);
-	if ((norm = flowdef_validate(def, why, sizeof(why))) == NULL) {
+	if ((norm = flowdef_validate(def, why, sizeof(why))) == NULL ||
+	    flowdef_workdirs_absolute(norm, why, sizeof(why)) != 0) {
 		s = reply_fail(r, SL_INVALID, "%s", why);
 		goto out;
 	}

@@ -695,7 +695,25 @@ task_name(struct json_object *t, const char *tpath, size_t i,
 	return name;
 }
 
-/* Adds task tpath's workdir (absolute, or null) to out. */
+/* Returns 1 when relative path p has a ".." component (leaves its root). */
+static int
+climbs_out(const char *p)
+{
+	size_t n;
+
+	while (*p != '\0') {
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += n + (p[n] == '/');
+	}
+	return 0;
+}
+
+/*
+ * Adds task tpath's workdir (null, absolute, or relative to the flow's
+ * repository root, never climbing out of it) to out.
+ */
 static int
 task_workdir(struct json_object *t, struct json_object *out,
     const char *tpath, char *why, size_t whysz)
@@ -709,13 +727,35 @@ task_workdir(struct json_object *t, struct json_object *out,
 		if ((workdir = get_str(v, path, FD_PATH_MAX, 0, why, whysz)) ==
 		    NULL)
 			return -1;
-		if (workdir[0] != '/') {
-			fail(why, whysz, path, "must be an absolute path "
-			    "(starting with /)");
+		if (workdir[0] != '/' && climbs_out(workdir)) {
+			fail(why, whysz, path, "a relative path must stay "
+			    "inside the repository (no \"..\")");
 			return -1;
 		}
 	}
 	jsonx_add_str(out, "workdir", workdir);
+	return 0;
+}
+
+int
+flowdef_workdirs_absolute(struct json_object *def, char *why, size_t whysz)
+{
+	struct json_object *tasks = jsonx_get(def, "tasks");
+	const char *w;
+	char path[FD_FIELD_LEN];
+	size_t i, n = tasks ? json_object_array_length(tasks) : 0;
+
+	for (i = 0; i < n; i++) {
+		w = jsonx_get_str(json_object_array_get_idx(tasks, i),
+		    "workdir");
+		if (w == NULL || w[0] == '/')
+			continue;
+		snprintf(path, sizeof(path), "tasks[%zu].workdir", i);
+		return fail(why, whysz, path, "must be an absolute path "
+		    "(starting with /): a relative one is resolved against "
+		    "the flow's repository, by a repository sync or by "
+		    "sluicectl apply");
+	}
 	return 0;
 }
 

@@ -32,6 +32,16 @@ struct json_object *flowdef_validate(struct json_object *def, char *why,
     size_t whysz);
 
 /*
+ * A task's workdir may be relative: to the root of the repository the
+ * flow comes from (a repository sync, sluicectl apply and run --local
+ * resolve it). For a flow stored through the API, which has no
+ * repository, returns -1 with why unless every workdir of normalised
+ * definition def is absolute or null; 0 otherwise.
+ */
+int flowdef_workdirs_absolute(struct json_object *def, char *why,
+    size_t whysz);
+
+/*
  * Checks run parameters given (may be NULL) against a normalised
  * definition's "parameters": unknown names and wrong types are refused,
  * missing ones take their default (a parameter without a default is

@@ -389,8 +389,11 @@ static const struct {
 	{ "task_command_other_braces_kept", "{\"name\": \"x\", \"tasks\": "
 	    "[{\"name\": \"a\", \"command\": [\"awk\", \"{{print}}\"]}]}",
 	    NULL },
-	{ "task_workdir_relative", TASK(", \"workdir\": \"srv/x\""),
-	    "tasks[0].workdir: must be an absolute path" },
+	{ "task_workdir_relative_inside_repo", TASK(", \"workdir\": \"srv/x\""),
+	    NULL },
+	{ "task_workdir_relative_climbing_out",
+	    TASK(", \"workdir\": \"srv/../../x\""),
+	    "tasks[0].workdir: a relative path must stay inside" },
 	{ "task_workdir_not_string", TASK(", \"workdir\": 1"),
 	    "tasks[0].workdir: must be a string" },
 	{ "task_env_not_object", TASK(", \"env\": [\"A=1\"]"),
@@ -467,6 +470,22 @@ run_table(void)
 		json_object_put(got);
 		json_object_put(in);
 	}
+}
+
+/* A flow stored through the API (no repository) needs absolute workdirs. */
+static void
+test_workdirs_absolute(void)
+{
+	struct json_object *in = parse(TASK(", \"workdir\": \"srv\"")), *got;
+	char why[512] = "";
+
+	got = flowdef_validate(in, why, sizeof(why));
+	checkf("workdir_relative_refused_outside_repo", got != NULL &&
+	    flowdef_workdirs_absolute(got, why, sizeof(why)) == -1 &&
+	    strstr(why, "tasks[0].workdir: must be an absolute path") != NULL,
+	    "got: %s", why);
+	json_object_put(got);
+	json_object_put(in);
 }
 
 /* Task names must be unique within a flow. */
@@ -640,6 +659,7 @@ main(int argc, char **argv)
 	run_golden(argv[0]);
 	run_table();
 	test_duplicate_task();
+	test_workdirs_absolute();
 	run_bind();
 	run_render();
 	test_name_valid();
