@@ -13,6 +13,7 @@
 #include "cron.h"
 #include "db.h"
 #include "flowdef.h"
+#include "flowstore.h"
 #include "json.h"
 #include "redact.h"
 #include "reply.h"
@@ -45,20 +46,9 @@ static const char sql_list[] =
 static const char sql_recent[] =
     "SELECT id, state, created_at FROM runs WHERE flow = :flow"
     " AND state != 'SCHEDULED' ORDER BY id DESC LIMIT :limit";
-static const char sql_insert_flow[] =
-    "INSERT INTO flows (name, version, paused, archived, created_at,"
-    " updated_at) VALUES (:name, 1, 0, 0, :now, :now)";
-static const char sql_insert_version[] =
-    "INSERT INTO flow_versions (flow, version, definition, created_by,"
-    " created_at) VALUES (:name, :version, :definition, :by, :now)";
-static const char sql_set_version[] =
-    "UPDATE flows SET version = :version, archived = 0, updated_at = :now"
-    " WHERE name = :name";
 static const char sql_set_paused[] =
     "UPDATE flows SET paused = :paused, updated_at = :now"
     " WHERE name = :name";
-static const char sql_archive[] =
-    "UPDATE flows SET archived = 1, updated_at = :now WHERE name = :name";
 
 /*
  * Computes up to n fire times of def's schedule after after_ms, appending
@@ -380,97 +370,11 @@ api_flows_get(struct req *r)
 }
 
 /* A PUT of a flow definition, for store. */
-struct put {
-	struct req *r;
-	const char *name;
-	const char *text;	/* the normalised definition */
-	int created;		/* out: the flow is new */
-	int64_t version;	/* out: the version now current */
-};
-
-/*
- * Reads flow name's current version (0 when there is no flow), whether it
- * is archived and whether its current definition is text.
- */
-static enum sl_status
-current_of(struct db *db, const char *name, const char *text,
-    int64_t *current, int *archived, int *same)
-{
-	struct db_stmt st;
-	enum sl_status s;
-
-	*current = 0;
-	*archived = *same = 0;
-	db_prepare(db, &st, sql_flow);
-	db_bind_text(&st, ":name", name);
-	if (db_step(&st)) {
-		*current = db_col_int(&st, 0);
-		*archived = (int)db_col_int(&st, 2);
-	}
-	if ((s = db_finish(&st)) != SL_OK || *current == 0)
-		return s;
-	db_prepare(db, &st, sql_def);
-	db_bind_text(&st, ":name", name);
-	db_bind_int(&st, ":version", *current);
-	if (db_step(&st) && strcmp(db_col_text(&st, 0), text) == 0)
-		*same = 1;
-	return db_finish(&st);
-}
-
-/*
- * Inside the write transaction: stores p->text as flow p->name's next
- * version, creating the flow if new, with its audit event. An identical
- * definition makes no new version (an archived flow is still
- * un-archived).
- */
+/* Inside the write transaction: flowstore_put for the API. */
 static enum sl_status
 store(struct db *db, void *arg)
 {
-	struct put *p = arg;
-	struct json_object *detail;
-	struct db_stmt st;
-	enum sl_status s;
-	int64_t now = timefmt_now_ms(), current;
-	int archived, same;
-
-	s = current_of(db, p->name, p->text, &current, &archived, &same);
-	if (s != SL_OK)
-		return s;
-	p->created = current == 0;
-	p->version = same ? current : current + 1;
-	if (same && !archived)
-		return SL_OK;	/* nothing changed, nothing to record */
-	if (p->created) {
-		db_prepare(db, &st, sql_insert_flow);
-		db_bind_text(&st, ":name", p->name);
-		db_bind_int(&st, ":now", now);
-		if ((s = db_done(&st)) != SL_OK)
-			return s;
-	}
-	if (!same) {
-		db_prepare(db, &st, sql_insert_version);
-		db_bind_text(&st, ":name", p->name);
-		db_bind_int(&st, ":version", p->version);
-		db_bind_text(&st, ":definition", p->text);
-		db_bind_text(&st, ":by", p->r->user);
-		db_bind_int(&st, ":now", now);
-		if ((s = db_done(&st)) != SL_OK)
-			return s;
-	}
-	db_prepare(db, &st, sql_set_version);
-	db_bind_text(&st, ":name", p->name);
-	db_bind_int(&st, ":version", p->version);
-	db_bind_int(&st, ":now", now);
-	if ((s = db_done(&st)) != SL_OK)
-		return s;
-	detail = json_object_new_object();
-	jsonx_add_int(detail, "version", p->version);
-	if (archived)
-		json_object_object_add(detail, "unarchived",
-		    json_object_new_boolean(1));
-	s = req_audit(p->r, "flow.put", "flow", p->name, detail);
-	json_object_put(detail);
-	return s;
+	return flowstore_put(db, arg);
 }
 
 /*
@@ -485,7 +389,8 @@ enum sl_status
 api_flows_put(struct req *r)
 {
 	struct json_object *def = NULL, *norm = NULL, *obj;
-	struct put p = {.r = r, .name = r->arg[0]};
+	struct flow_put p = {.name = r->arg[0], .actor = r->user,
+	    .address = r->addr};
 	const char *name = r->arg[0], *given;
 	enum sl_status s;
 	char why[512];
@@ -508,7 +413,12 @@ api_flows_put(struct req *r)
 		goto out;
 	}
 	p.text = jsonx_text(norm);
-	if ((s = db_write(r->db, store, &p)) != SL_OK) {
+	if ((s = db_write(r->db, store, &p)) == SL_CONFLICT) {
+		reply_fail(r, s, "flow \"%s\" comes from repository \"%s\": "
+		    "change its file there (git stays the truth)", name,
+		    p.owner);
+		goto out;
+	} else if (s != SL_OK) {
 		reply_fail(r, s, "cannot store flow \"%s\"", name);
 		goto out;
 	}
@@ -526,29 +436,25 @@ out:
 	return s;
 }
 
-/* A change of one flow's row, for update. */
-struct change {
+/* A pause or resume of one flow, for set_paused. */
+struct pause {
 	struct req *r;
-	const char *sql;	/* :name, :now and, if paused >= 0, :paused */
-	const char *action;	/* the audit action */
-	int paused;		/* -1: not a pause */
-	int refuse_archived;
+	int paused;
 	int changed;		/* out: 0 when nothing would change */
 	char why[256];		/* out: why it failed */
 };
 
 /*
- * Inside the write transaction: runs c->sql on flow r->arg[0] and records
- * its audit event. The flow must exist; archived ones are refused when
- * c->refuse_archived is set. c->changed is cleared when the update would
- * change nothing (no audit then).
+ * Inside the write transaction: sets flow r->arg[0]'s paused flag and
+ * records its audit event. The flow must exist and not be archived.
+ * c->changed is cleared when it already was so (no audit then).
  */
 static enum sl_status
-update(struct db *db, void *arg)
+set_paused(struct db *db, void *arg)
 {
-	struct change *c = arg;
+	struct pause *c = arg;
 	const char *name = c->r->arg[0];
-	struct json_object *detail = NULL;
+	struct json_object *detail;
 	struct db_stmt st;
 	enum sl_status s;
 	int paused = 0, archived = 0, row;
@@ -563,44 +469,24 @@ update(struct db *db, void *arg)
 		return s;
 	if (!row)
 		return not_found(name, c->why, sizeof(c->why));
-	if (archived && c->refuse_archived) {
+	if (archived) {
 		snprintf(c->why, sizeof(c->why), "flow \"%s\" is archived; "
 		    "PUT its definition to restore it", name);
 		return SL_CONFLICT;
 	}
-	if ((c->paused >= 0 && paused == c->paused) ||
-	    (c->paused < 0 && archived)) {
-		c->changed = 0;
+	if ((c->changed = paused != c->paused) == 0)
 		return SL_OK;
-	}
-	db_prepare(db, &st, c->sql);
+	db_prepare(db, &st, sql_set_paused);
 	db_bind_text(&st, ":name", name);
 	db_bind_int(&st, ":now", timefmt_now_ms());
-	if (c->paused >= 0)
-		db_bind_int(&st, ":paused", c->paused);
+	db_bind_int(&st, ":paused", c->paused);
 	if ((s = db_done(&st)) != SL_OK)
 		return s;
-	if (c->paused >= 0) {
-		detail = json_object_new_object();
-		json_object_object_add(detail, "paused",
-		    json_object_new_boolean(c->paused));
-	}
-	s = req_audit(c->r, c->action, "flow", name, detail);
+	detail = json_object_new_object();
+	json_object_object_add(detail, "paused",
+	    json_object_new_boolean(c->paused));
+	s = req_audit(c->r, "flow.patch", "flow", name, detail);
 	json_object_put(detail);
-	return s;
-}
-
-/* Runs c in a write transaction; on failure c->why says why. */
-static enum sl_status
-change_flow(struct db *db, struct change *c)
-{
-	enum sl_status s;
-
-	c->changed = 1;
-	s = db_write(db, update, c);
-	if (s != SL_OK && s != SL_NOTFOUND && s != SL_CONFLICT)
-		snprintf(c->why, sizeof(c->why), "cannot change flow \"%s\"",
-		    c->r->arg[0]);
 	return s;
 }
 
@@ -613,8 +499,7 @@ enum sl_status
 api_flows_patch(struct req *r)
 {
 	struct json_object *body, *v, *obj;
-	struct change c = {.r = r, .sql = sql_set_paused,
-	    .action = "flow.patch", .refuse_archived = 1};
+	struct pause c = {.r = r};
 	enum sl_status s;
 	char why[256];
 
@@ -629,7 +514,10 @@ api_flows_patch(struct req *r)
 		goto out;
 	}
 	c.paused = json_object_get_boolean(v) ? 1 : 0;
-	if ((s = change_flow(r->db, &c)) != SL_OK) {
+	if ((s = db_write(r->db, set_paused, &c)) != SL_OK) {
+		if (s != SL_NOTFOUND && s != SL_CONFLICT)
+			snprintf(c.why, sizeof(c.why), "cannot change flow "
+			    "\"%s\"", r->arg[0]);
 		reply_fail(r, s, "%s", c.why);
 		goto out;
 	}
@@ -646,24 +534,38 @@ out:
 	return s;
 }
 
+/* Inside the write transaction: flowstore_archive for the API. */
+static enum sl_status
+archive(struct db *db, void *arg)
+{
+	return flowstore_archive(db, arg);
+}
+
 /*
  * DELETE /api/flows/{flow} (admin), no body
  * Archives the flow: hidden from GET /api/flows (unless archived=true),
  * no new runs; its runs and logs are kept. Archiving twice is fine.
- * 204; 404 unknown flow; 503 busy.
+ * 204; 404 unknown flow; 409 it comes from a repository; 503 busy.
  */
 enum sl_status
 api_flows_delete(struct req *r)
 {
-	struct change c = {.r = r, .sql = sql_archive,
-	    .action = "flow.delete", .paused = -1};
+	struct flow_archive a = {.name = r->arg[0], .actor = r->user,
+	    .address = r->addr};
 	enum sl_status s;
 
 	if (r->body_len > 0)
 		return reply_fail(r, SL_INVALID, "DELETE takes no body");
-	if ((s = change_flow(r->db, &c)) != SL_OK)
-		return reply_fail(r, s, "%s", c.why);
-	if (c.changed)
+	s = db_write(r->db, archive, &a);
+	if (s == SL_NOTFOUND)
+		return reply_fail(r, s, "flow \"%s\" not found", a.name);
+	if (s == SL_CONFLICT)
+		return reply_fail(r, s, "flow \"%s\" comes from repository "
+		    "\"%s\": delete its file there (git stays the truth)",
+		    a.name, a.owner);
+	if (s != SL_OK)
+		return reply_fail(r, s, "cannot change flow \"%s\"", a.name);
+	if (a.changed)
 		wake_schedulers();
 	return reply_no_content(r);
 }
