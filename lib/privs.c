@@ -130,6 +130,20 @@ privs_task_drop(uid_t uid, gid_t gid, uint64_t nproc)
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
+/*
+ * Gives up every capability for good, and any to gain by exec: for the
+ * repository sync, which runs git and pip (whose packages run code of
+ * their own) as the service user and nothing more. Returns 0 or -1.
+ */
+int
+privs_drop_all(void)
+{
+	if (caps_get(0) != 0 && caps_set(0) == -1)
+		return -1;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 /* Returns 1 when the calling process holds capability cap (effective). */
 int
 privs_have(int cap)
