@@ -163,6 +163,9 @@ worker_run_fini(struct worker_run *r)
 	free(r->flow);
 	free(r->params);
 	free(r->definition);
+	free(r->repo);
+	free(r->commit_id);
+	free(r->venv);
 	r->attempts = NULL;
 	r->flow = r->params = r->definition = NULL;
 	r->nattempts = 0;

@@ -99,6 +99,9 @@ struct worker_run {
 	int64_t version;
 	char *params;		/* bound parameters, JSON text */
 	char *definition;	/* flow definition JSON, NULL when missing */
+	char *repo;		/* the version's repository, or NULL */
+	char *commit_id;	/* its commit (code at <data>/code/trees/) */
+	char *venv;		/* its virtual environment's id, or NULL */
 	int64_t started_at;	/* wall ms, 0 when never started */
 	int cancel_requested;
 	struct worker_attempt *attempts;	/* by task, then attempt */

@@ -48,7 +48,8 @@ static const char sql_reread[] =
 /* Loading a run. */
 static const char sql_run[] =
     "SELECT r.flow, r.flow_version, r.parameters, COALESCE(r.started_at, 0),"
-    " r.cancel_requested, v.definition FROM runs r LEFT JOIN flow_versions v"
+    " r.cancel_requested, v.definition, v.repo, v.commit_id, v.venv"
+    " FROM runs r LEFT JOIN flow_versions v"
     " ON v.flow = r.flow AND v.version = r.flow_version"
     " WHERE r.id = :id AND r.worker = :w";
 static const char sql_attempts[] =
@@ -248,6 +249,12 @@ load_run_row(struct worker_db *d, const char *run_id, struct worker_run *out)
 		out->params = xstrdup(db_col_text(&st, 2));
 		out->started_at = db_col_int(&st, 3);
 		out->cancel_requested = (int)db_col_int(&st, 4);
+		if (!db_col_null(&st, 6))
+			out->repo = xstrdup(db_col_text(&st, 6));
+		if (!db_col_null(&st, 7))
+			out->commit_id = xstrdup(db_col_text(&st, 7));
+		if (!db_col_null(&st, 8))
+			out->venv = xstrdup(db_col_text(&st, 8));
 		if (!db_col_null(&st, 5))
 			out->definition = xstrdup(db_col_text(&st, 5));
 		else

@@ -159,3 +159,38 @@ code_tree_ensure(const char *data_dir, struct repo_git *g,
 	free(final);
 	return s;
 }
+
+enum sl_status
+code_run_workdir(const char *data_dir, const char *repo, const char *commit,
+    const char *workdir, char **out, char *why, size_t whysz)
+{
+	struct repo_auth none = { NULL, NULL };
+	struct repo_git g;
+	char *tree;
+	enum sl_status s = SL_OK;
+	struct stat sb;
+
+	*out = NULL;
+	if (repo == NULL || commit == NULL || (workdir && workdir[0] == '/')) {
+		*out = workdir ? xstrdup(workdir) : NULL;
+		return SL_OK;
+	}
+	tree = code_tree_path(data_dir, commit);
+	if (stat(tree, &sb) == -1) {
+		/* Removed by retention, or never made here: make it now. */
+		s = code_dirs(data_dir, why, whysz);
+		if (s == SL_OK && (s = repo_git_open(&g, data_dir, repo, &none,
+		    why, whysz)) == SL_OK) {
+			s = code_tree_ensure(data_dir, &g, commit, why, whysz);
+			repo_git_close(&g);
+		}
+	}
+	if (s == SL_OK)
+		*out = workdir ? xasprintf("%s/%s", tree, workdir) :
+		    xstrdup(tree);
+	else
+		snprintf(why + strlen(why), whysz - strlen(why), " (the "
+		    "checkout of commit %s of repository %s)", commit, repo);
+	free(tree);
+	return s;
+}

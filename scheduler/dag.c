@@ -81,6 +81,9 @@ dag_free(struct run *r)
 	}
 	free(r->tasks);
 	free(r->flow);
+	free(r->repo);
+	free(r->commit_id);
+	free(r->venv);
 	json_object_put(r->def);
 	json_object_put(r->params);
 	free(r);
@@ -225,6 +228,10 @@ take_run(struct run *r, struct worker_run *wr, char *reason,
 
 	r->flow = wr->flow;
 	wr->flow = NULL;
+	r->repo = wr->repo;
+	r->commit_id = wr->commit_id;
+	r->venv = wr->venv;
+	wr->repo = wr->commit_id = wr->venv = NULL;
 	r->version = wr->version;
 	r->started_at = wr->started_at;
 	r->params = jsonx_parse(wr->params, strlen(wr->params), why,

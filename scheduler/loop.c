@@ -144,6 +144,7 @@ db_tick(struct sched *s, int64_t mono)
 			retention_tick(s);
 			s->next_retention = mono + RETENTION_MS;
 		}
+		repo_tick(s);
 	}
 	dag_check_cancels(s);
 }
@@ -305,6 +306,7 @@ loop_run(struct sched *s)
 	}
 	free(ps.pfd);
 	free(ps.refs);
+	repo_tick_stop(s);
 	drop_runs(s);
 	log_info("loop: all task processes stopped");
 	return 0;

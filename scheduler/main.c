@@ -30,6 +30,7 @@
 #include "config.h"
 #include "paths.h"
 #include "privs.h"
+#include "reposync.h"
 #include "sched.h"
 #include "timefmt.h"
 #include "wake.h"
@@ -162,11 +163,20 @@ new_incarnation(char out[33])
     PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_KILL))
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct sched s;
 	char *dbpath, *migdir, why[512];
 	int rc;
+
+	/* The sync process repo_tick.c starts (reposync.c). */
+	if (argc == 4 && strcmp(argv[1], "--sync-repo") == 0) {
+		char *data = realpath(paths_data_dir(), NULL);
+
+		rc = data ? reposync_run(data, argv[2], argv[3]) : 1;
+		free(data);
+		return rc;
+	}
 
 	/* Pipes must never land on 0, 1 or 2: keep those open. */
 	for (int fd = 0; fd < 3; fd++)

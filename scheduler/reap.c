@@ -51,7 +51,8 @@ reap_children(struct sched *s)
 		struct attempt *a = find_pid(s, pid);
 
 		if (a == NULL) {
-			taskuser_reaped(&s->tu, pid);
+			if (!repo_tick_reaped(s, pid, status))
+				taskuser_reaped(&s->tu, pid);
 			continue;
 		}
 		a->exited = 1;

@@ -33,7 +33,7 @@ enum sl_status repo_git_fetch(struct repo_git *g, const char *url,
     char *why, size_t whysz);
 /* Every file under path in commit, NUL-separated (caller frees). */
 enum sl_status repo_git_files(struct repo_git *g, const char *commit,
-    const char *path, char **list, char *why, size_t whysz);
+    const char *path, char **list, size_t *len, char *why, size_t whysz);
 /* File's content in commit, at most max bytes (SL_TOO_LARGE past). */
 enum sl_status repo_git_blob(struct repo_git *g, const char *commit,
     const char *file, size_t max, char **text, char *why, size_t whysz);

@@ -169,6 +169,9 @@ struct run {
 	char id[IDS_LEN];
 	char *flow;
 	int64_t version;
+	char *repo;		/* the version's repository, or NULL */
+	char *commit_id;	/* its commit, whose checkout tasks run in */
+	char *venv;		/* its virtual environment's id, or NULL */
 	struct json_object *def;	/* normalised definition */
 	struct json_object *params;	/* bound parameters */
 	struct task *tasks;
@@ -206,6 +209,12 @@ struct sched {
 		int refused;		/* refusals in this spell */
 	} store;
 	struct fault fault;	/* crash points, test builds only (fault.h) */
+	struct repo_job {	/* the repository sync running (repo_tick.c) */
+		pid_t pid;	/* the sync process, 0 = none */
+		char name[128];	/* its repository */
+		char error[256];	/* JSON of a lost sync's error */
+		int again;	/* it is asked again (interrupted by a stop) */
+	} repo;
 };
 
 /* taskuser.c; the files a task finds in its scratch folder: */
@@ -231,6 +240,12 @@ int heartbeat_beat(struct sched *s);
 int heartbeat_reread(struct sched *s);
 int64_t heartbeat_silent_before(const struct sched *s);
 void heartbeat_lease_lost(struct sched *s) __attribute__((noreturn));
+
+/* repo_tick.c */
+void repo_tick(struct sched *s);
+void repo_tick_ended(struct sched *s, int status, int again);
+int repo_tick_reaped(struct sched *s, pid_t pid, int status);
+void repo_tick_stop(struct sched *s);
 
 /* claim.c */
 int claim_runs(struct sched *s, int budget);

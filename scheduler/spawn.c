@@ -42,9 +42,11 @@
 #include "flowdef.h"
 #include "json.h"
 #include "log.h"
+#include "code.h"
 #include "proc.h"
 #include "sched.h"
 #include "timefmt.h"
+#include "venv.h"
 #include "xalloc.h"
 
 extern char **environ;
@@ -98,7 +100,8 @@ static const char *const secret_vars[] = { "SLUICE_ADMIN_PASSWORD=",
 /* Variables the scheduler sets itself; inherited values are dropped. */
 static const char *const our_vars[] = { "SLUICE_RUN_ID=", "SLUICE_FLOW=",
     "SLUICE_TASK=", "SLUICE_ATTEMPT=", "SLUICE_PARAMS=", "SLUICE_RESULT=",
-    "SLUICE_UPSTREAM=", "SLUICE_UPSTREAM_FILE=", "SLUICE_SCRATCH=", NULL };
+    "SLUICE_UPSTREAM=", "SLUICE_UPSTREAM_FILE=", "SLUICE_SCRATCH=",
+    "SLUICE_REPO=", "SLUICE_COMMIT=", NULL };
 
 /* Who a task run as a slot uid is; set unless the definition sets them. */
 static const char *const identity_vars[] = { "HOME=", "TMPDIR=", "USER=",
@@ -191,6 +194,33 @@ build_env(struct strv *env, struct run *r, struct task *t,
 	strv_add(env, xasprintf("SLUICE_RESULT=%s/" SCRATCH_RESULT, scratch));
 	strv_add(env, xasprintf("SLUICE_UPSTREAM_FILE=%s/" SCRATCH_UPSTREAM,
 	    scratch));
+}
+
+/*
+ * For a run of a repository flow: SLUICE_REPO and SLUICE_COMMIT, and with
+ * a virtual environment VIRTUAL_ENV and its bin/ first on PATH.
+ */
+static void
+repo_env(struct strv *env, const char *data_dir, const struct run *r)
+{
+	char *venv, *path = NULL;
+
+	strv_add(env, xasprintf("SLUICE_REPO=%s", r->repo));
+	strv_add(env, xasprintf("SLUICE_COMMIT=%s", r->commit_id));
+	if (r->venv == NULL)
+		return;
+	venv = venv_path(data_dir, r->venv);
+	for (size_t i = 0; i < env->n; i++)
+		if (strncmp(env->v[i], "PATH=", 5) == 0) {
+			path = env->v[i];
+			env->v[i] = xasprintf("PATH=%s/bin:%s", venv, path + 5);
+		}
+	if (path == NULL)
+		strv_add(env, xasprintf("PATH=%s/bin:/usr/local/bin:/usr/bin:"
+		    "/bin", venv));
+	strv_add(env, xasprintf("VIRTUAL_ENV=%s", venv));
+	free(path);
+	free(venv);
 }
 
 /*
@@ -427,6 +457,7 @@ struct launch {
 	int out[2], err[2], go[2];	/* stdout, stderr, go-ahead pipes */
 	struct logsink log;
 	int log_open;		/* log is ours to finish */
+	char *workdir;		/* where it starts, or NULL: not set */
 };
 
 static void
@@ -466,6 +497,7 @@ launch_fini(struct sched *s, struct run *r, struct task *t,
 	strv_free(&l->env);
 	free(l->logpath);
 	free(l->uptext);
+	free(l->workdir);
 }
 
 /* The name of the attempt's scratch folder; the caller frees it. */
@@ -560,7 +592,7 @@ static pid_t
 launch_fork(struct sched *s, struct run *r, struct task *t,
     struct launch *l, int64_t *proc_start)
 {
-	const char *workdir = jsonx_get_str(t->def, "workdir");
+	const char *workdir = l->workdir;
 	int kill_parent = FAULT_DUE(&s->fault, FAULT_AFTER_FORK_BEFORE_EXEC);
 	pid_t parent = getpid(), pid = fork();
 	enum sl_status st;
@@ -638,9 +670,14 @@ spawn_attempt(struct sched *s, struct run *r, int ti)
 		return -1;
 	}
 	if (build_argv(&l.argv, r, t, why, sizeof(why)) == -1 ||
-	    launch_files(s, r, t, &l, why, sizeof(why)) == -1)
+	    launch_files(s, r, t, &l, why, sizeof(why)) == -1 ||
+	    code_run_workdir(s->cfg.data_dir, r->repo, r->commit_id,
+	    jsonx_get_str(t->def, "workdir"), &l.workdir, why,
+	    sizeof(why)) != SL_OK)
 		goto out;
 	build_env(&l.env, r, t, &s->tu, l.scratch);
+	if (r->repo != NULL)
+		repo_env(&l.env, s->cfg.data_dir, r);
 	if ((st = launch_pipes(s, &l, why, sizeof(why))) != SL_OK)
 		goto out;
 	launch_upstream(r, t, &l);

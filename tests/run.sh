@@ -88,7 +88,7 @@ spawn() {
 for t in "$root/$build"/tests/test_*; do
 	[ -x "$t" ] && spawn "unit/$(basename "$t")" "$t"
 done
-for kind in api cli launcher container harness sched fault; do
+for kind in api cli launcher container harness sched repo fault; do
 	for t in "$root/tests/$kind"/*.sh; do
 		[ -f "$t" ] && spawn "${t#"$root"/tests/}" bash "$t"
 	done
