@@ -29,7 +29,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	libfcgi0ldbl libsqlite3-0 libjson-c5 libcrypt1 libcurl4 \
-	nginx-light openssl curl ca-certificates python3 tzdata tini \
+	nginx-light openssl curl ca-certificates python3 python3-venv git tzdata tini \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old \
 	/var/log/apt /var/log/dpkg.log /var/log/alternatives.log \

@@ -142,6 +142,7 @@ db_tick(struct sched *s, int64_t mono)
 		}
 		if (mono >= s->next_retention) {
 			retention_tick(s);
+			retention_code(s);
 			s->next_retention = mono + RETENTION_MS;
 		}
 		repo_tick(s);

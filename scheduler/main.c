@@ -2,7 +2,8 @@
  * main.c: sluice-scheduler's start and stop. Reads the configuration from
  * the environment (SLUICE_DATA, SLUICE_WORKER_NAME, SLUICE_POOL,
  * SLUICE_CONCURRENCY, SLUICE_KILL_GRACE_S, SLUICE_WORKER_STALE_S,
- * SLUICE_LOG_MAX_BYTES, SLUICE_RETENTION_DAYS, SLUICE_WEBHOOK_MAX_AGE_S),
+ * SLUICE_LOG_MAX_BYTES, SLUICE_RETENTION_DAYS, SLUICE_CODE_MIN_AGE_S,
+ * SLUICE_WEBHOOK_MAX_AGE_S),
  * opens the database, registers the worker, writes
  * run/sluice-scheduler.pid, binds the wake socket, and hands over to
  * loop_run. fatal() is used only here, before the loop starts. The
@@ -73,6 +74,8 @@ config_load(struct sched_config *c)
 	    INT64_MAX / 2);
 	c->retention_days = (int)env_int("SLUICE_RETENTION_DAYS", 30, 0,
 	    100000);
+	c->code_min_age_s = env_int("SLUICE_CODE_MIN_AGE_S", 3600, 0,
+	    365 * 86400);
 	c->webhook_max_age_ms = env_int("SLUICE_WEBHOOK_MAX_AGE_S", 86400, 1,
 	    365 * 86400) * 1000;
 	if (strlen(c->worker) > 64 || strchr(c->worker, '/') != NULL)

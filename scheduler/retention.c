@@ -4,7 +4,10 @@
  * (ON DELETE CASCADE) and their log folder <data>/logs/<run-id>/. Rows go
  * in batches of 100 runs per short transaction, so the API never waits
  * long for the write lock; files are removed after the commit, outside
- * any transaction.
+ * any transaction. Then the checkouts and virtual environments of
+ * repository flows (<data>/code, code.c) that no run kept and no
+ * current version needs, once older than SLUICE_CODE_MIN_AGE_S (so one
+ * a sync is making right now is never taken).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include "code.h"
 #include "db.h"
 #include "states.h"
 #include "log.h"
@@ -22,6 +28,14 @@
 
 #define BATCH 100
 #define MAX_BATCHES 50
+
+/* Commits and environments still needed: by a version some run in the
+ * store ran, or by a flow's current version. */
+static const char sql_code_kept[] =
+    "SELECT v.commit_id, v.venv FROM flow_versions v"
+    " WHERE v.commit_id IS NOT NULL AND (EXISTS (SELECT 1 FROM flows f"
+    " WHERE f.name = v.flow AND f.version = v.version) OR EXISTS (SELECT 1"
+    " FROM runs r WHERE r.flow = v.flow AND r.flow_version = v.version))";
 
 static const char sql_old[] =
     "SELECT id FROM runs WHERE ended_at IS NOT NULL AND ended_at < :cutoff"
@@ -125,4 +139,78 @@ retention_tick(struct sched *s)
 	if (total > 0)
 		log_info("retention: removed %d runs older than %d days and "
 		    "their logs", total, s->cfg.retention_days);
+}
+
+/* Returns 1 when name is among the n strings of kept. */
+static int
+kept_has(char **kept, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (kept[i] != NULL && strcmp(kept[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Removes the entries of <data>/code/<sub> not in kept, older than age. */
+static int
+prune_dir(struct sched *s, const char *sub, char **kept, size_t n)
+{
+	char *dir = xasprintf("%s/code/%s", s->cfg.data_dir, sub), *p;
+	int64_t now_s = timefmt_now_ms() / 1000;
+	struct dirent *e;
+	struct stat sb;
+	int removed = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strchr(e->d_name, '.') != NULL ||
+		    kept_has(kept, n, e->d_name))
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+		    now_s - sb.st_mtime >= s->cfg.code_min_age_s &&
+		    code_remove(p) == 0)
+			removed++;
+		free(p);
+	}
+	closedir(d);
+	free(dir);
+	return removed;
+}
+
+void
+retention_code(struct sched *s)
+{
+	struct db_stmt st;
+	char **commits = NULL, **venvs = NULL;
+	size_t n = 0;
+	int trees, envs;
+
+	db_prepare(s->db, &st, sql_code_kept);
+	while (db_step(&st)) {
+		commits = xrealloc(commits, (n + 1) * sizeof(*commits));
+		venvs = xrealloc(venvs, (n + 1) * sizeof(*venvs));
+		commits[n] = xstrdup(db_col_text(&st, 0));
+		venvs[n] = db_col_null(&st, 1) ? NULL :
+		    xstrdup(db_col_text(&st, 1));
+		n++;
+	}
+	if (db_finish(&st) == SL_OK) {
+		trees = prune_dir(s, "trees", commits, n);
+		envs = prune_dir(s, "venvs", venvs, n);
+		if (trees + envs > 0)
+			log_info("retention: removed %d checkouts and %d "
+			    "virtual environments no kept run needs", trees,
+			    envs);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(commits[i]);
+		free(venvs[i]);
+	}
+	free(commits);
+	free(venvs);
 }

@@ -45,6 +45,7 @@ struct sched_config {
 	int64_t stale_ms;	/* $SLUICE_WORKER_STALE_S (default 30) */
 	int64_t log_max_bytes;	/* $SLUICE_LOG_MAX_BYTES (default 100 MiB) */
 	int retention_days;	/* $SLUICE_RETENTION_DAYS (default 30) */
+	int64_t code_min_age_s;	/* $SLUICE_CODE_MIN_AGE_S (default 3600) */
 	int64_t webhook_max_age_ms;	/* $SLUICE_WEBHOOK_MAX_AGE_S (1 day) */
 };
 
@@ -325,5 +326,6 @@ void deliver_perform(struct sched *s);
 
 /* retention.c */
 void retention_tick(struct sched *s);
+void retention_code(struct sched *s);
 
 #endif

@@ -35,7 +35,7 @@ packages=(
 	libfcgi-dev libfcgi-bin libsqlite3-dev sqlite3 libjson-c-dev
 	libcrypt-dev libcurl4-openssl-dev
 	"nginx-light|nginx-core|nginx-full|nginx-extras"
-	openssl curl jq ca-certificates python3 tzdata
+	openssl curl jq ca-certificates python3 python3-venv git tzdata
 )
 test_packages=(chromium python3-croniter valgrind)
 
