@@ -37,7 +37,7 @@ packages=(
 	"nginx-light|nginx-core|nginx-full|nginx-extras"
 	openssl curl jq ca-certificates python3 python3-venv git tzdata
 )
-test_packages=(chromium python3-croniter valgrind)
+test_packages=(chromium python3-croniter python3-wheel valgrind)
 
 browser_dir=$root/tests/browser
 need_npm=0
