@@ -377,8 +377,10 @@ opt_string(struct json_object *body, const char *key, const char *def,
 	*out = def;
 	if (v == NULL)
 		return SL_OK;
-	if (!json_object_is_type(v, json_type_string)) {
-		snprintf(why, whysz, "%s: expected a string", key);
+	if (!json_object_is_type(v, json_type_string) ||
+	    strlen(json_object_get_string(v)) !=
+	    (size_t)json_object_get_string_len(v)) {
+		snprintf(why, whysz, "%s: expected a string without NUL", key);
 		return SL_INVALID;
 	}
 	*out = json_object_get_string(v);
