@@ -101,9 +101,20 @@ api_handler api_logs_get;
 api_handler api_workers_list;
 api_handler api_workers_patch;
 api_handler api_events_list;
+api_handler api_repos_list;
+api_handler api_repos_get;
+api_handler api_repos_put;
+api_handler api_repos_delete;
+api_handler api_repos_sync;
+api_handler api_repos_webhook;
 
 /* api_flows.c: a stored flow definition, for every handler that needs one. */
 enum sl_status api_flows_load_def(struct db *db, const char *flow,
     int64_t version, struct json_object **def);
+
+/* api_repos.c: marks a repository due for a sync, inside a write
+ * transaction (also for api_webhook.c). */
+enum sl_status api_repos_request_sync(struct db *db, const char *name,
+    const char *by, int64_t now);
 
 #endif

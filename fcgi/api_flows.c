@@ -27,13 +27,14 @@
 #define RECENT_RUNS 10
 
 static const char sql_flow[] =
-    "SELECT version, paused, archived, created_at, updated_at"
+    "SELECT version, paused, archived, created_at, updated_at, repo"
     " FROM flows WHERE name = :name";
 static const char sql_def[] =
     "SELECT definition FROM flow_versions"
     " WHERE flow = :name AND version = :version";
 static const char sql_versions[] =
-    "SELECT version, created_by, created_at FROM flow_versions"
+    "SELECT version, created_by, created_at, repo, commit_id,"
+    " commit_subject, source FROM flow_versions"
     " WHERE flow = :name ORDER BY version DESC";
 static const char sql_list[] =
     "SELECT f.name, f.version, f.paused, f.archived, v.definition,"
@@ -140,6 +141,7 @@ flow_row(struct db *db, const char *name, int64_t version,
 	sqlx_add_bool(obj, "archived", &st, 2);
 	sqlx_add_time(obj, "created_at", &st, 3);
 	sqlx_add_time(obj, "updated_at", &st, 4);
+	sqlx_add_text(obj, "repo", &st, 5);
 	if ((s = db_finish(&st)) != SL_OK) {
 		json_object_put(obj);
 		return s;
@@ -178,7 +180,9 @@ api_flows_load_def(struct db *db, const char *flow, int64_t version,
 	return s;
 }
 
-/* Adds obj["versions"]: flow name's versions, newest first. */
+/* Adds obj["versions"]: flow name's versions, newest first, each with
+ * where it came from (repository, commit, subject, file; null for the
+ * API's). */
 static enum sl_status
 add_versions(struct db *db, const char *name, struct json_object *obj)
 {
@@ -194,6 +198,10 @@ add_versions(struct db *db, const char *name, struct json_object *obj)
 		sqlx_add_int(v, "version", &st, 0);
 		sqlx_add_text(v, "created_by", &st, 1);
 		sqlx_add_time(v, "created_at", &st, 2);
+		sqlx_add_text(v, "repo", &st, 3);
+		sqlx_add_text(v, "commit", &st, 4);
+		sqlx_add_text(v, "subject", &st, 5);
+		sqlx_add_text(v, "source", &st, 6);
 		json_object_array_add(arr, v);
 	}
 	return db_finish(&st);
@@ -347,8 +355,10 @@ api_flows_list(struct req *r)
  * GET /api/flows/{flow}?version=N (viewer)
  * The flow with its definition (of version N, default the current one),
  * version, current_version, paused, archived, created_at, updated_at,
- * schedule, schedule_description, next_runs (next 5 fire times, UTC;
- * empty when paused, archived or unscheduled) and versions (newest first).
+ * repo (the repository it belongs to, or null), schedule,
+ * schedule_description, next_runs (next 5 fire times, UTC; empty when
+ * paused, archived or unscheduled) and versions (newest first: version,
+ * created_by, created_at, repo, commit, subject, source).
  * 200; 400 bad version; 404 unknown flow or version.
  */
 enum sl_status

@@ -23,9 +23,14 @@
 #include "wake.h"
 #include "xalloc.h"
 
+/* A column of the version a run ran, where it came from. */
+#define RUN_VERSION(col) "(SELECT " col " FROM flow_versions v" \
+    " WHERE v.flow = runs.flow AND v.version = runs.flow_version)"
 #define RUN_COLS "id, flow, flow_version, state, parameters, trigger," \
     " created_by, created_at, scheduled_for, started_at, ended_at, reason," \
-    " retry_count, rerun_of, worker, cancel_requested"
+    " retry_count, rerun_of, worker, cancel_requested, " \
+    RUN_VERSION("repo") ", " RUN_VERSION("commit_id") ", " \
+    RUN_VERSION("commit_subject")
 #define RUN_PAGE " AND (:cursor IS NULL OR id < :cursor)" \
     " ORDER BY id DESC LIMIT :limit"
 
@@ -76,7 +81,23 @@ static const char sql_retry[] =
 /* The columns of RUN_COLS, in order. */
 enum { C_ID, C_FLOW, C_VERSION, C_STATE, C_PARAMS, C_TRIGGER, C_BY,
     C_CREATED, C_SCHEDULED, C_STARTED, C_ENDED, C_REASON, C_RETRIES,
-    C_RERUN_OF, C_WORKER, C_CANCEL };
+    C_RERUN_OF, C_WORKER, C_CANCEL, C_REPO, C_COMMIT, C_SUBJECT };
+
+/* The commit a run's version came from, {repo, id, subject}, or NULL
+ * (JSON null) for a version stored through the API. */
+static struct json_object *
+commit_json(struct db_stmt *st)
+{
+	struct json_object *c;
+
+	if (db_col_null(st, C_COMMIT))
+		return NULL;
+	c = json_object_new_object();
+	sqlx_add_text(c, "repo", st, C_REPO);
+	sqlx_add_text(c, "id", st, C_COMMIT);
+	sqlx_add_text(c, "subject", st, C_SUBJECT);
+	return c;
+}
 
 /* Builds the run object of the current row of a RUN_COLS statement. */
 static struct json_object *
@@ -112,6 +133,7 @@ run_json(struct db_stmt *st, int64_t now)
 	sqlx_add_text(o, "rerun_of", st, C_RERUN_OF);
 	sqlx_add_text(o, "worker", st, C_WORKER);
 	sqlx_add_bool(o, "cancel_requested", st, C_CANCEL);
+	json_object_object_add(o, "commit", commit_json(st));
 	return o;
 }
 
@@ -450,8 +472,9 @@ run_item(struct req *r, struct db_stmt *st, void *arg,
 
 /*
  * GET /api/runs?flow=&state=&limit=&cursor= (viewer)
- * Runs newest first, without their tasks. cursor is next_cursor of the
- * previous page (a run id).
+ * Runs newest first, without their tasks, each with the commit its
+ * version came from ({repo, id, subject}, or null). cursor is
+ * next_cursor of the previous page (a run id).
  * 200 {"items":[...],"next_cursor":id|null}; 400 bad parameter.
  */
 enum sl_status
@@ -538,7 +561,8 @@ read_run(struct req *r, const char *id, enum run_state *state,
 
 /*
  * GET /api/runs/{run} (viewer)
- * The run with its tasks in definition order: name, state, attempt,
+ * The run (with its version's commit {repo, id, subject} or null) and
+ * its tasks in definition order: name, state, attempt,
  * depends_on, started_at, ended_at, exit_code, log_size, reason (of the
  * latest attempt) and attempts [{attempt, state, started_at, ended_at,
  * exit_code, signal, log_size, reason}].

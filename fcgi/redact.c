@@ -5,7 +5,9 @@
  * (roles_sees_secrets, roles.c) and to everyone else as
  * scheme://host[:port] only.
  * Every reply that includes a definition passes it through
- * redact_flow_def first; nothing here touches what is stored.
+ * redact_flow_def first, and a repository's pip settings (an index URL
+ * may carry credentials) pass through redact_repo_env; nothing here
+ * touches what is stored.
  */
 #include <string.h>
 
@@ -57,4 +59,28 @@ redact_flow_def(struct json_object *def, enum role role)
 		return;
 	url_origin(url, origin, sizeof(origin));
 	jsonx_add_str(notify, "webhook", origin);
+}
+
+/*
+ * Prepares a repository's pip settings env (an object the caller owns,
+ * changed in place; NULL is fine) for a user with role: an admin sees
+ * them as stored; anyone else sees a value holding a URL (an index may
+ * carry user:password@) as scheme://host[:port] only.
+ */
+void
+redact_repo_env(struct json_object *env, enum role role)
+{
+	char origin[512];
+
+	if (roles_sees_secrets(role) || !json_object_is_type(env,
+	    json_type_object))
+		return;
+	json_object_object_foreach(env, key, val) {
+		const char *v = json_object_get_string(val);
+
+		if (v == NULL || strstr(v, "://") == NULL)
+			continue;
+		url_origin(v, origin, sizeof(origin));
+		jsonx_add_str(env, key, origin);
+	}
 }

@@ -33,6 +33,7 @@ enum placeholder {
 	PH_RUN,
 	PH_TASK,
 	PH_WORKER,
+	PH_REPO,
 	PH_MAX
 };
 
@@ -71,6 +72,8 @@ static const struct {
 	    "letters, digits, \"_\", \".\" and \"-\", at most 128"},
 	[PH_WORKER] = {"worker", worker_name_valid, "worker name",
 	    "at most 128 bytes"},
+	[PH_REPO] = {"repo", flowdef_name_valid, "repository name",
+	    "[a-z0-9][a-z0-9_.-]{0,63}"},
 };
 
 struct route {
@@ -105,6 +108,13 @@ static const struct route routes[] = {
 	{"PATCH", "/api/workers/{worker}", api_workers_patch, ROLE_ADMIN, ""},
 	{"GET", "/api/events", api_events_list, ROLE_VIEWER,
 	    "actor,object_type,object_id,action,limit,cursor"},
+	{"GET", "/api/repos", api_repos_list, ROLE_VIEWER, "limit,cursor"},
+	{"GET", "/api/repos/{repo}", api_repos_get, ROLE_VIEWER, ""},
+	{"PUT", "/api/repos/{repo}", api_repos_put, ROLE_ADMIN, ""},
+	{"DELETE", "/api/repos/{repo}", api_repos_delete, ROLE_ADMIN, ""},
+	{"POST", "/api/repos/{repo}/sync", api_repos_sync, ROLE_ADMIN, ""},
+	/* Public: the handler checks the repository's signature. */
+	{"POST", "/api/repos/{repo}/webhook", api_repos_webhook, ROLE_NONE, ""},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

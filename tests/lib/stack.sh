@@ -5,7 +5,8 @@
 # program exited that the test did not announce (expect_exit) or a
 # program's log holds a sanitizer report.
 # Helpers: user_add, api, expect_status, jqr, wait_for, wait_gone,
-# wait_run_state, fail, expect_exit, stack_on_stop, db_lock.
+# wait_run_state, fail, expect_exit, stack_on_stop, db_lock, db_sql,
+# hmac_hex, webhook.
 set -u
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SLUICE_BIN_DIR=${SLUICE_BIN_DIR:-$SLUICE_ROOT/bin}
@@ -225,6 +226,35 @@ stack_small_disk() {
 }
 # Lazily: the programs still hold files there until the stack stops.
 stack_small_disk_detach() { umount -l "$STACK_TMP/data"; return 0; }
+
+# db_sql SQL [VALUE...]: runs one statement on the stack's database from
+# another connection, VALUEs bound to its "?" in order; prints the rows,
+# columns separated by tabs. For a fixture the API cannot make (a row a
+# sync would write) or a check of what it stored.
+db_sql() {
+	python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+for row in c.execute(sys.argv[2], sys.argv[3:]):
+    print("\t".join("" if v is None else str(v) for v in row))' \
+	    "$SLUICE_DATA/sluice.db" "$@" || fail "db_sql $1"
+}
+
+# hmac_hex SECRET TEXT: the hex HMAC-SHA256 of TEXT under SECRET.
+hmac_hex() {
+	printf %s "$2" | openssl dgst -sha256 -hmac "$1" | sed 's/.* //'
+}
+
+# webhook REPO BODY [CURL ARGS...]: POSTs BODY as JSON to REPO's push
+# webhook with no credentials (unless the arguments add some); sets
+# STATUS, BODY and HDRS like api.
+webhook() {
+	local repo=$1 body=$2; shift 2
+	STATUS=$(curl -sk -o "$STACK_TMP/body" -D "$HDRS" -w '%{http_code}' \
+	    -X POST -H 'Content-Type: application/json' "$@" \
+	    --data-binary "$body" "$SLUICE_URL/api/repos/$repo/webhook")
+	BODY=$(cat "$STACK_TMP/body")
+}
 
 # db_lock SECONDS: holds the database's write lock that long from
 # another process (returns once it is held); LOCK_PID is that process.
