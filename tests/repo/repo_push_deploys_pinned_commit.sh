@@ -73,7 +73,8 @@ api GET "/api/runs/$new"
 # Git stays the truth: the API cannot change or delete the flow.
 api PUT /api/flows/etl '{"tasks": [{"name": "x", "command": ["true"]}]}'
 expect_status 409 "PUT of a repository's flow"
-grep -q '"team"' <<<"$BODY" || fail "409 does not name the repository: $BODY"
+jqr .error.message | grep -q 'repository "team"' ||
+    fail "409 does not name the repository: $BODY"
 api DELETE /api/flows/etl
 expect_status 409 "DELETE of a repository's flow"
 echo "ok: push deployed $second; the earlier run stayed on $first"
