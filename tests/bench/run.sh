@@ -2,8 +2,9 @@
 # tests/bench/run.sh BIN: `make bench`. Measures, on this machine, what the
 # README and issues quote: password-check cost per crypt scheme, API
 # requests per second through nginx with a remembered login, a remembered
-# login's latency during a password-guessing storm, run start latency (POST → task running → COMPLETED) and run throughput, and the
-# resident memory of each program. Numbers are printed, never asserted:
+# login's latency during a password-guessing storm, run start latency
+# (POST → COMPLETED), run throughput, the time from a push webhook to
+# the new flow version, and the resident memory of each program. Numbers are printed, never asserted:
 # speed is checked here, not by timed tests.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,6 +83,26 @@ t1=$(date +%s%N)
 wait_for 300 bash -c "curl -sk -u '$ADMIN_USER:$ADMIN_PASS' '$SLUICE_URL/api/runs?flow=bench&state=COMPLETED&limit=500' | jq -e '.items | length >= 230' >/dev/null"
 t2=$(date +%s%N)
 echo "200 POSTs: $(( (t1 - t0) / 1000000 )) ms; all completed after $(( (t2 - t0) / 1000000 )) ms"
+
+echo "--- push to main: webhook → new version (10 pushes, a repository of 20 flows)"
+source "$root/tests/repo/helpers/lib.sh"
+git_repo
+for i in $(seq 1 20); do flow_file "f$i" '["true"]'; done
+push "Twenty flows"
+repo_add bench '"webhook_secret": "bench-hook"'
+wait_synced bench "$HEAD_COMMIT"
+lat=()
+for i in $(seq 1 10); do
+	flow_file f1 "[\"echo\", \"$i\"]"
+	push "Change $i"
+	t0=$(date +%s%N)
+	push_hook bench bench-hook
+	wait_for 60 repo_synced bench "$HEAD_COMMIT"
+	lat+=($(( ($(date +%s%N) - t0) / 1000000 )))
+done
+printf '%s\n' "${lat[@]}" | sort -n | awk '{a[NR]=$1} END {
+	printf "webhook → version stored: median %d ms, max %d ms\n",
+	    a[int(NR/2)+1], a[NR]}'
 
 echo "--- resident memory"
 for prog in sluice-api sluice-scheduler; do
