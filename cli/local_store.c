@@ -36,7 +36,8 @@ static const char sql_run[] =
     "SELECT state, reason FROM runs WHERE id = :id";
 static const char sql_attempts[] =
     "SELECT task, attempt, state, reason, exit_code FROM task_runs"
-    " WHERE run_id = :id ORDER BY task, attempt";
+    " WHERE run_id = :id"
+    " ORDER BY coalesce(started_at, ended_at, created_at), task, attempt";
 
 /* What local_store_run writes. */
 struct new_run {

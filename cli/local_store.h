@@ -26,7 +26,8 @@ struct local_attempt {
 struct local_view {
 	enum run_state state;
 	char *reason;		/* NULL: none */
-	struct local_attempt *v;	/* by task, then attempt */
+	struct local_attempt *v;	/* in the order they started (or ended,
+				   never started) */
 	size_t n;
 };
 

@@ -51,7 +51,8 @@ read_all(int fd)
 }
 
 /* Sets up the child's standard streams: stdin /dev/null, stdout the pipe's
- * write end (when there is one), stderr /dev/null when quiet. */
+ * write end (when there is one; else /dev/null when quiet), stderr
+ * /dev/null when quiet. */
 static int
 file_actions(posix_spawn_file_actions_t *fa, int pipe_r, int pipe_w,
     int quiet)
@@ -64,6 +65,9 @@ file_actions(posix_spawn_file_actions_t *fa, int pipe_r, int pipe_w,
 		posix_spawn_file_actions_addclose(fa, pipe_w);
 		posix_spawn_file_actions_addclose(fa, pipe_r);
 	}
+	else if (quiet)
+		posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_WRONLY,
+		    0);
 	if (quiet)
 		posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY,
 		    0);
@@ -101,7 +105,7 @@ wait_for(pid_t pid, const char *name, int quiet)
  * Runs argv (argv[0] looked up on PATH; the array ends with NULL) and
  * waits for it. With out, its standard output (at most 64 KiB) is
  * returned in *out, NUL-terminated (the caller frees it; NULL on every
- * failure); else it goes to sluicectl's. flags may be PROG_QUIET.
+ * failure); else it goes to sluicectl's, or with PROG_QUIET nowhere.
  * Returns SL_OK when it exited 0, SL_INVALID when it exited with another
  * status, SL_NOTFOUND when the program is not installed, SL_IO when it
  * could not be started or died of a signal; the failure is printed

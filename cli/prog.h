@@ -6,7 +6,8 @@
 
 #include "status.h"
 
-/* Its standard error goes to /dev/null and its failure is not printed. */
+/* What it prints goes to /dev/null (standard output too, unless it is
+ * captured) and its failure is not printed. */
 #define PROG_QUIET 1
 
 enum sl_status prog_run(const char *const argv[], int flags, char **out);
