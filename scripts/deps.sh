@@ -2,7 +2,8 @@
 # scripts/deps.sh [--test] [--image]: makes sure the Debian packages Sluice
 # needs are installed. Used by `make deps` (and so `make run`); `--test` adds
 # what the test suite needs (Chromium and Node for the browser tests,
-# croniter as a cron reference, valgrind) and installs the browser tests'
+# croniter as a cron reference, PyYAML for the CI files of `sluicectl
+# init`, valgrind) and installs the browser tests'
 # npm packages into tests/browser/node_modules when they are missing;
 # `--image` (`make test-image`) adds what building and running the image
 # needs: podman and runc unless a docker engine answers, and debootstrap
@@ -37,7 +38,7 @@ packages=(
 	"nginx-light|nginx-core|nginx-full|nginx-extras"
 	openssl curl jq ca-certificates python3 tzdata
 )
-test_packages=(chromium python3-croniter valgrind)
+test_packages=(chromium python3-croniter python3-yaml valgrind)
 
 browser_dir=$root/tests/browser
 need_npm=0

@@ -5,7 +5,8 @@
 #   expect RC CMD...     runs CMD (120 s at most), fails the test unless it
 #                        exits RC; its stdout is in $tmp/out, stderr in
 #                        $tmp/err
-#   no_stack_cleanup     for a test that starts no stack: removes $tmp when
+#   no_stack_cleanup     for a test that starts no stack: at its end runs
+#                        the stack_on_stop hooks, then removes $tmp when
 #                        the test passed (keeps it, saying so, otherwise)
 #   local_leftovers DIR  prints the pids of processes whose SLUICE_DATA is
 #                        a folder under DIR (run --local's scheduler, its
@@ -23,8 +24,20 @@ expect() {
 }
 
 no_stack_cleanup() {
-	trap 'rc=$?; if [ $rc = 0 ] && [ -z "${KEEP_TMP:-}" ]; then
-		rm -rf "$tmp"; else echo "# kept $tmp" >&2; fi; exit $rc' EXIT
+	trap no_stack_exit EXIT
+}
+no_stack_exit() {
+	local rc=$? h
+	trap - EXIT
+	for h in "${STACK_HOOKS[@]}"; do
+		"$h" "$rc" || rc=1
+	done
+	if [ $rc = 0 ] && [ -z "${KEEP_TMP:-}" ]; then
+		rm -rf "$tmp"
+	else
+		echo "# kept $tmp" >&2
+	fi
+	exit $rc
 }
 
 local_leftovers() {
