@@ -23,7 +23,7 @@ for arg in "$@"; do
 	--test) test_mode=1 ;;
 	--image) image_mode=1 ;;
 	-h|--help)
-		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
 	*) echo "usage: scripts/deps.sh [--test] [--image]" >&2; exit 2 ;;
 	esac
