@@ -44,7 +44,7 @@ flowfile_load(const char *path, struct json_object **def)
 	raw = jsonx_parse(buf, len, why, sizeof(why));
 	free(buf);
 	if (raw == NULL) {
-		cli_err("%s: not valid JSON: %s", path, why);
+		cli_err("%s: %s", path, why);
 		return SL_INVALID;
 	}
 	*def = flowdef_validate(raw, why, sizeof(why));

@@ -31,7 +31,7 @@ for want in \
     "$tmp/string-command.json: tasks\[0\].command: must be an array of strings" \
     "$tmp/climbs.json: tasks\[1\].workdir: a relative path must stay inside the repository" \
     "$tmp/typo.json: tasks\[1\].depends_on\[0\]: no task named \"greeet\"" \
-    "$tmp/cut.json: not valid JSON" \
+    "$tmp/cut.json: invalid JSON" \
     "$tmp/missing.json: No such file or directory"; do
 	grep -q "^sluicectl: $want" "$tmp/err" ||
 	    fail "no line '$want' in: $(cat "$tmp/err")"

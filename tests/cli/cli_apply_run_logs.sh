@@ -121,8 +121,8 @@ grep -q "not a valid integer" "$tmp/err" || fail "bad integer: $(cat "$tmp/err")
 printf '{"name": "bad-flow", "tasks": [{"name": "t", "command": "echo hi"}]}' \
     >"$tmp/bad.json"
 expect 1 "$ctl" apply "$tmp/bad.json"
-grep -q "^sluicectl: [a-z_]*: .*command" "$tmp/err" ||
-    fail "invalid flow: $(cat "$tmp/err")"
+grep -q "^sluicectl: $tmp/bad.json: tasks\[0\].command: must be an array" \
+    "$tmp/err" || fail "invalid flow: $(cat "$tmp/err")"
 printf '{"name": ' >"$tmp/broken.json"
 expect 1 "$ctl" apply "$tmp/broken.json"
 grep -q "broken.json: invalid JSON" "$tmp/err" || fail "broken: $(cat "$tmp/err")"
