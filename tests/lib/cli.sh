@@ -23,21 +23,9 @@ expect() {
 	    fail "$*: exit $rc, wanted $want: $(cat "$tmp/out" "$tmp/err")"
 }
 
+# stack_cleanup (stack.sh) does just that when no stack was started.
 no_stack_cleanup() {
-	trap no_stack_exit EXIT
-}
-no_stack_exit() {
-	local rc=$? h
-	trap - EXIT
-	for h in "${STACK_HOOKS[@]}"; do
-		"$h" "$rc" || rc=1
-	done
-	if [ $rc = 0 ] && [ -z "${KEEP_TMP:-}" ]; then
-		rm -rf "$tmp"
-	else
-		echo "# kept $tmp" >&2
-	fi
-	exit $rc
+	trap stack_cleanup EXIT
 }
 
 local_leftovers() {
