@@ -271,7 +271,8 @@ scheduler_gone(struct local *l)
 	return 1;
 }
 
-/* Prints the scheduler's own log to stderr: it stopped unasked. */
+/* Prints the scheduler's own log to stderr: it stopped unasked, or not
+ * cleanly. */
 static void
 scheduler_log_show(struct local *l)
 {
@@ -394,7 +395,8 @@ stop_signal(struct local *l, long ms)
  * signal: *interrupted is set) sends it SIGTERM, again at each further
  * signal, SIGKILL when it outlives the grace period and some. v holds
  * the view read once it had gone. Returns SL_OK, or SL_IO when the
- * scheduler stopped unasked (its log printed).
+ * scheduler stopped unasked (its log printed; also when it did not exit 0
+ * once asked).
  */
 static enum sl_status
 follow(struct local *l, struct local_view *v, int *interrupted)
@@ -436,6 +438,9 @@ follow(struct local *l, struct local_view *v, int *interrupted)
 		scheduler_log_show(l);
 		return SL_IO;
 	}
+	/* Stopped, yet not cleanly: what it said may matter. */
+	if (!WIFEXITED(l->sched_status) || WEXITSTATUS(l->sched_status) != 0)
+		scheduler_log_show(l);
 	return SL_OK;
 }
 

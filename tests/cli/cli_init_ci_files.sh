@@ -39,6 +39,7 @@ bash -eo pipefail "$tmp/steps/gl-check.sh" >"$tmp/gl.out" 2>&1 ||
     fail "GitLab's check script: $(cat "$tmp/gl.out")"
 grep -qxF "flows/hello.json: ok (flow hello)" "$tmp/gl.out" &&
     grep -qxF "run COMPLETED" "$tmp/gl.out" || fail "$(cat "$tmp/gl.out")"
+sanitizer_check "$tmp/gh.out" "$tmp/gl.out" || fail "a sanitizer report"
 ok "the check steps validate and run the flow in a fresh clone"
 
 export WEBHOOK_SECRET=s3cret-$RANDOM

@@ -3,8 +3,8 @@
 #   tmp                  the test's folder ($STACK_TMP)
 #   ok MESSAGE           prints "ok   MESSAGE"
 #   expect RC CMD...     runs CMD (120 s at most), fails the test unless it
-#                        exits RC; its stdout is in $tmp/out, stderr in
-#                        $tmp/err
+#                        exits RC with no sanitizer report; its stdout is
+#                        in $tmp/out, stderr in $tmp/err
 #   no_stack_cleanup     for a test that starts no stack: at its end runs
 #                        the stack_on_stop hooks, then removes $tmp when
 #                        the test passed (keeps it, saying so, otherwise)
@@ -21,6 +21,7 @@ expect() {
 	timeout 120 "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
 	[ $rc = "$want" ] ||
 	    fail "$*: exit $rc, wanted $want: $(cat "$tmp/out" "$tmp/err")"
+	sanitizer_check "$tmp/err" || fail "$*: a sanitizer report"
 }
 
 # stack_cleanup (stack.sh) does just that when no stack was started.
