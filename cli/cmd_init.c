@@ -1,11 +1,16 @@
 /*
- * cmd_init.c: `sluicectl init DIR [--name FLOW]` starts a new flow project
- * by copying the template folder (examples/template beside the program's
- * bin/ folder, else /usr/share/sluice/examples/template, or
- * $SLUICE_TEMPLATE) into DIR. The template's flow.json is rewritten on the
- * way: its name becomes FLOW (by default DIR's base name made valid) and
- * every task's workdir becomes DIR's absolute path, so the scheduler finds
- * the project's scripts. DIR must be new or empty; nothing is overwritten.
+ * cmd_init.c: `sluicectl init DIR [--name FLOW]` starts a flow project: a
+ * git repository with a first commit, made from the template folder
+ * (examples/template beside the program's bin/ folder, else
+ * /usr/share/sluice/examples/template, or $SLUICE_TEMPLATE). Every file
+ * and folder of the template is copied, dot files included, with
+ * "__FLOW__" in names and contents replaced by the flow's name (FLOW, by
+ * default DIR's base name made valid); nothing else is rewritten, so the
+ * project holds no path of the machine it was made on: its flow files
+ * name their folders relative to the repository. DIR (and any missing
+ * parent) is created, or must be empty; nothing is overwritten. The git
+ * program makes the repository (branch main); when git knows no author
+ * here (a bare CI machine), the commit is made as "sluicectl init".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,18 +22,20 @@
 
 #include "cli.h"
 #include "flowdef.h"
-#include "json.h"
 #include "opts.h"
 #include "paths.h"
+#include "prog.h"
 #include "xalloc.h"
 
 #define FLOW_NAME_MAX 64
+#define PLACEHOLDER "__FLOW__"
 
 static const char usage[] =
     "usage: sluicectl init DIR [--name FLOW]\n"
-    "Creates a new flow project in DIR (new or empty) from the template:\n"
-    "flow.json and a sample Python script. Then: sluicectl apply "
-    "DIR/flow.json\n";
+    "Makes DIR (new or empty) a git repository holding a flow project:\n"
+    "flows/FLOW.json, a Python task, a README and CI for GitHub and\n"
+    "GitLab, with a first commit. Then, in DIR:\n"
+    "  sluicectl run --local flows/FLOW.json\n";
 
 /* Returns the template folder (caller frees) or NULL after printing. */
 static char *
@@ -69,21 +76,44 @@ flow_name_from(const char *base)
 	return name;
 }
 
-/* Creates dir, or accepts it when it exists and is empty. Returns SL_OK
- * or SL_IO (printed). */
+/* Creates dir and its missing parents (mode 0755). Returns SL_OK or
+ * SL_IO (printed). */
+static enum sl_status
+make_dirs(const char *dir)
+{
+	char *p = xstrdup(dir);
+	enum sl_status s = SL_OK;
+
+	for (char *c = p + 1; s == SL_OK; c++) {
+		int end = *c == '\0';
+
+		if (*c != '/' && !end)
+			continue;
+		*c = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+			cli_err("cannot create %s: %s", p, strerror(errno));
+			s = SL_IO;
+		}
+		if (end)
+			break;
+		*c = '/';
+	}
+	free(p);
+	return s;
+}
+
+/* Creates dir with its parents, or accepts it when it exists and is
+ * empty. Returns SL_OK, SL_IO or SL_CONFLICT (printed). */
 static enum sl_status
 prepare_dir(const char *dir)
 {
 	DIR *d;
 	struct dirent *e;
 	int empty = 1;
+	enum sl_status s;
 
-	if (mkdir(dir, 0755) == 0)
-		return SL_OK;
-	if (errno != EEXIST) {
-		cli_err("cannot create %s: %s", dir, strerror(errno));
-		return SL_IO;
-	}
+	if ((s = make_dirs(dir)) != SL_OK)
+		return s;
 	if ((d = opendir(dir)) == NULL) {
 		cli_err("%s: %s", dir, strerror(errno));
 		return SL_IO;
@@ -99,106 +129,143 @@ prepare_dir(const char *dir)
 	return SL_OK;
 }
 
-/* Writes flow.json with name and workdir filled in. Returns SL_OK or the
- * failure (printed). */
-static enum sl_status
-write_flow(const char *src, const char *dst, const char *name,
-    const char *absdir)
+/*
+ * Returns the len bytes of s with every PLACEHOLDER replaced by name, in
+ * a new NUL-terminated string (caller frees); *outlen gets its length.
+ */
+static char *
+fill_in(const char *s, size_t len, const char *name, size_t *outlen)
 {
-	struct json_object *def = NULL, *tasks, *t;
-	char *buf = NULL, *text = NULL, why[256];
-	size_t len;
-	enum sl_status s = SL_IO;
+	size_t plen = strlen(PLACEHOLDER), nlen = strlen(name), n = 0;
+	size_t count = 0;
+	char *out;
 
-	if ((buf = cli_read_file(src, &len)) == NULL)
-		goto out;
-	if ((def = jsonx_parse(buf, len, why, sizeof(why))) == NULL) {
-		cli_err("%s: %s", src, why);
-		s = SL_INVALID;
-		goto out;
+	for (const char *p = s; (p = memmem(p, len - (size_t)(p - s),
+	    PLACEHOLDER, plen)) != NULL; p += plen)
+		count++;
+	out = xmalloc(len + count * (nlen > plen ? nlen - plen : 0) + 1);
+	for (size_t i = 0; i < len;) {
+		if (len - i >= plen && memcmp(s + i, PLACEHOLDER, plen) == 0) {
+			memcpy(out + n, name, nlen);
+			n += nlen;
+			i += plen;
+		} else
+			out[n++] = s[i++];
 	}
-	json_object_object_add(def, "name", json_object_new_string(name));
-	tasks = jsonx_get(def, "tasks");
-	if (tasks != NULL && json_object_is_type(tasks, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(tasks); i++) {
-			t = json_object_array_get_idx(tasks, i);
-			if (json_object_is_type(t, json_type_object))
-				json_object_object_add(t, "workdir",
-				    json_object_new_string(absdir));
-		}
-	text = xasprintf("%s\n", json_object_to_json_string_ext(def,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	s = cli_write_new_file(dst, text, strlen(text), 0644);
-out:
-	free(text);
-	json_object_put(def);
-	free(buf);
-	return s;
+	out[n] = '\0';
+	*outlen = n;
+	return out;
 }
 
-/* Copies the regular file src to the new file dst with src's mode.
- * Returns SL_OK or SL_IO (printed). */
+/* Copies the regular file src to the new file dst (mode from src, at
+ * most 0755), its placeholders filled in. Returns SL_OK or SL_IO. */
 static enum sl_status
-copy_file(const char *src, const char *dst)
+copy_file(const char *src, const char *dst, mode_t mode, const char *name)
 {
-	struct stat sb;
-	char *buf;
-	size_t len;
+	char *buf, *text;
+	size_t len, tlen;
 	enum sl_status s;
 
-	if (stat(src, &sb) == -1) {
-		cli_err("%s: %s", src, strerror(errno));
-		return SL_IO;
-	}
 	if ((buf = cli_read_file(src, &len)) == NULL)
 		return SL_IO;
-	s = cli_write_new_file(dst, buf, len, (int)(sb.st_mode & 0755));
+	text = fill_in(buf, len, name, &tlen);
+	s = cli_write_new_file(dst, text, tlen, (int)(mode & 0755));
+	free(text);
 	free(buf);
 	return s;
 }
 
 /*
- * Copies every regular file of the template folder tdir into absdir,
- * flow.json rewritten for flow name. Returns SL_OK or the failure
+ * Copies the folder src into the existing folder dst: regular files and
+ * folders (links and the like are left out), every name and file with
+ * its placeholders filled in with name. Returns SL_OK or the failure
  * (printed).
  */
 static enum sl_status
-copy_template(const char *tdir, const char *absdir, const char *name)
+copy_tree(const char *src, const char *dst, const char *name)
 {
-	char *src = NULL, *dst = NULL;
+	char *from = NULL, *to = NULL, *base;
 	DIR *d;
 	struct dirent *e;
 	struct stat sb;
+	size_t blen;
 	enum sl_status s = SL_OK;
-	int found_flow = 0;
 
-	if ((d = opendir(tdir)) == NULL) {
-		cli_err("%s: %s", tdir, strerror(errno));
+	if ((d = opendir(src)) == NULL) {
+		cli_err("%s: %s", src, strerror(errno));
 		return SL_IO;
 	}
 	while (s == SL_OK && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		free(src);
-		free(dst);
-		src = xasprintf("%s/%s", tdir, e->d_name);
-		dst = xasprintf("%s/%s", absdir, e->d_name);
-		if (stat(src, &sb) == -1 || !S_ISREG(sb.st_mode))
-			continue;
-		if (strcmp(e->d_name, "flow.json") == 0) {
-			found_flow = 1;
-			s = write_flow(src, dst, name, absdir);
-		} else
-			s = copy_file(src, dst);
+		free(from);
+		free(to);
+		base = fill_in(e->d_name, strlen(e->d_name), name, &blen);
+		from = xasprintf("%s/%s", src, e->d_name);
+		to = xasprintf("%s/%s", dst, base);
+		free(base);
+		if (lstat(from, &sb) == -1) {
+			cli_err("%s: %s", from, strerror(errno));
+			s = SL_IO;
+		} else if (S_ISDIR(sb.st_mode)) {
+			if (mkdir(to, 0755) == -1) {
+				cli_err("%s: %s", to, strerror(errno));
+				s = SL_IO;
+			} else
+				s = copy_tree(from, to, name);
+		} else if (S_ISREG(sb.st_mode))
+			s = copy_file(from, to, sb.st_mode, name);
 	}
 	closedir(d);
-	free(dst);
-	free(src);
-	if (s == SL_OK && !found_flow) {
-		cli_err("%s has no flow.json", tdir);
-		s = SL_NOTFOUND;
+	free(to);
+	free(from);
+	return s;
+}
+
+/* Runs git with args (after "git -C dir"), printing its failure. */
+static enum sl_status
+git_in(const char *dir, const char *const args[], int flags)
+{
+	const char *argv[16] = { "git", "-C", dir };
+	size_t n = 3;
+
+	for (size_t i = 0; args[i] != NULL && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return prog_run(argv, flags, NULL);
+}
+
+/*
+ * Makes dir a git repository on branch main with everything in it as the
+ * first commit. Returns SL_OK or the failure (printed).
+ */
+static enum sl_status
+git_first_commit(const char *dir, const char *name)
+{
+	const char *const init[] = { "init", "-q", NULL };
+	const char *const branch[] = { "symbolic-ref", "HEAD",
+	    "refs/heads/main", NULL };
+	const char *const add[] = { "add", "-A", NULL };
+	const char *const author[] = { "var", "GIT_AUTHOR_IDENT", NULL };
+	const char *const committer[] = { "var", "GIT_COMMITTER_IDENT", NULL };
+	char *msg = xasprintf("New Sluice flow %s (sluicectl init)", name);
+	const char *const commit[] = { "-c", "user.name=sluicectl init",
+	    "-c", "user.email=sluicectl@localhost", "commit", "-q", "-m", msg,
+	    NULL };
+	enum sl_status s;
+	int known;
+
+	if ((s = git_in(dir, init, 0)) == SL_OK &&
+	    (s = git_in(dir, branch, 0)) == SL_OK &&
+	    (s = git_in(dir, add, 0)) == SL_OK) {
+		known = git_in(dir, author, PROG_QUIET) == SL_OK &&
+		    git_in(dir, committer, PROG_QUIET) == SL_OK;
+		/* Without an identity of its own, git is told one. */
+		s = git_in(dir, known ? commit + 4 : commit, 0);
 	}
+	if (s != SL_OK)
+		cli_err("%s: git could not make the first commit", dir);
+	free(msg);
 	return s;
 }
 
@@ -207,11 +274,20 @@ copy_template(const char *tdir, const char *absdir, const char *name)
 static enum sl_status
 init_project(const char *dir, const char *name_opt)
 {
+	const char *const version[] = { "git", "--version", NULL };
 	char *tdir = NULL, *absdir = NULL, *name = NULL, *base;
 	enum sl_status s = SL_NOTFOUND;
 
+	if (*dir == '\0') {
+		cli_err("init: the folder name is empty");
+		goto out;
+	}
 	if ((tdir = template_dir()) == NULL)
 		goto out;
+	if (prog_run(version, PROG_QUIET, NULL) != SL_OK) {
+		cli_err("init needs the git program: install git");
+		goto out;
+	}
 	if ((s = prepare_dir(dir)) != SL_OK)
 		goto out;
 	if ((absdir = realpath(dir, NULL)) == NULL) {
@@ -221,10 +297,12 @@ init_project(const char *dir, const char *name_opt)
 	}
 	base = strrchr(absdir, '/') ? strrchr(absdir, '/') + 1 : absdir;
 	name = name_opt ? xstrdup(name_opt) : flow_name_from(base);
-	if ((s = copy_template(tdir, absdir, name)) != SL_OK)
+	if ((s = copy_tree(tdir, absdir, name)) != SL_OK ||
+	    (s = git_first_commit(absdir, name)) != SL_OK)
 		goto out;
-	printf("created flow project %s (flow %s)\n"
-	    "next: sluicectl apply %s/flow.json && sluicectl run %s --wait\n",
+	printf("created flow project %s (flow %s), a git repository\n"
+	    "next: cd %s && sluicectl run --local flows/%s.json\n"
+	    "then read README.md there: how to push and where to watch it\n",
 	    absdir, name, dir, name);
 out:
 	free(name);

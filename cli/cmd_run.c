@@ -5,7 +5,8 @@
  * "-p n=3" sends the number 3 when n is an integer parameter and the
  * string "3" when it is a string one; "-p KEY:=JSON" sends raw JSON.
  * With --wait it polls GET /api/runs/{run} until the run ends, prints the
- * final state and exits 0 only for COMPLETED.
+ * final state and exits 0 only for COMPLETED. `run --local FILE` runs a
+ * flow file on this machine instead, without a server (cmd_local.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "http.h"
 #include "json.h"
 #include "opts.h"
+#include "params.h"
 #include "poll.h"
 #include "xalloc.h"
 
@@ -25,88 +27,9 @@ static const char usage[] =
     "usage: sluicectl run FLOW [-p KEY=VALUE]... [-p KEY:=JSON]... "
     "[--wait]\n"
     "Starts a run of FLOW and prints its id. With --wait, waits for the\n"
-    "run to end, prints its final state and exits 0 only if COMPLETED.\n";
-
-/* Returns the declared type of parameter key in a GET /api/flows reply. */
-static const char *
-param_type(struct json_object *flow, const char *key)
-{
-	struct json_object *def = jsonx_get(flow, "definition"), *params, *p;
-
-	params = jsonx_get(def ? def : flow, "parameters");
-	if (params == NULL || (p = jsonx_get(params, key)) == NULL)
-		return NULL;
-	return jsonx_get_str(p, "type");
-}
-
-/*
- * Converts the text of -p KEY=VALUE to a JSON value of the declared type.
- * Returns a new object or NULL after printing why.
- */
-static struct json_object *
-typed_value(const char *key, const char *text, const char *type)
-{
-	struct json_object *v;
-	char *end, why[128];
-	long long i;
-	double d;
-
-	if (type == NULL || strcmp(type, "string") == 0)
-		return json_object_new_string(text);
-	errno = 0;
-	if (strcmp(type, "integer") == 0 || strcmp(type, "int") == 0) {
-		i = strtoll(text, &end, 10);
-		if (*text != '\0' && *end == '\0' && errno == 0)
-			return json_object_new_int64(i);
-	} else if (strcmp(type, "number") == 0 || strcmp(type, "float") == 0) {
-		d = strtod(text, &end);
-		if (*text != '\0' && *end == '\0' && errno == 0)
-			return json_object_new_double(d);
-	} else if (strcmp(type, "boolean") == 0 || strcmp(type, "bool") == 0) {
-		if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
-			return json_object_new_boolean(text[0] == 't');
-	} else {
-		if ((v = jsonx_parse(text, strlen(text), why,
-		    sizeof(why))) != NULL)
-			return v;
-		return json_object_new_string(text);
-	}
-	cli_err("parameter %s: \"%s\" is not a valid %s", key, text, type);
-	return NULL;
-}
-
-/* Adds one -p argument to params. Returns SL_OK or SL_INVALID (printed). */
-static enum sl_status
-add_param(struct json_object *params, struct json_object *flow,
-    const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	struct json_object *v;
-	char *key, why[256];
-	int raw;
-
-	if (eq == NULL || eq == arg) {
-		cli_err("-p %s: expected KEY=VALUE or KEY:=JSON", arg);
-		return SL_INVALID;
-	}
-	raw = eq[-1] == ':';
-	key = xstrndup(arg, (size_t)(eq - arg) - (raw ? 1 : 0));
-	if (*key == '\0') {
-		cli_err("-p %s: empty parameter name", arg);
-		free(key);
-		return SL_INVALID;
-	}
-	if (raw) {
-		v = jsonx_parse(eq + 1, strlen(eq + 1), why, sizeof(why));
-		if (v == NULL)
-			cli_err("parameter %s: %s", key, why);
-	} else
-		v = typed_value(key, eq + 1, param_type(flow, key));
-	if (v != NULL)
-		json_object_object_add(params, key, v);
-	free(key);
-	return v != NULL ? SL_OK : SL_INVALID;
-}
+    "run to end, prints its final state and exits 0 only if COMPLETED.\n"
+    "`sluicectl run --local FLOW_FILE` runs a flow file here instead\n"
+    "(sluicectl run --local --help).\n";
 
 /*
  * Polls run id until it ends and prints the final state. Returns SL_OK
@@ -168,7 +91,7 @@ build_params(struct http *h, const char *ename,
 		free(path);
 	}
 	for (int i = 0; s == SL_OK && i < pargs->n; i++)
-		s = add_param(params, flow, pargs->v[i]);
+		s = params_add(params, flow, pargs->v[i]);
 	json_object_put(flow);
 	if (s != SL_OK) {
 		json_object_put(params);
@@ -232,6 +155,9 @@ cmd_run(struct cli *cli, int argc, char **argv)
 	struct http *h = NULL;
 	enum cli_exit rc;
 
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--local") == 0)
+			return cmd_local(cli, argc, argv);
 	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
 		rc = a.exit;
 	else if ((h = http_open(cli->insecure)) == NULL)

@@ -150,3 +150,32 @@ privs_have(int cap)
 {
 	return (caps_get(1) & PRIVS_CAP(cap)) != 0;
 }
+
+/*
+ * Gives up the capabilities in caps (PRIVS_CAP bits) for every program
+ * this process execs from now on, root included: they leave the bounding
+ * set (which bounds what root gains by exec; this needs CAP_SETPCAP, so
+ * call it as root only), the inheritable set and the ambient set. What
+ * the calling process holds now is unchanged. Returns 0, or -1 with errno
+ * set.
+ */
+int
+privs_forgo(uint64_t caps)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	for (int cap = 0; cap < 64; cap++)
+		if ((caps & PRIVS_CAP(cap)) &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EINVAL)	/* EINVAL: a capability this kernel
+					   does not have */
+			return -1;
+	if (syscall(SYS_capget, &h, d) == -1)
+		return -1;
+	d[0].inheritable &= ~(uint32_t)caps;
+	d[1].inheritable &= ~(uint32_t)(caps >> 32);
+	if (syscall(SYS_capset, &h, d) == -1)
+		return -1;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}

@@ -16,5 +16,6 @@ int privs_become_owner(const char *dir, uint64_t keep, char *why,
 int privs_task_drop(uid_t uid, gid_t gid, uint64_t nproc);
 int privs_drop_all(void);
 int privs_have(int cap);
+int privs_forgo(uint64_t caps);
 
 #endif

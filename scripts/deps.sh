@@ -2,7 +2,8 @@
 # scripts/deps.sh [--test] [--image]: makes sure the Debian packages Sluice
 # needs are installed. Used by `make deps` (and so `make run`); `--test` adds
 # what the test suite needs (Chromium and Node for the browser tests,
-# croniter as a cron reference, valgrind) and installs the browser tests'
+# croniter as a cron reference, PyYAML for the CI files of `sluicectl
+# init`, valgrind) and installs the browser tests'
 # npm packages into tests/browser/node_modules when they are missing;
 # `--image` (`make test-image`) adds what building and running the image
 # needs: podman and runc unless a docker engine answers, and debootstrap
@@ -22,7 +23,7 @@ for arg in "$@"; do
 	--test) test_mode=1 ;;
 	--image) image_mode=1 ;;
 	-h|--help)
-		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0 ;;
 	*) echo "usage: scripts/deps.sh [--test] [--image]" >&2; exit 2 ;;
 	esac
@@ -37,7 +38,7 @@ packages=(
 	"nginx-light|nginx-core|nginx-full|nginx-extras"
 	openssl curl jq ca-certificates python3 python3-venv git tzdata
 )
-test_packages=(chromium python3-croniter python3-wheel valgrind)
+test_packages=(chromium python3-croniter python3-wheel python3-yaml valgrind)
 
 browser_dir=$root/tests/browser
 need_npm=0

@@ -4,20 +4,10 @@
 # typed parameters, follow a task's log to completion, run --wait, list
 # runs, and print API errors as "sluicectl: <code>: <message>" with exit 1.
 . "${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/stack.sh"
-ctl=$SLUICE_BIN_DIR/sluicectl
+. "$SLUICE_ROOT/tests/lib/cli.sh"
 stack_start
 export SLUICE_USER=$ADMIN_USER SLUICE_PASSWORD=$ADMIN_PASS
 unset SLUICE_PORT_FIXED
-
-ok() { echo "ok   $*"; }
-# expect RC CMD...: runs CMD with a time limit and checks its exit code;
-# stdout is in $tmp/out, stderr in $tmp/err.
-tmp=$STACK_TMP
-expect() {
-	local want=$1 rc; shift
-	timeout 120 "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-	[ $rc = "$want" ] || fail "$*: exit $rc, wanted $want: $(cat "$tmp/err")"
-}
 
 cat >"$tmp/flow.json" <<'JSON'
 {
@@ -121,8 +111,8 @@ grep -q "not a valid integer" "$tmp/err" || fail "bad integer: $(cat "$tmp/err")
 printf '{"name": "bad-flow", "tasks": [{"name": "t", "command": "echo hi"}]}' \
     >"$tmp/bad.json"
 expect 1 "$ctl" apply "$tmp/bad.json"
-grep -q "^sluicectl: [a-z_]*: .*command" "$tmp/err" ||
-    fail "invalid flow: $(cat "$tmp/err")"
+grep -q "^sluicectl: $tmp/bad.json: tasks\[0\].command: must be an array" \
+    "$tmp/err" || fail "invalid flow: $(cat "$tmp/err")"
 printf '{"name": ' >"$tmp/broken.json"
 expect 1 "$ctl" apply "$tmp/broken.json"
 grep -q "broken.json: invalid JSON" "$tmp/err" || fail "broken: $(cat "$tmp/err")"
