@@ -25,15 +25,27 @@ static const char usage_text[] =
     "  user list                        list users and roles\n"
     "  init DIR                         start a new flow project in DIR\n"
     "\n"
-    "API commands (talk to $SLUICE_URL as $SLUICE_USER/$SLUICE_PASSWORD):\n"
+    "API commands (talk to $SLUICE_URL as $SLUICE_USER/$SLUICE_PASSWORD,\n"
+    "or with ~/.netrc's login for the URL's host):\n"
     "  apply FILE...                    create or update flows\n"
     "  flows                            list flows\n"
-    "  run FLOW [-p KEY=VALUE]... [--wait]   start a run\n"
+    "  pause FLOW / resume FLOW         pause or resume a flow's schedule\n"
+    "  run FLOW [-p KEY=VALUE]... [--wait|--follow]   start a run\n"
     "  runs [--flow FLOW] [--state S]   list recent runs\n"
     "  logs RUN_ID TASK [--attempt N] [--follow]   print a task's log\n"
+    "  cancel RUN                       cancel a run\n"
+    "  retry RUN [--wait|--follow]      rerun a run's failed tasks in it\n"
+    "  rerun RUN [-p KEY=VALUE]... [--wait|--follow]   a new run like RUN\n"
+    "  workers                          list workers\n"
+    "  workers pause|resume NAME        stop or restart a worker's claims\n"
+    "  workers limit NAME N             set a worker's concurrency\n"
+    "  events [--actor U] [--object O]  the audit trail\n"
     "\n"
-    "Roles: viewer, operator, admin, worker. `sluicectl COMMAND --help`\n"
-    "shows a command's own usage.\n";
+    "Every API command takes --json (print the API's reply as it is) and\n"
+    "--insecure (skip TLS verification); lists print a header row and\n"
+    "aligned columns. Roles: viewer, operator, admin, worker.\n"
+    "`sluicectl help COMMAND` or `sluicectl COMMAND --help` shows a\n"
+    "command's own usage.\n";
 
 static const struct {
 	const char *name;
@@ -47,6 +59,13 @@ static const struct {
 	{ "flows", cmd_flows },
 	{ "logs", cmd_logs },
 	{ "init", cmd_init },
+	{ "cancel", cmd_cancel },
+	{ "retry", cmd_retry },
+	{ "rerun", cmd_rerun },
+	{ "pause", cmd_pause },
+	{ "resume", cmd_resume },
+	{ "workers", cmd_workers },
+	{ "events", cmd_events },
 };
 
 /* Prints "sluicectl: <message>" and a newline to stderr. */
@@ -108,8 +127,13 @@ main(int argc, char **argv)
 	if (i == argc)
 		return cli_usage(usage_text);
 	if (strcmp(argv[i], "help") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
+		if (i + 1 == argc) {
+			fputs(usage_text, stdout);
+			return CLI_OK;
+		}
+		/* `help COMMAND` is `COMMAND --help`. */
+		argv[i] = argv[i + 1];
+		argv[i + 1] = "--help";
 	}
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (strcmp(argv[i], commands[c].name) == 0)
