@@ -29,7 +29,8 @@ static const char usage_text[] =
     "or with ~/.netrc's login for the URL's host):\n"
     "  apply FILE...                    create or update flows\n"
     "  flows                            list flows\n"
-    "  pause FLOW / resume FLOW         pause or resume a flow's schedule\n"
+    "  pause FLOW                       pause a flow's schedule\n"
+    "  resume FLOW                      resume a flow's schedule\n"
     "  run FLOW [-p KEY=VALUE]... [--wait|--follow]   start a run\n"
     "  runs [--flow FLOW] [--state S]   list recent runs\n"
     "  logs RUN_ID TASK [--attempt N] [--follow]   print a task's log\n"
@@ -41,9 +42,10 @@ static const char usage_text[] =
     "  workers limit NAME N             set a worker's concurrency\n"
     "  events [--actor U] [--object O]  the audit trail\n"
     "\n"
-    "Every API command takes --json (print the API's reply as it is) and\n"
-    "--insecure (skip TLS verification); lists print a header row and\n"
-    "aligned columns. Roles: viewer, operator, admin, worker.\n"
+    "The API commands but apply and logs take --json: print the API's\n"
+    "reply as it is. Every command takes --insecure (skip TLS checks).\n"
+    "Lists print a header row and aligned columns. Roles: viewer,\n"
+    "operator, admin, worker.\n"
     "`sluicectl help COMMAND` or `sluicectl COMMAND --help` shows a\n"
     "command's own usage.\n";
 
