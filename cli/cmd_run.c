@@ -19,21 +19,6 @@ static const char usage[] =
     "-p KEY:=JSON gives its JSON value as it is.\n"
     RUN_OPTS_HELP;
 
-/* The command line: -p arguments and what follows the start. */
-struct run_line {
-	struct cli_list pargs;
-	struct run_opts o;
-};
-
-static enum sl_status
-check_run(const struct cli_args *a, void *arg)
-{
-	const struct run_line *l = arg;
-
-	(void)a;
-	return cli_run_opts_check(&l->o);
-}
-
 /* Builds the parameters and starts the run of the flow named first. */
 static enum sl_status
 run_work(struct http *h, const struct cli_args *a, void *arg)
@@ -66,7 +51,7 @@ cmd_run(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, CLI_OPT_FLAG, NULL }
 	};
 	const struct cli_syntax syntax = { usage, opts, 1, 1, 0 };
-	const struct cli_work w = { check_run, run_work, &l };
+	const struct cli_work w = { cli_run_line_check, run_work, &l };
 	enum cli_exit rc = cli_api_command(cli, &syntax, argc, argv, &w);
 
 	cli_list_fini(&l.pargs);

@@ -44,12 +44,6 @@ static const char rerun_usage[] =
     "Needs the operator role.\n"
     RUN_OPTS_HELP;
 
-/* One command line: the -p arguments (rerun) and what follows. */
-struct runctl_line {
-	struct cli_list pargs;
-	struct run_opts o;
-};
-
 /* Prints the run's id and state after a cancel. */
 static enum sl_status
 show_cancel(struct json_object *run, void *arg)
@@ -64,7 +58,7 @@ show_cancel(struct json_object *run, void *arg)
 static enum sl_status
 cancel_work(struct http *h, const struct cli_args *a, void *arg)
 {
-	const struct runctl_line *l = arg;
+	const struct run_line *l = arg;
 	char *path = cli_api_path(h, "/api/runs/", a->args[0], "/cancel");
 	enum sl_status s;
 
@@ -74,18 +68,9 @@ cancel_work(struct http *h, const struct cli_args *a, void *arg)
 }
 
 static enum sl_status
-check_opts(const struct cli_args *a, void *arg)
-{
-	const struct runctl_line *l = arg;
-
-	(void)a;
-	return cli_run_opts_check(&l->o);
-}
-
-static enum sl_status
 retry_work(struct http *h, const struct cli_args *a, void *arg)
 {
-	const struct runctl_line *l = arg;
+	const struct run_line *l = arg;
 	char *path = cli_api_path(h, "/api/runs/", a->args[0], "/retry");
 	enum sl_status s = cli_run_start(h, path, NULL, &l->o);
 
@@ -98,7 +83,7 @@ retry_work(struct http *h, const struct cli_args *a, void *arg)
  * and the -p arguments on top.
  */
 static enum sl_status
-rerun_with(struct http *h, const char *id, const struct runctl_line *l)
+rerun_with(struct http *h, const char *id, const struct run_line *l)
 {
 	struct json_object *old = NULL, *params = NULL, *body = NULL;
 	const char *flow;
@@ -130,7 +115,7 @@ out:
 static enum sl_status
 rerun_work(struct http *h, const struct cli_args *a, void *arg)
 {
-	const struct runctl_line *l = arg;
+	const struct run_line *l = arg;
 	char *path;
 	enum sl_status s;
 
@@ -150,14 +135,14 @@ static enum cli_exit
 runctl(struct cli *cli, int argc, char **argv, const char *usage,
     int first, cli_api_fn *fn)
 {
-	struct runctl_line l = { { NULL, 0 }, { 0, 0, 0 } };
+	struct run_line l = { { NULL, 0 }, { 0, 0, 0 } };
 	const struct cli_opt opts[] = {
 		{ "param", 'p', CLI_OPT_LIST, &l.pargs },
 		RUN_OPTS(l.o),		/* --wait, --follow, --json */
 		{ NULL, 0, CLI_OPT_FLAG, NULL }
 	};
 	const struct cli_syntax syntax = { usage, opts + first, 1, 1, 0 };
-	const struct cli_work w = { check_opts, fn, &l };
+	const struct cli_work w = { cli_run_line_check, fn, &l };
 	enum cli_exit rc = cli_api_command(cli, &syntax, argc, argv, &w);
 
 	cli_list_fini(&l.pargs);

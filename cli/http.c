@@ -50,7 +50,7 @@ struct http {
 /* What http_open needs to know of the base URL. */
 struct url_parts {
 	char *host;		/* without brackets; curl_free */
-	char *port;		/* the default one if none is given; curl_free */
+	char *port;		/* given or the scheme's; curl_free */
 	int local;		/* 127.0.0.1, ::1 or localhost */
 	int plain;		/* the scheme is http */
 };

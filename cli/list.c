@@ -54,14 +54,15 @@ list_cell(struct json_object *item, const char *key, char *buf,
 	case json_type_boolean:
 		return json_object_get_boolean(v) ? "yes" : "no";
 	case json_type_int:
-		snprintf(buf, bufsz, "%lld", (long long)json_object_get_int64(v));
+		snprintf(buf, bufsz, "%lld",
+		    (long long)json_object_get_int64(v));
 		return buf;
 	case json_type_double:
 		snprintf(buf, bufsz, "%.1f", json_object_get_double(v));
 		return buf;
 	default:
-		return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		return json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	}
 }
 

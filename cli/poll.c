@@ -68,7 +68,8 @@ cli_run_watch(struct run_watch *w)
 {
 	struct json_object *run = NULL;
 	struct http_reply r = { 0 };
-	char *path = cli_api_path(w->h, "/api/runs/", w->id, NULL), *last = NULL;
+	char *path = cli_api_path(w->h, "/api/runs/", w->id, NULL);
+	char *last = NULL;
 	const char *state;
 	enum sl_status s;
 	int ended;

@@ -17,13 +17,17 @@
 #define WAIT_POLL_MS 1000
 
 /*
- * Checks the options of o together. Returns SL_OK, or SL_INVALID after
- * printing why (--json and --follow both want standard output).
+ * Checks the options of a run's command line (arg, a struct run_line)
+ * together. Returns SL_OK, or SL_INVALID after printing why (--json and
+ * --follow both want standard output).
  */
 enum sl_status
-cli_run_opts_check(const struct run_opts *o)
+cli_run_line_check(const struct cli_args *a, void *arg)
 {
-	if (o->json && o->follow) {
+	const struct run_line *l = arg;
+
+	(void)a;
+	if (l->o.json && l->o.follow) {
 		cli_err("--json and --follow do not mix: --follow prints "
 		    "the logs; use --json with --wait");
 		return SL_INVALID;

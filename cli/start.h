@@ -5,6 +5,7 @@
 #ifndef SLUICE_CLI_START_H
 #define SLUICE_CLI_START_H
 
+#include "call.h"
 #include "http.h"
 #include "opts.h"
 #include "status.h"
@@ -14,6 +15,13 @@ struct run_opts {
 	int wait;	/* --wait: until it ends; exit 0 only if COMPLETED */
 	int follow;	/* --follow: --wait, printing every task's log */
 	int json;	/* --json: the API's reply instead of the id */
+};
+
+/* The command line of run, retry and rerun: -p arguments and what
+ * follows the start. */
+struct run_line {
+	struct cli_list pargs;	/* release with cli_list_fini */
+	struct run_opts o;
 };
 
 /* The cli_opt entries of struct run_opts o (not ending the table). */
@@ -31,7 +39,7 @@ struct run_opts {
     "--json prints the API's reply instead of the id: the new run, or\n" \
     "with --wait the run as it ended (--json and --follow do not mix).\n"
 
-enum sl_status cli_run_opts_check(const struct run_opts *o);
+cli_check_fn cli_run_line_check;
 enum sl_status cli_run_start(struct http *h, const char *path,
     const char *body, const struct run_opts *o);
 
