@@ -17,10 +17,10 @@
  * the transport, and for an API error the status its HTTP code stands
  * for (http_status).
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pwd.h>
 #include <strings.h>
 #include <unistd.h>
 

@@ -45,13 +45,11 @@ cli_run_state_ended(const char *state)
 enum sl_status
 cli_run_get(struct http *h, const char *id, struct json_object **run)
 {
-	char *eid = http_escape(h, id);
-	char *path = xasprintf("/api/runs/%s", eid);
+	char *path = cli_api_path(h, "/api/runs/", id, NULL);
 	enum sl_status s;
 
 	s = http_json(h, "GET", path, NULL, run, NULL);
 	free(path);
-	free(eid);
 	return s;
 }
 
