@@ -12,6 +12,10 @@
  *      process's descriptors (same user, or root);
  *   3. ./data/tls/cert.pem, the default data directory of `make run`
  *      started in the current folder.
+ * What is found rather than named must not let another user of this
+ * machine choose the certificate we trust (and so receive the password):
+ * the listening process must be root's or ours, and a found certificate
+ * a regular file owned by root or by us that no one else may write.
  * It only reads /proc and tests files; the TLS check itself stays
  * libcurl's, so a wrong guess fails verification, never passes it.
  */
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cafind.h"
@@ -64,16 +69,29 @@ listeners_read(struct listeners *l, const char *table, unsigned port)
 	fclose(f);
 }
 
-/* Returns 1 when process dir (/proc/PID) holds one of l's sockets. */
+/* Returns 1 when uid is root's or ours: an owner we may trust. */
+static int
+trusted_uid(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/*
+ * Returns 1 when process dir (/proc/PID), root's or ours, holds one of
+ * l's sockets.
+ */
 static int
 holds_listener(const char *dir, const struct listeners *l)
 {
 	char *fddir = xasprintf("%s/fd", dir), link[64], want[64], *p;
-	DIR *d = opendir(fddir);
+	struct stat sb;
+	DIR *d = NULL;
 	struct dirent *e;
 	ssize_t n;
 	int found = 0;
 
+	if (stat(dir, &sb) == 0 && trusted_uid(sb.st_uid))
+		d = opendir(fddir);
 	while (d != NULL && !found && (e = readdir(d)) != NULL) {
 		p = xasprintf("%s/%s", fddir, e->d_name);
 		n = readlink(p, link, sizeof(link) - 1);
@@ -170,20 +188,28 @@ looked_add(char **looked, const char *path, const char *why)
 }
 
 /*
- * Tries the certificate of data directory data (NULL: skip); returns its
- * path when it can be read, else NULL after adding it to *looked.
+ * Tries the certificate of data directory data (NULL: skip); found (not
+ * named by the user), it must be a file root or we own that no one else
+ * may write. Returns its path when it can be used, else NULL after
+ * adding it to *looked.
  */
 static char *
-try_cert(const char *data, const char *why, char **looked)
+try_cert(const char *data, const char *why, int found, char **looked)
 {
-	char *path;
+	struct stat sb;
+	char *path, *note;
 
 	if (data == NULL)
 		return NULL;
 	path = xasprintf("%s" CERT, data);
-	if (access(path, R_OK) == 0)
+	if (access(path, R_OK) == 0 && (!found || (stat(path, &sb) == 0 &&
+	    S_ISREG(sb.st_mode) && trusted_uid(sb.st_uid) &&
+	    (sb.st_mode & 022) == 0)))
 		return path;
-	looked_add(looked, path, why);
+	note = access(path, R_OK) == 0 ? xasprintf("%s; not root's or yours, "
+	    "or others may write it", why) : xstrdup(why);
+	looked_add(looked, path, note);
+	free(note);
 	free(path);
 	return NULL;
 }
@@ -203,13 +229,13 @@ cafind_local(const char *port, char **looked)
 
 	*looked = NULL;
 	if (env != NULL && *env != '\0')
-		return try_cert(env, "SLUICE_DATA", looked);
+		return try_cert(env, "SLUICE_DATA", 0, looked);
 	data = p > 0 && p < 65536 ? listener_data_dir((unsigned)p) : NULL;
 	cert = try_cert(data, "the data directory of the server on that port",
-	    looked);
+	    1, looked);
 	free(data);
 	if (cert == NULL)
-		cert = try_cert("./data", "the default data directory",
+		cert = try_cert("./data", "the default data directory", 1,
 		    looked);
 	return cert;
 }

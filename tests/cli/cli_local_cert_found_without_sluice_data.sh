@@ -5,8 +5,8 @@
 # anywhere else (the data directory of the Sluice listening on the URL's
 # port, found through /proc). The ./data rule is shown alone against a
 # plain TLS server (openssl s_server) whose certificate only a ./data
-# copy holds. When no certificate fits, the error names SLUICE_DATA and
-# --insecure.
+# copy holds; a found certificate others may write is not trusted. When
+# no certificate fits, the error names SLUICE_DATA and --insecure.
 SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 STACK_NO_SCHEDULER=1
 source "$SLUICE_ROOT/tests/lib/stack.sh" || exit 1
@@ -51,6 +51,12 @@ s_server=$!
 stop_s_server() { kill "$s_server" 2>/dev/null; wait "$s_server" 2>/dev/null; return 0; }
 stack_on_stop stop_s_server
 wait_for 10 curl -sk -o /dev/null "https://127.0.0.1:$port/" || fail "s_server did not start"
+# (stack.sh's umask is 000: a certificate others may write is not used.)
+chmod 666 "$tmp/plain/data/tls/cert.pem"
+flows_from "$tmp/plain" SLUICE_URL="https://127.0.0.1:$port"
+grep -q "not root's or yours, or others may write it" "$tmp/err" ||
+    fail "a certificate others may write: $(cat "$tmp/err")"
+chmod 644 "$tmp/plain/data/tls/cert.pem"
 flows_from "$tmp/plain" SLUICE_URL="https://127.0.0.1:$port" &&
     fail "s_server's page passed for a Sluice reply"
 grep -q "not JSON" "$tmp/err" && ! grep -q certificate "$tmp/err" ||
