@@ -13,7 +13,7 @@ tmp=$STACK_TMP
 mkdir -p "$tmp/home"
 
 # The indented lines of the tour's section are its commands.
-awk '/^## A five-minute tour/ { on = 1; next } /^## / { on = 0 }
+awk '/^## A five-minute tour/ { on = 1; next } /^##/ { on = 0 }
     on && /^    / { print substr($0, 5) } on && /^$/ { print }' \
     "$SLUICE_ROOT/README.md" >"$tmp/tour.sh"
 grep -q "^export PW=" "$tmp/tour.sh" || fail "no PW line in the tour"
