@@ -28,9 +28,13 @@ UNITS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # the fault suite runs it.
 FAULTS = $(BUILD)/tests/sluice-scheduler-faults
 
-.PHONY: all deps run test check check-unit check-asan check-valgrind bench soak \
-        image test-image clean
+.PHONY: all programs deps run test check check-unit check-asan check-valgrind \
+        bench soak image test-image clean
 all: $(PROGS) $(UNITS) $(FAULTS)
+
+# The programs alone (bin/), what `make run` needs: no unit tests, no
+# fault-hook scheduler.
+programs: $(PROGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,7 +77,7 @@ $(BUILD)/tests/test_dag: $(BUILD)/tests/unit/test_dag.o \
 deps:
 	@scripts/deps.sh
 
-run: deps all
+run: deps programs
 	@scripts/sluice-run
 
 # The whole suite (tests/run.sh): unit, API, CLI, launcher, container,

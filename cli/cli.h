@@ -41,6 +41,13 @@ cli_command_fn cmd_flows;
 cli_command_fn cmd_logs;
 cli_command_fn cmd_init;
 cli_command_fn cmd_local;	/* `run --local`, from cmd_run */
+cli_command_fn cmd_cancel;
+cli_command_fn cmd_retry;
+cli_command_fn cmd_rerun;
+cli_command_fn cmd_pause;
+cli_command_fn cmd_resume;
+cli_command_fn cmd_workers;
+cli_command_fn cmd_events;
 
 struct db *cli_db_open(void);
 char *cli_read_file(const char *path, size_t *len);

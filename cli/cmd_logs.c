@@ -103,24 +103,12 @@ look(struct follow *f, struct task_view *tv)
 static enum sl_status
 read_chunk(struct follow *f, struct http_reply *r)
 {
-	char *path, *p;
 	enum sl_status s;
 
-	path = xasprintf("/api/runs/%s/tasks/%s/log?offset=%lld", f->eid,
-	    f->etask, f->offset);
-	if (f->pinned > 0) {
-		/* Never apply one attempt's offset to another. */
-		p = xasprintf("%s&attempt=%lld", path, f->pinned);
-		free(path);
-		path = p;
-	}
 	http_reply_fini(r);
-	s = http_call(f->h, "GET", path, NULL, r);
-	free(path);
+	s = cli_log_get(f->h, f->eid, f->etask, f->offset, f->pinned, r);
 	if (s != SL_OK)
 		return s;
-	if (r->status < 200 || r->status > 299)
-		return http_fail(r);
 	if (f->pinned <= 0 && r->attempt > 0)
 		f->pinned = r->attempt;
 	if (r->len > 0 && fwrite(r->body, 1, r->len, stdout) != r->len) {

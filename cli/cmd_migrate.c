@@ -28,23 +28,33 @@
 static const char usage[] =
     "usage: sluicectl migrate\n"
     "Creates $SLUICE_DATA/sluice.db if needed and applies every pending\n"
-    "migration from the migrations directory.\n";
+    "migration from the migrations directory, saying which it did:\n"
+    "created the database, applied N migrations, or up to date.\n";
+
+/* What opening the database did, for `sluicectl migrate` to say. */
+struct db_made {
+	int created;	/* sluice.db did not exist before */
+	int applied;	/* migrations applied now */
+};
 
 /*
  * Opens <data>/sluice.db with every migration applied, creating the data
- * directory (mode 0750) when it does not exist. Run as root, first
- * becomes the data directory's owner (lib/privs.c), so nothing it
- * writes there is root's. Returns a connection the caller closes with
- * db_close, or NULL after printing why.
+ * directory (mode 0750) when it does not exist, and says in *made (may
+ * be NULL) whether the database was created and how many migrations
+ * were applied. Run as root, first becomes the data directory's owner
+ * (lib/privs.c), so nothing it writes there is root's. Returns a
+ * connection the caller closes with db_close, or NULL after printing
+ * why.
  */
-struct db *
-cli_db_open(void)
+static struct db *
+db_open_made(struct db_made *made)
 {
 	const char *data = paths_data_dir();
 	const char *env = getenv("SLUICE_DATA");
 	char *path = NULL, *dir = NULL, why[512], cwd[512];
 	struct db *db = NULL;
 	struct stat sb;
+	int applied = 0, created;
 
 	if ((env == NULL || *env == '\0') && stat(data, &sb) == -1) {
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
@@ -65,15 +75,20 @@ cli_db_open(void)
 		goto out;
 	}
 	path = paths_data("sluice.db");
+	created = stat(path, &sb) == -1 && errno == ENOENT;
 	if ((db = db_open(path)) == NULL) {
 		cli_err("cannot open %s", path);
 		goto out;
 	}
 	dir = paths_migrations_dir();
-	if (migrate_apply(db, dir, why, sizeof(why)) != SL_OK) {
+	if (migrate_apply_count(db, dir, &applied, why, sizeof(why)) !=
+	    SL_OK) {
 		cli_err("migration failed (%s): %s", dir, why);
 		db_close(db);
 		db = NULL;
+	} else if (made != NULL) {
+		made->created = created;
+		made->applied = applied;
 	}
 out:
 	free(dir);
@@ -81,19 +96,41 @@ out:
 	return db;
 }
 
+/*
+ * Opens <data>/sluice.db with every migration applied (see
+ * db_open_made). Returns a connection the caller closes with db_close,
+ * or NULL after printing why.
+ */
+struct db *
+cli_db_open(void)
+{
+	return db_open_made(NULL);
+}
+
 /* `sluicectl migrate`: returns CLI_OK, CLI_FAIL or CLI_USAGE. */
 enum cli_exit
 cmd_migrate(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_syntax syntax = { usage, NULL, 0, 0, 0 };
+	struct db_made made = { 0, 0 };
 	struct cli_args a;
 	struct db *db;
 
 	if (cli_parse(cli, &syntax, argc, argv, &a) != SL_OK || a.help)
 		return a.exit;
-	if ((db = cli_db_open()) == NULL)
+	if ((db = db_open_made(&made)) == NULL)
 		return CLI_FAIL;
 	db_close(db);
-	printf("database %s/sluice.db is up to date\n", paths_data_dir());
+	if (made.created)
+		printf("created database %s/sluice.db and applied %d "
+		    "migration%s\n", paths_data_dir(), made.applied,
+		    made.applied == 1 ? "" : "s");
+	else if (made.applied > 0)
+		printf("database %s/sluice.db: applied %d migration%s\n",
+		    paths_data_dir(), made.applied,
+		    made.applied == 1 ? "" : "s");
+	else
+		printf("database %s/sluice.db is up to date\n",
+		    paths_data_dir());
 	return CLI_OK;
 }

@@ -28,6 +28,7 @@
 #include "opts.h"
 #include "paths.h"
 #include "roles.h"
+#include "table.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
@@ -42,7 +43,9 @@ static const char usage[] =
     "       sluicectl user del NAME\n"
     "       sluicectl user list\n"
     "add and passwd read the password from the first line of standard\n"
-    "input. Names: " HTPASSWD_NAME_RULE "\n";
+    "input. list prints a header row and one aligned row per user (name,\n"
+    "role, whether a password is set); no users print nothing.\n"
+    "Names: " HTPASSWD_NAME_RULE "\n";
 
 static const char sql_get_role[] =
     "SELECT role FROM users WHERE name = :name";
@@ -414,25 +417,44 @@ user_role(struct db *db, const char *file, const struct user_cmd *uc)
 	return s;
 }
 
+/*
+ * Lists the users under a header, in aligned columns (cli/table.c): name,
+ * role and whether htpasswd has a password for them. No users print
+ * nothing on standard output, so `user list | grep -q .` tells whether
+ * there are any (scripts/sluice-run asks so).
+ */
 static enum sl_status
 user_list(struct db *db, const char *file, const struct user_cmd *uc)
 {
 	struct db_stmt st;
+	struct table t;
 	char *hash;
 	enum sl_status s;
 
 	(void)uc;
+	table_init(&t, 3);
+	table_add(&t, "NAME");
+	table_add(&t, "ROLE");
+	table_add(&t, "PASSWORD");
 	db_prepare(db, &st, sql_list);
 	while (db_step(&st)) {
 		const char *name = db_col_text(&st, 0);
 
 		hash = htpasswd_lookup(file, name);
-		printf("%s\t%s%s\n", name, db_col_text(&st, 1),
-		    hash ? "" : "\t(no password)");
+		table_add(&t, name);
+		table_add(&t, db_col_text(&st, 1));
+		table_add(&t, hash ? "set" : "missing");
 		free(hash);
 	}
 	if ((s = db_finish(&st)) != SL_OK)
 		cli_err("cannot read the users table");
+	else if (table_rows(&t) == 1)
+		fprintf(stderr, "no users\n");
+	else if (table_print(&t, stdout) == -1) {
+		cli_err("writing the list failed");
+		s = SL_IO;
+	}
+	table_fini(&t);
 	return s;
 }
 

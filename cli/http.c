@@ -2,13 +2,14 @@
  * http.c: sluicectl's libcurl client for the Sluice API. It owns the
  * connection settings and nothing about any resource:
  *   - base URL $SLUICE_URL, default https://127.0.0.1:${SLUICE_PORT:-8443};
- *   - Basic credentials $SLUICE_USER / $SLUICE_PASSWORD (never prompted,
- *     never printed, and never sent in clear text to another machine:
- *     http:// is refused unless the host is this one);
- *   - TLS is always verified, against <data>/tls/cert.pem when that file
- *     exists and the host is local (the self-signed certificate made on
- *     first start), else against the system CAs; --insecure turns
- *     verification off;
+ *   - Basic credentials $SLUICE_USER / $SLUICE_PASSWORD, or what they
+ *     leave unset from ~/.netrc's entry for the URL's host (cli/netrc.c);
+ *     never prompted, never printed, and never sent in clear text to
+ *     another machine: http:// is refused unless the host is this one;
+ *   - TLS is always verified: for a host on this machine against the
+ *     self-signed certificate of the Sluice found by cli/cafind.c
+ *     ($SLUICE_DATA's, the one serving the port, or ./data's), else
+ *     against the system CAs; --insecure turns verification off;
  *   - request bodies are JSON with Content-Type: application/json, which
  *     the API demands on every mutating request.
  * API errors ({"error":{"code","message"}}) are printed by http_fail as
@@ -16,6 +17,7 @@
  * the transport, and for an API error the status its HTTP code stands
  * for (http_status).
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +26,11 @@
 
 #include <curl/curl.h>
 
+#include "cafind.h"
 #include "cli.h"
 #include "http.h"
 #include "json.h"
-#include "paths.h"
+#include "netrc.h"
 #include "xalloc.h"
 
 #define HTTP_CONNECT_TIMEOUT_S 10L
@@ -39,34 +42,107 @@ struct http {
 	char *user;
 	char *password;
 	char *cafile;		/* NULL: system CAs */
+	char *looked;		/* local URL: certificates not found, or NULL */
+	int local;		/* the URL's host is this machine */
 	int insecure;		/* skip TLS verification */
 };
 
-/*
- * Returns 1 when url's host is this machine (127.0.0.1, ::1, localhost).
- * Sets *plain when its scheme is http.
- */
-static int
-url_is_local(const char *url, int *plain)
-{
-	CURLU *u = curl_url();
-	char *host = NULL, *scheme = NULL;
-	int local = 0;
+/* What http_open needs to know of the base URL. */
+struct url_parts {
+	char *host;		/* without brackets; curl_free */
+	char *port;		/* given or the scheme's; curl_free */
+	int local;		/* 127.0.0.1, ::1 or localhost */
+	int plain;		/* the scheme is http */
+};
 
-	*plain = 0;
-	if (u == NULL)
-		return 0;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		local = strcmp(host, "127.0.0.1") == 0 ||
-		    strcasecmp(host, "localhost") == 0 ||
-		    strcmp(host, "[::1]") == 0;
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
-		*plain = strcasecmp(scheme, "http") == 0;
+/* Splits url into *u (url_parts_fini releases it). */
+static void
+url_parts_init(struct url_parts *u, const char *url)
+{
+	CURLU *cu = curl_url();
+	char *scheme = NULL;
+	size_t n;
+
+	memset(u, 0, sizeof(*u));
+	if (cu == NULL || curl_url_set(cu, CURLUPART_URL, url, 0) !=
+	    CURLUE_OK) {
+		curl_url_cleanup(cu);
+		return;
+	}
+	curl_url_get(cu, CURLUPART_HOST, &u->host, 0);
+	curl_url_get(cu, CURLUPART_PORT, &u->port, CURLU_DEFAULT_PORT);
+	if (curl_url_get(cu, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
+		u->plain = strcasecmp(scheme, "http") == 0;
+	if (u->host != NULL && u->host[0] == '[' &&
+	    (n = strlen(u->host)) > 1 && u->host[n - 1] == ']') {
+		memmove(u->host, u->host + 1, n - 2);
+		u->host[n - 2] = '\0';
+	}
+	if (u->host != NULL)
+		u->local = strcmp(u->host, "127.0.0.1") == 0 ||
+		    strcasecmp(u->host, "localhost") == 0 ||
+		    strcmp(u->host, "::1") == 0;
 	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return local;
+	curl_url_cleanup(cu);
+}
+
+static void
+url_parts_fini(struct url_parts *u)
+{
+	curl_free(u->host);
+	curl_free(u->port);
+}
+
+/* The netrc file sluicectl reads: ~/.netrc. Caller frees. */
+static char *
+netrc_path(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if ((home == NULL || *home == '\0') &&
+	    (pw = getpwuid(geteuid())) != NULL)
+		home = pw->pw_dir;
+	return xasprintf("%s/.netrc", home ? home : "");
+}
+
+/*
+ * Sets h's user and password: $SLUICE_USER and $SLUICE_PASSWORD, or what
+ * either lacks from ~/.netrc's entry for host (one with that user when
+ * SLUICE_USER is set). Returns SL_OK, or SL_INVALID after printing what
+ * is missing.
+ */
+static enum sl_status
+credentials(struct http *h, const char *host)
+{
+	const char *user = getenv("SLUICE_USER");
+	const char *pw = getenv("SLUICE_PASSWORD");
+	struct netrc_login l = { NULL, NULL };
+	char *path = NULL, why[512];
+	enum sl_status s = SL_OK;
+
+	user = user && *user ? user : NULL;
+	pw = pw && *pw ? pw : NULL;
+	if (user == NULL || pw == NULL) {
+		path = netrc_path();
+		s = netrc_find(path, host ? host : "", user, &l, why,
+		    sizeof(why));
+	}
+	if (s == SL_INVALID)
+		cli_err("%s", why);
+	if (s != SL_OK) {
+		cli_err("set SLUICE_USER and SLUICE_PASSWORD to talk to the "
+		    "API, or put \"machine %s login USER password PASSWORD\" "
+		    "in %s", host ? host : "HOST", path);
+		free(path);
+		return SL_INVALID;
+	}
+	h->user = xstrdup(user ? user : l.login);
+	h->password = xstrdup(pw ? pw : l.password);
+	if (path != NULL)
+		netrc_login_fini(&l);
+	free(path);
+	return SL_OK;
 }
 
 /*
@@ -78,17 +154,10 @@ struct http *
 http_open(int insecure)
 {
 	const char *url = getenv("SLUICE_URL"), *port = getenv("SLUICE_PORT");
-	const char *user = getenv("SLUICE_USER");
-	const char *pw = getenv("SLUICE_PASSWORD");
+	struct url_parts u;
 	struct http *h;
 	size_t n;
-	int local, plain;
 
-	if (user == NULL || *user == '\0' || pw == NULL || *pw == '\0') {
-		cli_err("set SLUICE_USER and SLUICE_PASSWORD to talk to the "
-		    "API");
-		return NULL;
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		cli_err("cannot initialise libcurl");
 		return NULL;
@@ -103,28 +172,27 @@ http_open(int insecure)
 	n = strlen(h->base);
 	while (n > 0 && h->base[n - 1] == '/')
 		h->base[--n] = '\0';
-	h->user = xstrdup(user);
-	h->password = xstrdup(pw);
-	local = url_is_local(h->base, &plain);
-	if (plain && !local) {
+	url_parts_init(&u, h->base);
+	h->local = u.local;
+	if (u.plain && !u.local) {
 		cli_err("SLUICE_URL %s: use https:// (http would send the "
 		    "password in clear text)", h->base);
-		http_close(h);
-		return NULL;
+		goto fail;
 	}
-	if (local) {
-		h->cafile = paths_data("tls/cert.pem");
-		if (access(h->cafile, R_OK) == -1) {
-			free(h->cafile);
-			h->cafile = NULL;
-		}
-	}
+	if (credentials(h, u.host) != SL_OK)
+		goto fail;
+	if (u.local && !u.plain && !insecure)
+		h->cafile = cafind_local(u.port, &h->looked);
 	if ((h->curl = curl_easy_init()) == NULL) {
 		cli_err("cannot initialise libcurl");
-		http_close(h);
-		return NULL;
+		goto fail;
 	}
+	url_parts_fini(&u);
 	return h;
+fail:
+	url_parts_fini(&u);
+	http_close(h);
+	return NULL;
 }
 
 /* Releases h (NULL is fine), wiping the password. */
@@ -142,6 +210,7 @@ http_close(struct http *h)
 	free(h->user);
 	free(h->base);
 	free(h->cafile);
+	free(h->looked);
 	free(h);
 	curl_global_cleanup();
 }
@@ -199,6 +268,24 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 	    &vlen)) != NULL)
 		r->complete = vlen == 4 && strncasecmp(v, "true", 4) == 0;
 	return n;
+}
+
+/* Says why the server's certificate was not trusted and what to do. */
+static void
+untrusted(const struct http *h)
+{
+	if (h->cafile != NULL)
+		cli_err("the server's certificate is not the one in %s: set "
+		    "SLUICE_DATA to the data directory of the Sluice at %s, "
+		    "or use --insecure to skip the check", h->cafile, h->base);
+	else if (h->local)
+		cli_err("no certificate of the Sluice at %s was found (tried "
+		    "%s): set SLUICE_DATA to its data directory, or use "
+		    "--insecure to skip the check", h->base,
+		    h->looked ? h->looked : "nothing");
+	else
+		cli_err("the server's certificate was not trusted; use "
+		    "--insecure to skip the check");
 }
 
 /*
@@ -261,8 +348,7 @@ http_call(struct http *h, const char *method, const char *path,
 		cli_err("%s %s: %s", method, url,
 		    *err ? err : curl_easy_strerror(cc));
 		if (cc == CURLE_PEER_FAILED_VERIFICATION)
-			cli_err("the server's certificate was not trusted; "
-			    "use --insecure to skip the check");
+			untrusted(h);
 		goto out;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
@@ -344,6 +430,35 @@ http_escape(struct http *h, const char *s)
 
 /*
  * Calls the API and parses a 2xx JSON reply into *out (the caller puts
+ * it), keeping the reply itself in r (its exact bytes, for --json), which
+ * the caller releases with http_reply_fini whatever the result. Returns
+ * SL_OK, or the failure after printing the transport or API error (*out
+ * NULL).
+ */
+enum sl_status
+http_json_reply(struct http *h, const char *method, const char *path,
+    const char *body, struct json_object **out, struct http_reply *r)
+{
+	char why[256];
+	enum sl_status s;
+
+	*out = NULL;
+	if ((s = http_call(h, method, path, body, r)) != SL_OK)
+		return s;
+	if (r->status < 200 || r->status > 299)
+		return http_fail(r);
+	if (r->len == 0) {
+		*out = json_object_new_object();
+	} else if ((*out = jsonx_parse(r->body, r->len, why,
+	    sizeof(why))) == NULL) {
+		cli_err("%s %s: the reply is not JSON: %s", method, path, why);
+		s = SL_IO;
+	}
+	return s;
+}
+
+/*
+ * Calls the API and parses a 2xx JSON reply into *out (the caller puts
  * it). status (may be NULL) receives the HTTP status. Returns SL_OK, or
  * the failure after printing the transport or API error (*out NULL).
  */
@@ -352,26 +467,11 @@ http_json(struct http *h, const char *method, const char *path,
     const char *body, struct json_object **out, long *status)
 {
 	struct http_reply r;
-	char why[256];
 	enum sl_status s;
 
-	*out = NULL;
-	if ((s = http_call(h, method, path, body, &r)) != SL_OK)
-		goto out;
+	s = http_json_reply(h, method, path, body, out, &r);
 	if (status != NULL)
 		*status = r.status;
-	if (r.status < 200 || r.status > 299) {
-		s = http_fail(&r);
-		goto out;
-	}
-	if (r.len == 0) {
-		*out = json_object_new_object();
-	} else if ((*out = jsonx_parse(r.body, r.len, why,
-	    sizeof(why))) == NULL) {
-		cli_err("%s %s: the reply is not JSON: %s", method, path, why);
-		s = SL_IO;
-	}
-out:
 	http_reply_fini(&r);
 	return s;
 }

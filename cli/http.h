@@ -27,6 +27,9 @@ enum sl_status http_call(struct http *h, const char *method, const char *path,
 void http_reply_fini(struct http_reply *r);
 enum sl_status http_fail(const struct http_reply *r);
 char *http_escape(struct http *h, const char *s);
+enum sl_status http_json_reply(struct http *h, const char *method,
+    const char *path, const char *body, struct json_object **out,
+    struct http_reply *r);
 enum sl_status http_json(struct http *h, const char *method, const char *path,
     const char *body, struct json_object **out, long *status);
 

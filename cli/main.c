@@ -27,15 +27,29 @@ static const char usage_text[] =
     "  apply --dry-run FILE...          check flow files (no server needed)\n"
     "  run --local FILE [-p K=V]...     run a flow file here, now (no server)\n"
     "\n"
-    "API commands (talk to $SLUICE_URL as $SLUICE_USER/$SLUICE_PASSWORD):\n"
+    "API commands (talk to $SLUICE_URL as $SLUICE_USER/$SLUICE_PASSWORD,\n"
+    "or with ~/.netrc's login for the URL's host):\n"
     "  apply FILE...                    create or update flows\n"
     "  flows                            list flows\n"
-    "  run FLOW [-p KEY=VALUE]... [--wait]   start a run\n"
+    "  pause FLOW                       pause a flow's schedule\n"
+    "  resume FLOW                      resume a flow's schedule\n"
+    "  run FLOW [-p KEY=VALUE]... [--wait|--follow]   start a run\n"
     "  runs [--flow FLOW] [--state S]   list recent runs\n"
     "  logs RUN_ID TASK [--attempt N] [--follow]   print a task's log\n"
+    "  cancel RUN                       cancel a run\n"
+    "  retry RUN [--wait|--follow]      rerun a run's failed tasks in it\n"
+    "  rerun RUN [-p KEY=VALUE]... [--wait|--follow]   a new run like RUN\n"
+    "  workers                          list workers\n"
+    "  workers pause|resume NAME        stop or restart a worker's claims\n"
+    "  workers limit NAME N             set a worker's concurrency\n"
+    "  events [--actor U] [--object O]  the audit trail\n"
     "\n"
-    "Roles: viewer, operator, admin, worker. `sluicectl COMMAND --help`\n"
-    "shows a command's own usage.\n";
+    "The API commands but apply and logs take --json: print the API's\n"
+    "reply as it is. Every command takes --insecure (skip TLS checks).\n"
+    "Lists print a header row and aligned columns. Roles: viewer,\n"
+    "operator, admin, worker.\n"
+    "`sluicectl help COMMAND` or `sluicectl COMMAND --help` shows a\n"
+    "command's own usage.\n";
 
 static const struct {
 	const char *name;
@@ -49,6 +63,13 @@ static const struct {
 	{ "flows", cmd_flows },
 	{ "logs", cmd_logs },
 	{ "init", cmd_init },
+	{ "cancel", cmd_cancel },
+	{ "retry", cmd_retry },
+	{ "rerun", cmd_rerun },
+	{ "pause", cmd_pause },
+	{ "resume", cmd_resume },
+	{ "workers", cmd_workers },
+	{ "events", cmd_events },
 };
 
 /* Prints "sluicectl: <message>" and a newline to stderr. */
@@ -110,8 +131,13 @@ main(int argc, char **argv)
 	if (i == argc)
 		return cli_usage(usage_text);
 	if (strcmp(argv[i], "help") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
+		if (i + 1 == argc) {
+			fputs(usage_text, stdout);
+			return CLI_OK;
+		}
+		/* `help COMMAND` is `COMMAND --help`. */
+		argv[i] = argv[i + 1];
+		argv[i + 1] = "--help";
 	}
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (strcmp(argv[i], commands[c].name) == 0)

@@ -1,24 +1,22 @@
 /*
- * params.c: the -p arguments of `sluicectl run` (and `run --local`): each
- * "KEY=VALUE" becomes a JSON value of the parameter's declared type --
- * "-p n=3" is the number 3 when n is an integer parameter and the string
- * "3" when it is a string one -- and "KEY:=JSON" is taken as raw JSON.
- * Whether the value fits the flow is the validator's to say
- * (flowdef_bind_params), where the run is stored.
+ * params.c: the parameters of a run started by `sluicectl run` or
+ * `rerun` from its -p arguments. Values are typed by the flow's declared
+ * parameters (GET /api/flows/{flow}): "-p n=3" sends the number 3 when n
+ * is an integer parameter and the string "3" when it is a string one;
+ * "-p KEY:=JSON" sends raw JSON. Whether the values are right is the
+ * API's to say (lib/flowdef.c); this file only builds the object.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "call.h"
 #include "json.h"
 #include "params.h"
 #include "xalloc.h"
 
-/*
- * Returns the declared type of parameter key in flow: a GET /api/flows
- * reply or a flow definition itself.
- */
+/* Returns the declared type of parameter key in a GET /api/flows reply. */
 static const char *
 param_type(struct json_object *flow, const char *key)
 {
@@ -66,11 +64,7 @@ typed_value(const char *key, const char *text, const char *type)
 	return NULL;
 }
 
-/*
- * Adds one -p argument ("KEY=VALUE", typed by flow's declared parameters
- * -- a GET /api/flows reply or a definition, may be NULL -- or
- * "KEY:=JSON") to params. Returns SL_OK or SL_INVALID (printed).
- */
+/* Adds one -p argument to params. Returns SL_OK or SL_INVALID (printed). */
 enum sl_status
 params_add(struct json_object *params, struct json_object *flow,
     const char *arg)
@@ -101,4 +95,40 @@ params_add(struct json_object *params, struct json_object *flow,
 		json_object_object_add(params, key, v);
 	free(key);
 	return v != NULL ? SL_OK : SL_INVALID;
+}
+
+/*
+ * Makes the "parameters" object of a run of flow from the -p arguments,
+ * typed by the flow's declared parameters (GET /api/flows/{flow}, read
+ * only when there are any), on top of base (NULL for none; borrowed):
+ * every key of base is kept unless a -p names it. Returns SL_OK with *out
+ * set (the caller puts it), or the failure (printed; *out NULL).
+ */
+enum sl_status
+cli_params_build(struct http *h, const char *flow,
+    const struct cli_list *pargs, struct json_object *base,
+    struct json_object **out)
+{
+	struct json_object *def = NULL, *params = json_object_new_object();
+	enum sl_status s = SL_OK;
+	char *path;
+
+	if (base != NULL && json_object_is_type(base, json_type_object)) {
+		json_object_object_foreach(base, key, v)
+			json_object_object_add(params, key, json_object_get(v));
+	}
+	if (pargs->n > 0) {
+		path = cli_api_path(h, "/api/flows/", flow, NULL);
+		s = http_json(h, "GET", path, NULL, &def, NULL);
+		free(path);
+	}
+	for (int i = 0; s == SL_OK && i < pargs->n; i++)
+		s = params_add(params, def, pargs->v[i]);
+	json_object_put(def);
+	if (s != SL_OK) {
+		json_object_put(params);
+		params = NULL;
+	}
+	*out = params;
+	return s;
 }

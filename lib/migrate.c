@@ -60,6 +60,7 @@ struct migration {
 	const char *name, *sql;
 	char *why;
 	size_t whysz;
+	int applied;		/* set once it ran (it was not recorded) */
 };
 
 static enum sl_status
@@ -86,16 +87,17 @@ migrate_work(struct db *db, void *arg)
 	}
 	s = db_run(db, sql_record, DB_INT(":version", m->version),
 	    DB_TEXT(":name", m->name), DB_INT(":now", timefmt_now_ms()));
+	m->applied = s == SL_OK;
 	if (s != SL_OK)
 		snprintf(m->why, m->whysz, "%s: cannot record: %s", m->name,
 		    db_errmsg(db));
 	return s;
 }
 
-/* Applies one file in its own transaction. */
+/* Applies one file in its own transaction; counts it in *applied. */
 static enum sl_status
-apply_one(struct db *db, const char *dir, const char *name, char *why,
-    size_t whysz)
+apply_one(struct db *db, const char *dir, const char *name, int *applied,
+    char *why, size_t whysz)
 {
 	char *path = xasprintf("%s/%s", dir, name), *sql = read_file(path);
 	struct migration m = { .version = strtol(name, NULL, 10),
@@ -107,6 +109,8 @@ apply_one(struct db *db, const char *dir, const char *name, char *why,
 		snprintf(why, whysz, "%s: %s", path, strerror(errno));
 	else
 		s = db_write(db, migrate_work, &m);
+	if (s == SL_OK && m.applied)
+		(*applied)++;
 	if (s == SL_BUSY && why[0] == '\0')
 		snprintf(why, whysz, "%s: database is busy", name);
 	else if (s != SL_OK && why[0] == '\0')
@@ -118,18 +122,22 @@ apply_one(struct db *db, const char *dir, const char *name, char *why,
 }
 
 /*
- * Applies every migration in dir not yet recorded, in order. Returns SL_OK,
- * or the failure (SL_IO for a file, SL_BUSY, SL_DB) with the failing file
- * and SQLite's message in why; the failing migration is rolled back
- * entirely.
+ * Applies every migration in dir not yet recorded, in order, and stores
+ * how many it applied in *applied (may be NULL). Returns SL_OK, or the
+ * failure (SL_IO for a file, SL_BUSY, SL_DB) with the failing file and
+ * SQLite's message in why; the failing migration is rolled back
+ * entirely (those before it stay applied and counted).
  */
 enum sl_status
-migrate_apply(struct db *db, const char *dir, char *why, size_t whysz)
+migrate_apply_count(struct db *db, const char *dir, int *applied, char *why,
+    size_t whysz)
 {
 	struct dirent **list = NULL;
 	enum sl_status ret;
-	int n, i;
+	int n, i, count = 0;
 
+	if (applied != NULL)
+		*applied = 0;
 	if ((ret = db_exec(db, sql_create)) != SL_OK) {
 		snprintf(why, whysz, "cannot create schema_migrations");
 		return ret;
@@ -141,9 +149,19 @@ migrate_apply(struct db *db, const char *dir, char *why, size_t whysz)
 	}
 	for (i = 0; i < n; i++) {
 		if (ret == SL_OK)
-			ret = apply_one(db, dir, list[i]->d_name, why, whysz);
+			ret = apply_one(db, dir, list[i]->d_name, &count, why,
+			    whysz);
 		free(list[i]);
 	}
 	free(list);
+	if (applied != NULL)
+		*applied = count;
 	return ret;
+}
+
+/* migrate_apply_count without the count: the servers' start. */
+enum sl_status
+migrate_apply(struct db *db, const char *dir, char *why, size_t whysz)
+{
+	return migrate_apply_count(db, dir, NULL, why, whysz);
 }

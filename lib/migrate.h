@@ -6,5 +6,7 @@
 #include <stddef.h>
 
 enum sl_status migrate_apply(struct db *db, const char *dir, char *why, size_t whysz);
+enum sl_status migrate_apply_count(struct db *db, const char *dir,
+    int *applied, char *why, size_t whysz);
 
 #endif

@@ -19,13 +19,14 @@ env -u SLUICE_DATA "$ctl" user list >/dev/null 2>&1 && fail "user list succeeded
 
 printf 'pw-1\n' | SLUICE_DATA=$tmp/new "$ctl" user add ann --role viewer >/dev/null ||
     fail "user add with SLUICE_DATA"
-[ "$(SLUICE_DATA=$tmp/new "$ctl" user list)" = "$(printf 'ann\tviewer')" ] ||
+listed="$(printf 'NAME  ROLE    PASSWORD\nann   viewer  set')"
+[ "$(SLUICE_DATA=$tmp/new "$ctl" user list)" = "$listed" ] ||
     fail "user list: $(SLUICE_DATA=$tmp/new "$ctl" user list)"
 case $(stat -c %a "$tmp/new/sluice.db") in
 *[1-7]) fail "sluice.db readable by others: $(stat -c %a "$tmp/new/sluice.db")" ;;
 esac
 # From the folder holding data/, no SLUICE_DATA is needed.
 cd "$tmp/new/.." && mv new data &&
-    [ "$(env -u SLUICE_DATA "$ctl" user list)" = "$(printf 'ann\tviewer')" ] ||
+    [ "$(env -u SLUICE_DATA "$ctl" user list)" = "$listed" ] ||
     fail "user list from the folder holding data/"
 echo ok

@@ -71,8 +71,14 @@ case $(hash_of alice) in '$y$'*) ;; *) fail "not yescrypt: $(hash_of alice)" ;; 
 [ "$(stat -c %a "$pwfile")" = 640 ] || fail "htpasswd mode $(stat -c %a "$pwfile")"
 agree
 expect 0 "$ctl" user list
-grep -qx $'alice\toperator' "$tmp/out" || fail "list: $(cat "$tmp/out")"
-grep -qx $'carol@example.org\tviewer' "$tmp/out" || fail "list: $(cat "$tmp/out")"
+head -n 1 "$tmp/out" | grep -qx 'NAME  *ROLE  *PASSWORD' ||
+    fail "list header: $(cat "$tmp/out")"
+grep -qx 'alice  *operator  *set' "$tmp/out" || fail "list: $(cat "$tmp/out")"
+grep -qx 'carol@example.org  *viewer  *set' "$tmp/out" ||
+    fail "list: $(cat "$tmp/out")"
+# The columns line up: ROLE starts at one column on every line.
+[ "$(awk '{ print index($0, $2) }' "$tmp/out" | sort -u | wc -l)" = 1 ] ||
+    fail "list columns not aligned: $(cat "$tmp/out")"
 ok "user add stores a yescrypt hash and the role; list shows both"
 
 before=$(cat "$pwfile")

@@ -80,6 +80,7 @@ test_good(void)
 	char dir[256], why[512] = "";
 	struct db *db = open_db("good.db");
 	enum sl_status r;
+	int applied = -1;
 
 	mkdir_in("good");
 	snprintf(dir, sizeof(dir), "%s/good", tmp);
@@ -94,8 +95,9 @@ test_good(void)
 	write_file("good", "003_notes.txt", "not a migration either");
 	write_file("good", "x01_bad.sql", "this is not SQL;");
 
-	r = migrate_apply(db, dir, why, sizeof(why));
+	r = migrate_apply_count(db, dir, &applied, why, sizeof(why));
 	check("apply_ok", r == SL_OK, why);
+	check("apply_counts_what_it_applied", applied == 3, "count wrong");
 	check("apply_tables", table_exists(db, "a") == 1 &&
 	    table_exists(db, "b") == 1, "tables missing");
 	check("apply_numeric_order", query(db, "SELECT count(*) FROM b") == 2 &&
@@ -110,8 +112,9 @@ test_good(void)
 	    "a transaction is still open");
 
 	/* Twice: nothing runs again (the INSERTs would add rows). */
-	r = migrate_apply(db, dir, why, sizeof(why));
+	r = migrate_apply_count(db, dir, &applied, why, sizeof(why));
 	check("apply_twice_ok", r == SL_OK, why);
+	check("apply_twice_counts_none", applied == 0, "count not 0");
 	check("apply_twice_noop", query(db, "SELECT count(*) FROM a") == 1 &&
 	    query(db, "SELECT count(*) FROM b") == 2 && query(db,
 	    "SELECT count(*) FROM schema_migrations") == 3, "ran again");
