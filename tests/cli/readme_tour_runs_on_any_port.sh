@@ -36,7 +36,9 @@ grep -Eq '^count +\| .* 2$' "$tmp/out" ||
 grep -q '^ID  *FLOW  *VERSION  *STATE' "$tmp/out" || fail "no runs header"
 [ "$(grep -c '^COMPLETED$' "$tmp/out")" = 2 ] ||
     fail "run --follow and rerun --wait did not both end COMPLETED: $(cat "$tmp/out")"
-[ -f "$tmp/home/flows/report/flow.json" ] || fail "init made no project"
+[ -f "$tmp/home/flows/report/flows/report.json" ] &&
+    git -C "$tmp/home/flows/report" rev-parse --verify -q HEAD >/dev/null ||
+    fail "init made no project"
 api GET "/api/runs?flow=hello"
 [ "$(jqr '[.items[] | select(.state == "COMPLETED")] | length')" -ge 2 ] ||
     fail "the tour's runs: $BODY"
