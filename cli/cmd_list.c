@@ -36,13 +36,13 @@ static const struct list_column run_cols[] = {
 	{ "ID", "id" }, { "FLOW", "flow" }, { "VERSION", "flow_version" },
 	{ "STATE", "state" }, { "TRIGGER", "trigger" },
 	{ "CREATED", "created_at" }, { "DURATION_S", "duration_s" },
-	{ NULL, NULL }
+	{ "COMMIT", "commit.id" }, { NULL, NULL }
 };
 
 static const struct list_column flow_cols[] = {
 	{ "NAME", "name" }, { "VERSION", "version" }, { "PAUSED", "paused" },
 	{ "SCHEDULE", "schedule.cron" }, { "NEXT_RUN", "next_run" },
-	{ "LAST_RUN", "last_run.state" }, { NULL, NULL }
+	{ "LAST_RUN", "last_run.state" }, { "REPO", "repo" }, { NULL, NULL }
 };
 
 static const struct list_column event_cols[] = {

@@ -197,7 +197,7 @@ git_out(struct repo_git *g, char **out, size_t max, char *why, size_t whysz,
 	enum sl_status s = git(g, &c, why, whysz, args);
 
 	if (s == SL_OK && out != NULL) {
-		*out = c.out;
+		*out = c.out != NULL ? c.out : xstrdup("");	/* printed nothing */
 		c.out = NULL;
 	}
 	command_free(&c);
