@@ -9,7 +9,8 @@
  * archives the flows whose file is gone and records the outcome on the
  * repository's row with its audit event. A file that fails leaves its
  * flow on the version it had and marks the sync failed with the file,
- * field and reason; the other files still go in.
+ * field and reason (notified once to the webhooks of the flows it
+ * concerns); the other files still go in.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -372,6 +373,127 @@ store_flows(struct db *db, struct sync *y, const char *actor)
 	return SL_OK;
 }
 
+static const char sql_last[] =
+    "SELECT coalesce(sync_error, '') FROM repos WHERE name = :name";
+/* The repository's flows with a webhook for FAILED, and their file. */
+static const char sql_notified_flows[] =
+    "SELECT f.name, v.source, v.definition FROM flows f"
+    " JOIN flow_versions v ON v.flow = f.name AND v.version = f.version"
+    " WHERE f.repo = :repo AND f.archived = 0";
+static const char sql_queue[] =
+    "INSERT OR IGNORE INTO webhook_deliveries (key, url, body,"
+    " next_attempt_at, created_at) VALUES (:key, :url, :body, :now, :now)";
+
+/* Returns 1 when definition text asks for a webhook on FAILED. */
+static int
+notifies_failure(const char *text, char **url)
+{
+	struct json_object *def = jsonx_parse(text, strlen(text), NULL, 0);
+	struct json_object *nt = jsonx_get(def, "notify"), *on;
+	const char *hook = jsonx_get_str(nt, "webhook");
+	int yes = 0;
+
+	on = jsonx_get(nt, "on");
+	for (size_t i = 0; hook != NULL && on != NULL &&
+	    i < json_object_array_length(on); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(on,
+		    i)), "FAILED") == 0)
+			yes = 1;
+	if (yes)
+		*url = xstrdup(hook);
+	json_object_put(def);
+	return yes;
+}
+
+/* Queues one flow's notification of the failed sync (the outbox). */
+static enum sl_status
+queue_one(struct db *db, struct sync *y, const char *flow, const char *url,
+    int64_t now)
+{
+	struct json_object *doc = json_object_new_object();
+	char *key = xasprintf("sync:%s:%lld:%s", y->name, (long long)now,
+	    flow);
+	struct db_stmt st;
+	enum sl_status s;
+
+	jsonx_add_str(doc, "event", "sync_failed");
+	jsonx_add_str(doc, "flow", flow);
+	jsonx_add_str(doc, "repo", y->name);
+	jsonx_add_str(doc, "commit", y->commit[0] ? y->commit : NULL);
+	json_object_object_add(doc, "error", json_object_get(y->error));
+	jsonx_add_str(doc, "idempotency_key", key);
+	db_prepare(db, &st, sql_queue);
+	db_bind_text(&st, ":key", key);
+	db_bind_text(&st, ":url", url);
+	db_bind_text(&st, ":body", jsonx_text(doc));
+	db_bind_int(&st, ":now", now);
+	s = db_done(&st);
+	json_object_put(doc);
+	free(key);
+	return s;
+}
+
+/*
+ * A failed sync is notified to the webhook (notify.on has FAILED) of the
+ * flow whose file failed, or of every flow of the repository when the
+ * failure names no flow's file -- once: not again while the same error
+ * repeats. Sets *queued to the number of notifications.
+ */
+static enum sl_status
+notify_failure(struct db *db, struct sync *y, int64_t now, int *queued)
+{
+	const char *file = jsonx_get_str(y->error, "file");
+	struct db_stmt st;
+	char **flows = NULL, **urls = NULL;
+	size_t n = 0, match = 0;
+	enum sl_status s;
+
+	*queued = 0;
+	db_prepare(db, &st, sql_last);
+	db_bind_text(&st, ":name", y->name);
+	if (db_step(&st) && strcmp(db_col_text(&st, 0),
+	    jsonx_text(y->error)) == 0) {
+		db_finish(&st);
+		return SL_OK;	/* told already */
+	}
+	if ((s = db_finish(&st)) != SL_OK)
+		return s;
+	db_prepare(db, &st, sql_notified_flows);
+	db_bind_text(&st, ":repo", y->name);
+	while (db_step(&st)) {
+		char *url;
+		int mine = file != NULL && strcmp(db_col_text(&st, 1),
+		    file) == 0;
+
+		if (!notifies_failure(db_col_text(&st, 2), &url))
+			continue;
+		flows = xrealloc(flows, (n + 1) * sizeof(*flows));
+		urls = xrealloc(urls, (n + 1) * sizeof(*urls));
+		flows[n] = xstrdup(db_col_text(&st, 0));
+		urls[n] = url;
+		if (mine) {	/* the failing file's flows go first */
+			char *f = flows[match], *u = urls[match];
+
+			flows[match] = flows[n];
+			urls[match++] = urls[n];
+			flows[n] = f;
+			urls[n] = u;
+		}
+		n++;
+	}
+	s = db_finish(&st);
+	for (size_t i = 0; i < n; i++) {
+		if (s == SL_OK && (match == 0 || i < match) &&
+		    (s = queue_one(db, y, flows[i], urls[i], now)) == SL_OK)
+			(*queued)++;
+		free(flows[i]);
+		free(urls[i]);
+	}
+	free(flows);
+	free(urls);
+	return s;
+}
+
 static const char sql_outcome[] =
     "UPDATE repos SET sync_state = :state, synced_at = :now,"
     " sync_commit = COALESCE(:commit, sync_commit),"
@@ -389,10 +511,17 @@ record_outcome(struct db *db, struct sync *y)
 	    .object_id = y->name };
 	struct db_stmt st;
 	enum sl_status s;
+	int64_t now = timefmt_now_ms();
+	int queued = 0;
 
+	if (y->error != NULL && (s = notify_failure(db, y, now, &queued)) !=
+	    SL_OK) {
+		json_object_put(detail);
+		return s;
+	}
 	db_prepare(db, &st, sql_outcome);
 	db_bind_text(&st, ":state", y->error ? "failed" : "ok");
-	db_bind_int(&st, ":now", timefmt_now_ms());
+	db_bind_int(&st, ":now", now);
 	db_bind_text(&st, ":commit", y->commit[0] ? y->commit : NULL);
 	db_bind_text(&st, ":subject", y->subject);
 	db_bind_text(&st, ":error", y->error ? jsonx_text(y->error) : NULL);
@@ -407,9 +536,11 @@ record_outcome(struct db *db, struct sync *y)
 	json_object_object_add(detail, "changed", json_object_get(y->changed));
 	json_object_object_add(detail, "archived",
 	    json_object_get(y->archived));
-	if (y->error)
+	if (y->error) {
 		json_object_object_add(detail, "error",
 		    json_object_get(y->error));
+		jsonx_add_int(detail, "notified", queued);
+	}
 	ev.detail = jsonx_text(detail);
 	s = audit_record(db, &ev);
 	json_object_put(detail);

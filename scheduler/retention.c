@@ -116,6 +116,18 @@ batch(struct sched *s, int64_t cutoff)
 	return b.n;
 }
 
+/* Deliveries of no run (failed syncs) go once sent or given up. */
+static void
+forget_sync_notices(struct sched *s, int64_t cutoff)
+{
+	struct db_arg a[] = { DB_INT(":cutoff", cutoff) };
+
+	if (db_run_args(s->db, "DELETE FROM webhook_deliveries WHERE run_id"
+	    " IS NULL AND state != 'pending' AND created_at < :cutoff", a,
+	    1) != SL_OK)
+		log_warnx("retention: cannot remove old sync notifications");
+}
+
 /*
  * Deletes finished runs older than the retention period, at most
  * MAX_BATCHES batches per call (the rest waits for the next call).
@@ -139,6 +151,7 @@ retention_tick(struct sched *s)
 	if (total > 0)
 		log_info("retention: removed %d runs older than %d days and "
 		    "their logs", total, s->cfg.retention_days);
+	forget_sync_notices(s, cutoff);
 }
 
 /* Returns 1 when name is among the n strings of kept. */
