@@ -40,6 +40,7 @@ cli_command_fn cmd_runs;
 cli_command_fn cmd_flows;
 cli_command_fn cmd_logs;
 cli_command_fn cmd_init;
+cli_command_fn cmd_repo;
 
 struct db *cli_db_open(void);
 char *cli_read_file(const char *path, size_t *len);

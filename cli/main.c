@@ -47,6 +47,7 @@ static const struct {
 	{ "flows", cmd_flows },
 	{ "logs", cmd_logs },
 	{ "init", cmd_init },
+	{ "repo", cmd_repo },
 };
 
 /* Prints "sluicectl: <message>" and a newline to stderr. */

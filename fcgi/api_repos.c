@@ -400,14 +400,9 @@ sync_work(struct db *db, void *arg)
 enum sl_status
 api_repos_sync(struct req *r)
 {
-	struct json_object *body;
 	enum sl_status s;
 
-	if ((s = req_json_object(r, 1, &body)) != SL_OK)
-		return s;
-	s = req_check_keys(r, body, "", "body");
-	json_object_put(body);
-	if (s != SL_OK)
+	if ((s = req_empty_body(r)) != SL_OK)
 		return s;
 	if ((s = db_write(r->db, sync_work, r)) == SL_NOTFOUND)
 		return reply_fail(r, s, "repository \"%s\" not found",
@@ -471,7 +466,7 @@ out:
 }
 
 /*
- * DELETE /api/repos/{repo} (admin), no body
+ * DELETE /api/repos/{repo} (admin), body empty or {}
  * Deletes the repository: its flows are archived (runs and logs stay)
  * and no longer belong to it, so PUT /api/flows may restore them.
  * 204; 400 a body; 404 unknown repository; 503 busy.
@@ -481,8 +476,8 @@ api_repos_delete(struct req *r)
 {
 	enum sl_status s;
 
-	if (r->body_len > 0)
-		return reply_fail(r, SL_INVALID, "DELETE takes no body");
+	if ((s = req_empty_body(r)) != SL_OK)
+		return s;
 	if ((s = db_write(r->db, delete_work, r)) == SL_NOTFOUND)
 		return reply_fail(r, s, "repository \"%s\" not found",
 		    r->arg[0]);

@@ -76,7 +76,7 @@ test_paths(void)
 		{"./a//b/./c", "a/b/c/"}, {"", "./"}, {".", "./"},
 		{"my flows/x", "my flows/x/"},
 		{"/etc", NULL}, {"..", NULL}, {"a/../..", NULL}, {"-x", NULL},
-		{"a/-x", NULL}, {"a\\b", NULL}, {"a\nb", NULL},
+		{"a/-x", NULL}, {"a\\b", NULL}, {"a\tb", NULL},
 	};
 	char why[256], name[96];
 
