@@ -28,6 +28,8 @@
 #include "xalloc.h"
 
 #define EVENT_MAX 64	/* longest event name kept */
+#define EVENT_CHARS "abcdefghijklmnopqrstuvwxyz" \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.-"
 
 static const char sql_secret[] =
     "SELECT webhook_secret FROM repos WHERE name = :name";
@@ -128,8 +130,7 @@ event_of(struct req *r, enum forge f, char out[EVENT_MAX + 1])
 	for (int i = 0; e == NULL && i < FORGE_MAX; i++)
 		e = req_param(r, forges[i].event);
 	for (; e != NULL && *e != '\0' && n < EVENT_MAX; e++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789 _.-", *e) != NULL)
+		if (strchr(EVENT_CHARS, *e) != NULL)
 			out[n++] = *e;
 	out[n] = '\0';
 }
