@@ -135,6 +135,19 @@ event_of(struct req *r, enum forge f, char out[EVENT_MAX + 1])
 	out[n] = '\0';
 }
 
+/*
+ * The forge that sent r, whose proof was proof's header: Gitea also
+ * sends GitHub's signature, so its own event header names it first.
+ */
+static enum forge
+sender(struct req *r, enum forge proof)
+{
+	for (int i = 0; i < FORGE_MAX; i++)
+		if (i != FORGE_GITHUB && req_param(r, forges[i].event) != NULL)
+			return (enum forge)i;
+	return proof;
+}
+
 /* A verified push, for hook_work. */
 struct hook {
 	struct req *r;
@@ -208,6 +221,7 @@ api_repos_webhook(struct req *r)
 	free(secret);
 	if (f == FORGE_MAX)
 		return refuse(r);
+	f = sender(r, f);
 	event_of(r, f, event);
 	h.forge = forges[f].name;
 	h.event = event[0] ? event : NULL;
