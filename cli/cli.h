@@ -48,6 +48,7 @@ cli_command_fn cmd_pause;
 cli_command_fn cmd_resume;
 cli_command_fn cmd_workers;
 cli_command_fn cmd_events;
+cli_command_fn cmd_repo;
 
 struct db *cli_db_open(void);
 char *cli_read_file(const char *path, size_t *len);

@@ -43,6 +43,7 @@ static const char usage_text[] =
     "  workers pause|resume NAME        stop or restart a worker's claims\n"
     "  workers limit NAME N             set a worker's concurrency\n"
     "  events [--actor U] [--object O]  the audit trail\n"
+    "  repo add|list|show|sync|del ...  flow repositories the server follows\n"
     "\n"
     "The API commands but apply and logs take --json: print the API's\n"
     "reply as it is. Every command takes --insecure (skip TLS checks).\n"
@@ -70,6 +71,7 @@ static const struct {
 	{ "resume", cmd_resume },
 	{ "workers", cmd_workers },
 	{ "events", cmd_events },
+	{ "repo", cmd_repo },
 };
 
 /* Prints "sluicectl: <message>" and a newline to stderr. */

@@ -141,9 +141,11 @@ repo_json(struct db *db, struct db_stmt *st, enum role role,
 	return add_flows(db, name, o, sql_flows);
 }
 
-/* Replies with repository name's view: 200, 201 or 202 by how. */
+/* Replies with repository name's view through send (reply_ok,
+ * reply_created or reply_accepted). */
 static enum sl_status
-reply_repo(struct req *r, const char *name, int how)
+reply_repo(struct req *r, const char *name,
+    enum sl_status (*send)(struct req *, struct json_object *))
 {
 	struct json_object *o = NULL;
 	struct db_stmt st;
@@ -155,19 +157,12 @@ reply_repo(struct req *r, const char *name, int how)
 		s = repo_json(r->db, &st, r->role, &o);
 	if ((fs = db_finish(&st)) != SL_OK)
 		s = fs;
-	if (s != SL_OK) {
-		json_object_put(o);
-		if (s == SL_NOTFOUND)
-			return reply_fail(r, s, "repository \"%s\" not found",
-			    name);
-		return reply_fail(r, s, "cannot read repository \"%s\"",
-		    name);
-	}
-	if (how == 201)
-		return reply_created(r, o);
-	if (how == 202)
-		return reply_accepted(r, o);
-	return reply_ok(r, o);
+	if (s == SL_OK)
+		return send(r, o);
+	json_object_put(o);
+	if (s == SL_NOTFOUND)
+		return reply_fail(r, s, "repository \"%s\" not found", name);
+	return reply_fail(r, s, "cannot read repository \"%s\"", name);
 }
 
 /* The list item of the current row of sql_list. */
@@ -212,7 +207,7 @@ api_repos_list(struct req *r)
 enum sl_status
 api_repos_get(struct req *r)
 {
-	return reply_repo(r, r->arg[0], 200);
+	return reply_repo(r, r->arg[0], reply_ok);
 }
 
 /*
@@ -369,11 +364,33 @@ api_repos_put(struct req *r)
 	}
 	if (p.sync)
 		wake_schedulers();
-	s = reply_repo(r, p.name, p.created ? 201 : 200);
+	s = reply_repo(r, p.name, p.created ? reply_created : reply_ok);
 out:
 	repodef_fini(&p.d);
 	json_object_put(body);
 	return s;
+}
+
+/*
+ * For a change without a body to repository r->arg[0]: runs work in a
+ * write transaction and wakes the schedulers. Returns SL_OK, or the
+ * failure replied (404 when work finds no repository).
+ */
+static enum sl_status
+change(struct req *r, db_work_fn *work)
+{
+	enum sl_status s;
+
+	if ((s = req_empty_body(r)) != SL_OK)
+		return s;
+	if ((s = db_write(r->db, work, r)) == SL_NOTFOUND)
+		return reply_fail(r, s, "repository \"%s\" not found",
+		    r->arg[0]);
+	if (s != SL_OK)
+		return reply_fail(r, s, "cannot change repository \"%s\"",
+		    r->arg[0]);
+	wake_schedulers();
+	return SL_OK;
 }
 
 /* Inside the write transaction: asks for a sync of r->arg[0] and records
@@ -400,23 +417,11 @@ sync_work(struct db *db, void *arg)
 enum sl_status
 api_repos_sync(struct req *r)
 {
-	struct json_object *body;
 	enum sl_status s;
 
-	if ((s = req_json_object(r, 1, &body)) != SL_OK)
+	if ((s = change(r, sync_work)) != SL_OK)
 		return s;
-	s = req_check_keys(r, body, "", "body");
-	json_object_put(body);
-	if (s != SL_OK)
-		return s;
-	if ((s = db_write(r->db, sync_work, r)) == SL_NOTFOUND)
-		return reply_fail(r, s, "repository \"%s\" not found",
-		    r->arg[0]);
-	if (s != SL_OK)
-		return reply_fail(r, s, "cannot change repository \"%s\"",
-		    r->arg[0]);
-	wake_schedulers();
-	return reply_repo(r, r->arg[0], 202);
+	return reply_repo(r, r->arg[0], reply_accepted);
 }
 
 /* Archives each flow named in flows (owned by repository r->arg[0]). */
@@ -471,7 +476,7 @@ out:
 }
 
 /*
- * DELETE /api/repos/{repo} (admin), no body
+ * DELETE /api/repos/{repo} (admin), body empty or {}
  * Deletes the repository: its flows are archived (runs and logs stay)
  * and no longer belong to it, so PUT /api/flows may restore them.
  * 204; 400 a body; 404 unknown repository; 503 busy.
@@ -481,14 +486,7 @@ api_repos_delete(struct req *r)
 {
 	enum sl_status s;
 
-	if (r->body_len > 0)
-		return reply_fail(r, SL_INVALID, "DELETE takes no body");
-	if ((s = db_write(r->db, delete_work, r)) == SL_NOTFOUND)
-		return reply_fail(r, s, "repository \"%s\" not found",
-		    r->arg[0]);
-	if (s != SL_OK)
-		return reply_fail(r, s, "cannot delete repository \"%s\"",
-		    r->arg[0]);
-	wake_schedulers();
+	if ((s = change(r, delete_work)) != SL_OK)
+		return s;
 	return reply_no_content(r);
 }

@@ -509,20 +509,6 @@ api_runs_list(struct req *r)
 	return reply_page(r, &st, limit, C_ID, run_item, &now, "runs");
 }
 
-/* Refuses any body but an empty one or {} (SL_INVALID, replied). */
-static enum sl_status
-empty_body(struct req *r)
-{
-	struct json_object *body;
-	enum sl_status s;
-
-	if ((s = req_json_object(r, 1, &body)) != SL_OK)
-		return s;
-	s = req_check_keys(r, body, "", "body");
-	json_object_put(body);
-	return s;
-}
-
 /*
  * Reads run id's state (and, when row is not NULL, the run object into
  * *row) inside the transaction. SL_NOTFOUND with why when missing.
@@ -658,7 +644,7 @@ act_run(struct req *r, db_work_fn *fn, struct act *a)
 {
 	enum sl_status s;
 
-	if ((s = empty_body(r)) != SL_OK)
+	if ((s = req_empty_body(r)) != SL_OK)
 		return s;
 	snprintf(a->why, sizeof(a->why), "database busy");
 	if ((s = db_write(r->db, fn, a)) != SL_OK)

@@ -28,6 +28,8 @@
 #include "xalloc.h"
 
 #define EVENT_MAX 64	/* longest event name kept */
+#define EVENT_CHARS "abcdefghijklmnopqrstuvwxyz" \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.-"
 
 static const char sql_secret[] =
     "SELECT webhook_secret FROM repos WHERE name = :name";
@@ -128,10 +130,22 @@ event_of(struct req *r, enum forge f, char out[EVENT_MAX + 1])
 	for (int i = 0; e == NULL && i < FORGE_MAX; i++)
 		e = req_param(r, forges[i].event);
 	for (; e != NULL && *e != '\0' && n < EVENT_MAX; e++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789 _.-", *e) != NULL)
+		if (strchr(EVENT_CHARS, *e) != NULL)
 			out[n++] = *e;
 	out[n] = '\0';
+}
+
+/*
+ * The forge that sent r, whose proof was proof's header: Gitea also
+ * sends GitHub's signature, so its own event header names it first.
+ */
+static enum forge
+sender(struct req *r, enum forge proof)
+{
+	for (int i = 0; i < FORGE_MAX; i++)
+		if (i != FORGE_GITHUB && req_param(r, forges[i].event) != NULL)
+			return (enum forge)i;
+	return proof;
 }
 
 /* A verified push, for hook_work. */
@@ -207,6 +221,7 @@ api_repos_webhook(struct req *r)
 	free(secret);
 	if (f == FORGE_MAX)
 		return refuse(r);
+	f = sender(r, f);
 	event_of(r, f, event);
 	h.forge = forges[f].name;
 	h.event = event[0] ? event : NULL;

@@ -407,6 +407,23 @@ req_json_object(struct req *r, int optional, struct json_object **out)
 }
 
 /*
+ * For routes that take no body: refuses any but an empty one or {}.
+ * Returns SL_OK or SL_INVALID (replied).
+ */
+enum sl_status
+req_empty_body(struct req *r)
+{
+	struct json_object *body;
+	enum sl_status s;
+
+	if ((s = req_json_object(r, 1, &body)) != SL_OK)
+		return s;
+	s = req_check_keys(r, body, "", "body");
+	json_object_put(body);
+	return s;
+}
+
+/*
  * Refuses keys of obj not in the comma-separated list allowed, naming the
  * first one (where prefixes the message, e.g. "body"). Returns SL_OK or
  * SL_INVALID (replied).

@@ -32,6 +32,7 @@ enum sl_status req_read_body(struct req *r);
 enum sl_status req_load_role(struct req *r);
 enum sl_status req_json_object(struct req *r, int optional,
     struct json_object **out);
+enum sl_status req_empty_body(struct req *r);
 enum sl_status req_check_keys(struct req *r, struct json_object *obj,
     const char *allowed, const char *where);
 const char *req_type_name(struct json_object *v);

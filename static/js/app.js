@@ -4,8 +4,8 @@
 // stops its polling, called before the next view mounts.
 //
 // Routes: #/flows, #/flows/<name>[?version=N], #/runs[?flow=&state=],
-// #/runs/<id>[?task=&attempt=], #/workers, #/events[?actor=&object_type=
-// &object_id=].
+// #/runs/<id>[?task=&attempt=], #/repos, #/workers, #/events[?actor=
+// &object_type=&object_id=].
 
 import * as api from './api.js';
 import {h, text} from './dom.js';
@@ -14,6 +14,7 @@ import * as flows from './views/flows.js';
 import * as flow from './views/flow.js';
 import * as runs from './views/runs.js';
 import * as run from './views/run.js';
+import * as repos from './views/repos.js';
 import * as workers from './views/workers.js';
 import * as events from './views/events.js';
 
@@ -22,6 +23,7 @@ const ROUTES = [
 	[/^\/flows\/([^/]+)$/, 'flows', flow],
 	[/^\/runs\/?$/, 'runs', runs],
 	[/^\/runs\/([^/]+)$/, 'runs', run],
+	[/^\/repos\/?$/, 'repos', repos],
 	[/^\/workers\/?$/, 'workers', workers],
 	[/^\/events\/?$/, 'events', events],
 ];

@@ -145,6 +145,20 @@ export function shortId(id) {
 	return id ? String(id).slice(-8).toLowerCase() : '';
 }
 
+// A commit as its first 12 characters (the whole id on hover) and its
+// subject line.
+export function commitLabel(id, subject) {
+	return h('span', {class: 'commit'},
+	    h('code', {title: id}, String(id).slice(0, 12)),
+	    subject ? ' ' : null,
+	    subject ? h('span', {class: 'subject'}, subject) : null);
+}
+
+// A link to the repositories page naming repository name.
+export function repoLink(name) {
+	return h('a', {href: '#/repos', class: 'repo-link'}, name);
+}
+
 export function flowLink(name) {
 	return h('a', {href: '#/flows/' + encodeURIComponent(name)}, name);
 }

@@ -4,6 +4,7 @@
 # all, whatever Remote-User or Authorization (even an admin's valid
 # credentials) it sends, so without the repository's signature it gets
 # 401 and with it acts only as "webhook"; other methods on it are 405;
+# its body is limited like any other (413);
 # paths that nginx normalises elsewhere, other repository names spelled
 # oddly and other repository routes still need credentials; and in the
 # rendered nginx.conf only /api/health and the webhook skip the
@@ -69,6 +70,14 @@ noauth 400 /api/repos/etl%2Fwebhook
 noauth 400 '/api/repos/etl/webhook?as=admin'
 api GET /api/flows/x
 expect_status 404 "nothing was created"
+
+# The body limit holds on the open path too.
+head -c 1100000 /dev/zero | tr '\0' 'a' >"$STACK_TMP/big"
+STATUS=$(curl -sk -o "$STACK_TMP/body" -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' --data-binary @"$STACK_TMP/big" \
+    "$SLUICE_URL/api/repos/etl/webhook")
+[ "$STATUS" = 413 ] && jq -e '.error.code == "too_large"' "$STACK_TMP/body" \
+    >/dev/null || fail "a large webhook body: $STATUS $(cat "$STACK_TMP/body")"
 
 conf=$SLUICE_DATA/run/nginx.conf
 awk '

@@ -75,10 +75,13 @@ accepted() { # WHAT FORGE [CURL ARGS...]
 }
 accepted "GitHub" github -H "X-Hub-Signature-256: sha256=$sig" -H "X-GitHub-Event: push"
 accepted "Gitea" gitea -H "X-Gitea-Signature: $sig" -H "X-Gitea-Event: push"
+# Gitea sends GitHub's signature and event headers too.
+accepted "Gitea as GitHub" gitea -H "X-Hub-Signature-256: sha256=$sig" \
+    -H "X-Gitea-Signature: $sig" -H "X-Gitea-Event: push" -H "X-GitHub-Event: push"
 accepted "GitLab" gitlab -H "X-Gitlab-Token: $secret" -H "X-Gitlab-Event: Push Hook"
 api GET '/api/events?action=repo.webhook'
 [ "$(jqr '[.items[] | .actor + " " + .object_id + " " + .detail.forge + " " + .detail.event] | join(",")')" = \
-    "webhook etl gitlab Push Hook,webhook etl gitea push,webhook etl github push" ] ||
+    "webhook etl gitlab Push Hook,webhook etl gitea push,webhook etl gitea push,webhook etl github push" ] ||
     fail "webhook events: $BODY"
 [ "$(requested other | cut -d' ' -f2)" = admin ] || fail "another repository was touched"
 echo ok

@@ -123,21 +123,24 @@ test_hmac_rfc4231(void)
 	static const struct {
 		const char *name, *key, *data, *text, *want;
 	} cases[] = {
-		{"hmac_rfc4231_case1", "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
-		    NULL, "Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200"
+		{"hmac_rfc4231_case1",
+		    "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", NULL,
+		    "Hi There",
+		    "b0344c61d8db38535ca8afceaf0bf12b881dc200"
 		    "c9833da726e9376c2e32cff7"},
 		{"hmac_rfc4231_case2", "4a656665", NULL,
 		    "what do ya want for nothing?", "5bdcc146bf60754e6a042426"
 		    "089575c75a003f089d2739839dec58b964ec3843"},
-		{"hmac_rfc4231_case3", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		    "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
-		    "dddddddddddddddddddddddddddddddddddddddd", NULL,
+		{"hmac_rfc4231_case3",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		    "dddddddddddddddddddddddddddddddddddddddddddddddddd"
+		    "dddddddddddddddddddddddddddddddddddddddddddddddddd", NULL,
 		    "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514"
 		    "ced565fe"},
 		{"hmac_rfc4231_case4",
 		    "0102030405060708090a0b0c0d0e0f10111213141516171819",
-		    "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
-		    "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd", NULL,
+		    "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+		    "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd", NULL,
 		    "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff4"
 		    "6729665b"},
 		/* Case 5 checks only the first 128 bits of the MAC. */
@@ -166,7 +169,6 @@ test_hmac_rfc4231(void)
 			kn = unhex(cases[i].key, key, sizeof(key));
 		else
 			memset(key, 0xaa, kn);
-
 		if (cases[i].text != NULL) {
 			d = cases[i].text;
 			dn = strlen(cases[i].text);

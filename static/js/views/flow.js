@@ -7,7 +7,8 @@ import * as api from '../api.js';
 import {h, text, clear, syncList, table} from '../dom.js';
 import {timeEl, setTime, duration, parse} from '../time.js';
 import {can, poll, stateBadge, setState, scheduleWords, pauseSwitch,
-    failBox, runLink, origin, notify, runSeconds} from '../ui.js';
+    failBox, runLink, origin, notify, runSeconds, commitLabel, repoLink} from
+    '../ui.js';
 import {taskGraph} from '../graph.js';
 import {startRun, togglePaused} from './flows.js';
 
@@ -178,7 +179,9 @@ function flowHead(f, def) {
 	const head = h('div', {class: 'page-head'},
 	    h('h1', null, name),
 	    h('span', {class: 'tag'}, `version ${f.version}`),
-	    f.archived ? h('span', {class: 'tag'}, 'archived') : null);
+	    f.archived ? h('span', {class: 'tag'}, 'archived') : null,
+	    f.repo ? h('span', {class: 'tag'}, 'from repository ',
+		repoLink(f.repo)) : null);
 	if (can('admin') && !f.archived && (def.schedule || f.paused)) {
 		let paused = !!f.paused;
 		const sw = pauseSwitch(`Schedule of ${name}`, async (b) => {
@@ -240,7 +243,8 @@ function definitionCard(f, def, shown) {
 		    versionList(f, shown))));
 }
 
-// Every version, newest first; the shown one is marked, the others link.
+// Every version, newest first, with the commit it came from; the shown
+// one is marked, the others link.
 function versionList(f, shown) {
 	const name = f.name;
 	const versions = h('ul', {class: 'plain versions'});
@@ -253,7 +257,9 @@ function versionList(f, shown) {
 			(v.version === f.version ? '' : `?version=${v.version}`)},
 			label),
 		    h('span', {class: 'muted small'}, ' by ',
-			v.created_by || '?', ' · '), timeEl(v.created_at)));
+			v.created_by || '?', ' · '), timeEl(v.created_at),
+		    v.commit ? h('div', {class: 'small'},
+			commitLabel(v.commit, v.subject)) : null));
 	}
 	return versions;
 }

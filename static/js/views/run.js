@@ -13,7 +13,7 @@ import {h, text, attr, syncList, table, clear} from '../dom.js';
 import {timeEl, duration, between} from '../time.js';
 import {can, act, poll, stateBadge, setState, flowLink, runLink, failBox,
     origin, setQuery, notify, shortId, runDuration, RUN_TERMINAL,
-    TASK_TERMINAL}
+    TASK_TERMINAL, commitLabel, repoLink}
     from '../ui.js';
 import {gantt} from '../gantt.js';
 import {LogTail} from '../logtail.js';
@@ -407,6 +407,9 @@ function factList(run, durEl) {
 	const params = Object.entries(run.parameters || {});
 	return [
 	    fact('Flow', [flowLink(run.flow), ` v${run.flow_version}`]),
+	    run.commit ? fact('Commit', [commitLabel(run.commit.id,
+		run.commit.subject), ' in ', repoLink(run.commit.repo)]) :
+		null,
 	    fact('Started by', origin(run)),
 	    run.trigger === 'schedule' ? fact('Scheduled for',
 		timeEl(run.scheduled_for)) : null,
