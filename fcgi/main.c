@@ -346,18 +346,19 @@ main(int argc, char **argv)
 		    "SLUICE_API_THREADS, SLUICE_AUTH_CACHE_S, "
 		    "SLUICE_AUTH_FAIL_MAX, SLUICE_AUTH_FAIL_ADDR_MAX, "
 		    "SLUICE_AUTH_HASH_THREADS)");
-	become_service_user();
-	ctx_init(&ctx);
-	sock_path = paths_data("run/api.sock");
-	pid_path = paths_data("run/sluice-api.pid");
-	migrate(ctx.db_path);
-
-	/* Signals go to the main thread's sigwait only. */
+	/* Signals go to the main thread's sigwait only; blocked first, so
+	 * a stop asked while it is still starting waits for it, not kills
+	 * it. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	become_service_user();
+	ctx_init(&ctx);
+	sock_path = paths_data("run/api.sock");
+	pid_path = paths_data("run/sluice-api.pid");
+	migrate(ctx.db_path);
 
 	threads = start(&ctx, sock_path, pid_path);
 	while (sigwait(&sigs, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))

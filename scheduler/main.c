@@ -188,6 +188,9 @@ main(int argc, char **argv)
 			return 1;
 	memset(&s, 0, sizeof(s));
 	s.wake_fd = -1;
+	/* First: a SIGTERM while starting is then a clean stop, read from
+	 * the signalfd by the loop, not a death by the default action. */
+	s.sig_fd = setup_signals();
 	config_load(&s.cfg);
 	FAULT_LOAD(&s.fault);
 	if (privs_become_owner(s.cfg.data_dir, SCHED_CAPS, why,
@@ -216,7 +219,6 @@ main(int argc, char **argv)
 			fatal("main: mkdir %s", d);
 		free(d);
 	}
-	s.sig_fd = setup_signals();
 	{
 		struct worker_ident id = { .name = s.cfg.worker,
 		    .pool = s.cfg.pool, .host = s.cfg.host,

@@ -94,7 +94,7 @@ user_add viewer1 viewer viewer-pass-1
 SLUICE_USER=viewer1 SLUICE_PASSWORD=viewer-pass-1 run_ok runs
 run_ok runs
 columns_aligned "$tmp/out"
-grep -q "^ID  *FLOW  *VERSION  *STATE  *TRIGGER  *CREATED  *DURATION_S$" "$tmp/out" ||
+grep -q "^ID  *FLOW  *VERSION  *STATE  *TRIGGER  *CREATED  *DURATION_S  *COMMIT$" "$tmp/out" ||
     fail "runs header: $(head -n 1 "$tmp/out")"
 [ "$(grep -c "^01" "$tmp/out")" = 5 ] || fail "runs rows: $(cat "$tmp/out")"
 run_ok runs --json
