@@ -107,7 +107,7 @@ run_ok runs --flow nothing-here
 [ ! -s "$tmp/out" ] && grep -qx "no runs" "$tmp/err" || fail "empty list: $(cat "$tmp/out" "$tmp/err")"
 run_ok flows
 columns_aligned "$tmp/out"
-grep -q "^etl  *1  *no  *-  *-  *PENDING$" "$tmp/out" || fail "flows: $(cat "$tmp/out")"
+grep -q "^etl  *1  *no  *-  *-  *PENDING  *-$" "$tmp/out" || fail "flows: $(cat "$tmp/out")"
 run_ok flows --json
 same_as_api GET /api/flows
 run_ok events --actor admin

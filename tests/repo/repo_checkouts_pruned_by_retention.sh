@@ -4,7 +4,8 @@
 # the current version's, and a past commit a kept run ran.
 source "${SLUICE_ROOT:-$(dirname "$0")/../..}/tests/lib/stack.sh"
 source "$SLUICE_ROOT/tests/repo/helpers/lib.sh"
-export SLUICE_CODE_MIN_AGE_S=0
+# Old enough after 3 s: a checkout a sync has just made is younger.
+export SLUICE_CODE_MIN_AGE_S=3
 stack_start
 git_repo
 trees=$SLUICE_DATA/code/trees
@@ -27,7 +28,9 @@ for x in "$a" "$b" "$c"; do
 	[ -d "$trees/$x" ] || fail "no checkout of $x after its sync"
 done
 
-# Retention runs a second after a scheduler starts: restart it.
+# Retention runs a second after a scheduler starts: restart it once
+# the checkouts are old enough.
+sleep 4
 expect_exit sluice-scheduler "with status 0"
 kill -TERM "$(cat "$SLUICE_DATA/run/sluice-scheduler.pid")"
 wait_for 30 test ! -d "$trees/$b" || fail "the unneeded checkout of $b stayed"
