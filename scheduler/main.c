@@ -165,21 +165,51 @@ new_incarnation(char out[33])
     PRIVS_CAP(CAP_CHOWN) | PRIVS_CAP(CAP_DAC_READ_SEARCH) | \
     PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_KILL))
 
+/* The sync process repo_tick.c starts: reposync.c, then exit. */
+static int
+sync_main(const char *repo, const char *incarnation)
+{
+	char *data = realpath(paths_data_dir(), NULL);
+	int rc = data ? reposync_run(data, repo, incarnation) : 1;
+
+	free(data);
+	return rc;
+}
+
+/* Opens the database, applies the migrations, makes run/ and logs/. */
+static void
+open_store(struct sched *s)
+{
+	char *dbpath, *migdir, why[512];
+
+	dbpath = xasprintf("%s/sluice.db", s->cfg.data_dir);
+	s->db = db_open(dbpath);
+	if (s->db == NULL)
+		fatalx("main: cannot open %s", dbpath);
+	free(dbpath);
+	migdir = paths_migrations_dir();
+	if (migrate_apply(s->db, migdir, why, sizeof(why)) != SL_OK)
+		fatalx("main: migrations: %s", why);
+	free(migdir);
+	for (int i = 0; i < 2; i++) {
+		char *d = xasprintf("%s/%s", s->cfg.data_dir,
+		    i ? "logs" : "run");
+
+		if (mkdir(d, 0750) == -1 && errno != EEXIST)
+			fatal("main: mkdir %s", d);
+		free(d);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sched s;
-	char *dbpath, *migdir, why[512];
+	char why[512];
 	int rc;
 
-	/* The sync process repo_tick.c starts (reposync.c). */
-	if (argc == 4 && strcmp(argv[1], "--sync-repo") == 0) {
-		char *data = realpath(paths_data_dir(), NULL);
-
-		rc = data ? reposync_run(data, argv[2], argv[3]) : 1;
-		free(data);
-		return rc;
-	}
+	if (argc == 4 && strcmp(argv[1], "--sync-repo") == 0)
+		return sync_main(argv[2], argv[3]);
 
 	/* Pipes must never land on 0, 1 or 2: keep those open. */
 	for (int fd = 0; fd < 3; fd++)
@@ -201,24 +231,7 @@ main(int argc, char **argv)
 	new_incarnation(s.incarnation);
 	s.limit = s.cfg.concurrency;
 
-	dbpath = xasprintf("%s/sluice.db", s.cfg.data_dir);
-	s.db = db_open(dbpath);
-	if (s.db == NULL)
-		fatalx("main: cannot open %s", dbpath);
-	free(dbpath);
-	migdir = paths_migrations_dir();
-	if (migrate_apply(s.db, migdir, why, sizeof(why)) != SL_OK)
-		fatalx("main: migrations: %s", why);
-	free(migdir);
-
-	for (int i = 0; i < 2; i++) {
-		char *d = xasprintf("%s/%s", s.cfg.data_dir,
-		    i ? "logs" : "run");
-
-		if (mkdir(d, 0750) == -1 && errno != EEXIST)
-			fatal("main: mkdir %s", d);
-		free(d);
-	}
+	open_store(&s);
 	{
 		struct worker_ident id = { .name = s.cfg.worker,
 		    .pool = s.cfg.pool, .host = s.cfg.host,
