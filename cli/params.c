@@ -7,6 +7,7 @@
  * API's to say (lib/flowdef.c); this file only builds the object.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,9 @@ typed_value(const char *key, const char *text, const char *type)
 			return json_object_new_int64(i);
 	} else if (strcmp(type, "number") == 0 || strcmp(type, "float") == 0) {
 		d = strtod(text, &end);
-		if (*text != '\0' && *end == '\0' && errno == 0)
-			return json_object_new_double(d);
+		if (*text != '\0' && *end == '\0' && errno == 0 &&
+		    isfinite(d))	/* JSON has no NaN or Infinity */
+			return jsonx_new_double(d);
 	} else if (strcmp(type, "boolean") == 0 || strcmp(type, "bool") == 0) {
 		if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
 			return json_object_new_boolean(text[0] == 't');

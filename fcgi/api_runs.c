@@ -125,8 +125,8 @@ run_json(struct db_stmt *st, int64_t now)
 		    db_col_int(st, C_ENDED);
 		int64_t ms = end - db_col_int(st, C_STARTED);
 
-		json_object_object_add(o, "duration_s",
-		    json_object_new_double((double)(ms > 0 ? ms : 0) / 1000));
+		jsonx_add_double(o, "duration_s",
+		    (double)(ms > 0 ? ms : 0) / 1000);
 	}
 	sqlx_add_text(o, "reason", st, C_REASON);
 	sqlx_add_int(o, "retry_count", st, C_RETRIES);

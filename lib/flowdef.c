@@ -213,7 +213,7 @@ copy_scalar(struct json_object *v)
 	case json_type_int:
 		return json_object_new_int64(json_object_get_int64(v));
 	case json_type_double:
-		return json_object_new_double(json_object_get_double(v));
+		return jsonx_new_double(json_object_get_double(v));
 	case json_type_boolean:
 		return json_object_new_boolean(json_object_get_boolean(v));
 	default:
@@ -783,8 +783,7 @@ task_retry(struct json_object *t, struct json_object *out, const char *tpath,
 		}
 		backoff = json_object_get_double(v);
 	}
-	json_object_object_add(out, "retry_backoff",
-	    json_object_new_double(backoff));
+	jsonx_add_double(out, "retry_backoff", backoff);
 	if (task_int(t, out, tpath, "retry_jitter_s", 0, 3600, 0, why,
 	    whysz) == -1)
 		return -1;

@@ -6,15 +6,118 @@
  * single-quoted keys and duplicate keys refused) and small accessors.
  * Getters borrow: the returned object or string lives as long as its
  * parent. Adders take ownership of nothing the caller keeps.
+ *
+ * It also owns how doubles are written: json-c prints %.17g, so 0.3
+ * would read 0.29999999999999999. Every double Sluice writes is either
+ * made by jsonx_new_double or parsed by jsonx_parse, and both give it
+ * double_to_json, which prints the shortest text that reads back as the
+ * same double. The rule for code elsewhere: never json_object_new_double.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/printbuf.h>
+
 #include "json.h"
 #include "timefmt.h"
 #include "xalloc.h"
+
+/* Room for any text double_text writes, e.g. "-1.2345678901234567e-308". */
+#define DOUBLE_TEXT_LEN 32
+
+/*
+ * Puts in digits (at least 18 bytes) the fewest significant digits, 1 to
+ * 17, of the finite d that strtod reads back as d, without sign, point or
+ * trailing zeros. Returns the decimal exponent of the first digit.
+ */
+static int
+shortest_digits(double d, char *digits)
+{
+	char buf[DOUBLE_TEXT_LEN], *e;
+	size_t k = 0;
+
+	for (int p = 1;; p++) {
+		snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
+		if (p == 17 || strtod(buf, NULL) == d)
+			break;
+	}
+	e = strchr(buf, 'e');
+	assert(e != NULL);
+	for (const char *c = buf; c < e; c++)
+		if (*c >= '0' && *c <= '9')
+			digits[k++] = *c;
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	digits[k] = '\0';
+	return (int)strtol(e + 1, NULL, 10);
+}
+
+/*
+ * Writes d to buf (DOUBLE_TEXT_LEN bytes) the way JavaScript's
+ * Number.prototype.toString lays out the shortest digits: plain up to
+ * 21 integer digits, 0.000001 and above without exponent, 1e-7 and
+ * 1e+21 with one. An integral value keeps json-c's ".0" so it still
+ * reads as a double (1.0, -0.0). NaN and infinities have no JSON form:
+ * they are written as null, as JSON.stringify does. Returns the length.
+ */
+static size_t
+double_text(double d, char *buf)
+{
+	char digits[DOUBLE_TEXT_LEN], *p = buf;
+	size_t k;
+	int n;
+
+	if (!isfinite(d)) {
+		strcpy(buf, "null");
+		return 4;
+	}
+	if (signbit(d))
+		*p++ = '-';
+	n = shortest_digits(d, digits) + 1;	/* digits before the point */
+	k = strlen(digits);
+	if ((int)k <= n && n <= 21) {			/* 1500.0 */
+		memcpy(p, digits, k);
+		memset(p + k, '0', (size_t)n - k);
+		memcpy(p + n, ".0", 2);
+		p += n + 2;
+	} else if (n > 0 && n <= 21) {			/* 1.5 */
+		memcpy(p, digits, (size_t)n);
+		p[n] = '.';
+		memcpy(p + n + 1, digits + n, k - (size_t)n);
+		p += k + 1;
+	} else if (n > -6 && n <= 0) {			/* 0.0015 */
+		memcpy(p, "0.", 2);
+		memset(p + 2, '0', (size_t)-n);
+		memcpy(p + 2 - n, digits, k);
+		p += 2 - n + (int)k;
+	} else {					/* 1.5e-7 */
+		*p++ = digits[0];
+		if (k > 1) {
+			*p++ = '.';
+			memcpy(p, digits + 1, k - 1);
+			p += k - 1;
+		}
+		p += sprintf(p, "e%+d", n - 1);
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+/* json-c's serializer for every double Sluice writes (see the top). */
+static int
+double_to_json(struct json_object *jso, struct printbuf *pb, int level,
+    int flags)
+{
+	char buf[DOUBLE_TEXT_LEN];
+	size_t len = double_text(json_object_get_double(jso), buf);
+
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, buf, (int)len);
+}
 
 /*
  * The length of the UTF-8 sequence whose lead byte is c (1 to 4), with the
@@ -101,6 +204,9 @@ utf8_check(const char *buf, size_t len, char *why, size_t whysz)
  * infinity and clamps integers beyond 64 bits to INT64_MIN/INT64_MAX (or
  * UINT64_MAX), so a stored value would differ from the one sent. The two
  * extreme int64 values are refused too: they cannot be told from a clamp.
+ * On the same walk (parsing already pays for it) each double gets
+ * double_to_json in place of json-c's copy of its input text, so 0.30 and
+ * 3e-1 are stored and passed on as 0.3, like a double made here.
  * Nesting is at most JSONX_MAX_DEPTH, so the recursion is bounded.
  */
 static int
@@ -111,6 +217,8 @@ numbers_ok(struct json_object *v, char *why, size_t whysz)
 
 	switch (json_object_get_type(v)) {
 	case json_type_double:
+		/* Printed like every other double, not as the input spelt it. */
+		json_object_set_serializer(v, double_to_json, NULL, NULL);
 		if (isfinite(json_object_get_double(v)))
 			return 0;
 		snprintf(why, whysz, "invalid JSON: number out of range");
@@ -394,6 +502,26 @@ void
 jsonx_add_int(struct json_object *obj, const char *key, int64_t v)
 {
 	json_object_object_add(obj, key, json_object_new_int64(v));
+}
+
+/*
+ * Returns a new double object the caller puts (or adds to a parent),
+ * printed in the shortest form that reads back as d: 0.3, 1.0, 1e-7.
+ */
+struct json_object *
+jsonx_new_double(double d)
+{
+	struct json_object *v = json_object_new_double(d);
+
+	json_object_set_serializer(v, double_to_json, NULL, NULL);
+	return v;
+}
+
+/* Sets obj[key] to the double d, printed as jsonx_new_double does. */
+void
+jsonx_add_double(struct json_object *obj, const char *key, double d)
+{
+	json_object_object_add(obj, key, jsonx_new_double(d));
 }
 
 /* Sets obj[key] to ms as RFC 3339, or null when ms is 0 (never set). */

@@ -16,6 +16,8 @@ struct json_object *jsonx_get(struct json_object *obj, const char *key);
 int jsonx_is_int(struct json_object *v);
 void jsonx_add_str(struct json_object *obj, const char *key, const char *v);
 void jsonx_add_int(struct json_object *obj, const char *key, int64_t v);
+struct json_object *jsonx_new_double(double d);
+void jsonx_add_double(struct json_object *obj, const char *key, double d);
 void jsonx_add_time(struct json_object *obj, const char *key, int64_t ms);
 const char *jsonx_text(struct json_object *obj);
 

@@ -157,8 +157,7 @@ build_body(struct db *db, struct ended *x, struct json_object *def,
 	jsonx_add_str(doc, "flow", x->flow);
 	jsonx_add_str(doc, "run_id", x->id);
 	jsonx_add_str(doc, "state", states_run_name(x->st));
-	json_object_object_add(doc, "duration_s",
-	    json_object_new_double(duration_s));
+	jsonx_add_double(doc, "duration_s", duration_s);
 	json_object_object_add(doc, "failed_tasks",
 	    failed_tasks(db, x->id, def));
 	if (base != NULL) {

@@ -5,10 +5,16 @@
  * (overlong forms, encoded surrogates, bytes above 0xF4, stray or
  * truncated sequences, each named),
  * trailing data, deep nesting, infinite numbers and integers json-c would
- * clamp are refused with a reason; NULL always comes with a message. One
+ * clamp are refused with a reason; NULL always comes with a message.
+ * Doubles, made by jsonx_new_double or parsed, print in the shortest
+ * form that reads back as the same double (0.3, not 0.29999999999999999),
+ * integral ones keep ".0", and random bit patterns all read back. One
  * line per case; exit 1 on any failure.
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -62,9 +68,86 @@ refused_text(const char *name, const char *text, const char *part)
 	refused(name, text, strlen(text), part);
 }
 
+/* Expects jsonx_new_double(d) to print as want. */
+static void
+double_prints(const char *name, double d, const char *want)
+{
+	struct json_object *o = jsonx_new_double(d);
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "got %s", jsonx_text(o));
+	check(name, strcmp(jsonx_text(o), want) == 0, detail);
+	json_object_put(o);
+}
+
+/*
+ * Prints doubles of n pseudo-random bit patterns (a fixed xorshift, so a
+ * failure repeats) and checks each text reads back as the same double
+ * and is at most 25 bytes (a sign, 17 digits and an exponent such as
+ * "e-308", or 21 integer digits and ".0").
+ */
+static void
+random_doubles_read_back(const char *name, int n)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u, bits;
+	char detail[160] = "", full[40];
+	struct json_object *o;
+	const char *t;
+	double d;
+	int bad = 0;
+
+	for (int i = 0; i < n && !bad; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		bits = x;
+		memcpy(&d, &bits, sizeof(d));
+		if (!isfinite(d))
+			continue;
+		o = jsonx_new_double(d);
+		t = jsonx_text(o);
+		snprintf(full, sizeof(full), "%.17g", d);
+		if (strtod(t, NULL) != d || strlen(t) > 25) {
+			snprintf(detail, sizeof(detail), "%s printed %s", full,
+			    t);
+			bad = 1;
+		}
+		json_object_put(o);
+	}
+	check(name, !bad, detail);
+}
+
 int
 main(void)
 {
+	double_prints("double_0_3", 0.3, "0.3");
+	double_prints("double_0_1", 0.1, "0.1");
+	double_prints("double_duration_0_068", 68 / 1000.0, "0.068");
+	double_prints("double_2_5", 2.5, "2.5");
+	double_prints("double_integral_keeps_point", 1.0, "1.0");
+	double_prints("double_zero", 0.0, "0.0");
+	double_prints("double_negative_zero", -0.0, "-0.0");
+	double_prints("double_negative", -1.5, "-1.5");
+	double_prints("double_needs_17_digits", 0.1 + 0.2,
+	    "0.30000000000000004");
+	double_prints("double_small_plain", 0.000001, "0.000001");
+	double_prints("double_small_exponent", 1e-7, "1e-7");
+	double_prints("double_small_exponent_digits", 1.25e-7, "1.25e-7");
+	double_prints("double_large_int", 1e15, "1000000000000000.0");
+	double_prints("double_2_pow_53", 9007199254740992.0,
+	    "9007199254740992.0");
+	double_prints("double_1e20_plain", 1e20, "100000000000000000000.0");
+	double_prints("double_1e21_exponent", 1e21, "1e+21");
+	double_prints("double_max", 1.7976931348623157e308,
+	    "1.7976931348623157e+308");
+	double_prints("double_min_subnormal", 5e-324, "5e-324");
+	double_prints("double_nan_is_null", NAN, "null");
+	double_prints("double_infinity_is_null", -INFINITY, "null");
+	random_doubles_read_back("random_doubles_read_back", 200000);
+	accepted("parsed_doubles_shortest", "{\"p\":0.30,\"q\":[3e-1,1E2,"
+	    "0.1,1.0,-0.0,1.5e300]}",
+	    "{\"p\":0.3,\"q\":[0.3,100.0,0.1,1.0,-0.0,1.5e+300]}");
+	accepted("parsed_17_digits_shortened", "[0.29999999999999999,"
+	    "0.10000000000000001,0.068000000000000005]", "[0.3,0.1,0.068]");
+
 	accepted("object", "{\"a\": [1, 2.5, \"x\", true, null]}",
 	    "{\"a\":[1,2.5,\"x\",true,null]}");
 	accepted("top_level_integer", "42", "42");
