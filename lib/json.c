@@ -29,7 +29,7 @@
 #define DOUBLE_TEXT_LEN 32
 
 /*
- * Puts in digits (at least 18 bytes) the fewest significant digits, 1 to
+ * Puts in digits (DOUBLE_TEXT_LEN bytes) the fewest significant digits, 1 to
  * 17, of the finite d that strtod reads back as d, without sign, point or
  * trailing zeros. Returns the decimal exponent of the first digit.
  */
@@ -210,14 +210,14 @@ utf8_check(const char *buf, size_t len, char *why, size_t whysz)
  * Nesting is at most JSONX_MAX_DEPTH, so the recursion is bounded.
  */
 static int
-numbers_ok(struct json_object *v, char *why, size_t whysz)
+numbers_settle(struct json_object *v, char *why, size_t whysz)
 {
 	int64_t n;
 	size_t len;
 
 	switch (json_object_get_type(v)) {
 	case json_type_double:
-		/* Printed like every other double, not as the input spelt it. */
+		/* Printed like any double, not as the input spelt it. */
 		json_object_set_serializer(v, double_to_json, NULL, NULL);
 		if (isfinite(json_object_get_double(v)))
 			return 0;
@@ -233,14 +233,14 @@ numbers_ok(struct json_object *v, char *why, size_t whysz)
 	case json_type_array:
 		len = json_object_array_length(v);
 		for (size_t i = 0; i < len; i++)
-			if (numbers_ok(json_object_array_get_idx(v, i), why,
+			if (numbers_settle(json_object_array_get_idx(v, i), why,
 			    whysz) == -1)
 				return -1;
 		return 0;
 	case json_type_object: {
 		json_object_object_foreach(v, key, val) {
 			(void)key;
-			if (numbers_ok(val, why, whysz) == -1)
+			if (numbers_settle(val, why, whysz) == -1)
 				return -1;
 		}
 		return 0;
@@ -448,7 +448,7 @@ jsonx_parse(const char *buf, size_t len, char *why, size_t whysz)
 		} else if (obj == NULL) {
 			snprintf(why, whysz, "null is not accepted here");
 			err = json_tokener_error_parse_null;
-		} else if (numbers_ok(obj, why, whysz) == -1) {
+		} else if (numbers_settle(obj, why, whysz) == -1) {
 			err = json_tokener_error_parse_number;
 		}
 	}
