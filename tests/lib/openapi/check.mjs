@@ -62,16 +62,24 @@ function eachSchema(node, where, fn) {
 			eachSchema(v, `${where}/${k}`, fn);
 }
 
+// Every object schema, in components and inline in operations, is open
+// or closed; a closed one of a reply lists what is required (request
+// bodies may leave fields out).
 function checkObjectsTyped() {
 	const input = new Set(["FlowDefinitionInput", "RepoPut"]);
+	const typed = (o, where) => {
+		if (!("additionalProperties" in o))
+			problems.push(`${where}: object neither open nor closed`);
+	};
 	for (const [name, s] of Object.entries(doc.components.schemas))
 		eachSchema(s, name, (o, where) => {
-			if (!("additionalProperties" in o))
-				problems.push(`${where}: object neither open nor closed`);
-			else if (o.additionalProperties === false &&
+			typed(o, where);
+			if (o.additionalProperties === false &&
 			    o.properties && !o.required && !input.has(name))
 				problems.push(`${where}: closed object without required`);
 		});
+	for (const { method, path, op } of operations())
+		eachSchema(op, `${method} ${path}`, typed);
 }
 
 function newAjv() {
