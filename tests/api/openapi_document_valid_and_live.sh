@@ -3,8 +3,9 @@
 # independent validator (@seriousme/openapi-schema-validator, pinned in
 # tests/lib/openapi) accepts it, every operation has an operationId and
 # every object is typed open or closed; and on a stack with data in it
-# (a flow with parameters, schedule and notify, finished and failed runs,
-# a rerun, a repository, users, a worker, events) the reply of every GET
+# (flows with parameters, schedule and notify or none, an archived one,
+# finished and failed runs, a rerun, a repository with a failed sync,
+# users, a worker, events) the reply of every GET
 # route and of the main mutating ones, errors included, matches its
 # documented schema by ajv: a field a closed object does not list, or a
 # missing required one, fails. A reply doctored both ways must fail too,
@@ -79,6 +80,15 @@ wait_for 30 sh -c "curl -sk -u '$ADMIN_USER:$ADMIN_PASS' \
 worker=$(curl -sk -u "$ADMIN_USER:$ADMIN_PASS" "$SLUICE_URL/api/workers" |
     jq -r '.items[0].name')
 rec PATCH /api/workers/{worker} "/api/workers/$worker" '{"concurrency_limit": 4}'
+
+# A flow without runs or schedule, and an archived one.
+rec PUT /api/flows/{flow} /api/flows/idle '{"tasks":[{"name":"t","command":["true"]}]}'
+rec PUT /api/flows/{flow} /api/flows/old '{"tasks":[{"name":"t","command":["true"]}]}'
+rec DELETE /api/flows/{flow} /api/flows/old
+expect_status 204 "archive"
+rec GET /api/flows '/api/flows?archived=true'
+rec GET /api/flows/{flow} /api/flows/old
+rec GET /api/flows/{flow} /api/flows/idle
 
 rec GET /api/health /api/health
 rec GET /api/health '/api/health?x=1'
