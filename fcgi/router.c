@@ -1,14 +1,14 @@
 /*
  * router.c: the route table and nothing else but the checks every route
  * shares, in this order: path (400 when malformed: "..", "%2F", "//",
- * bad escapes; 404 when unknown) and method (405 with Allow; HEAD is
- * served as GET, nginx drops the body), role from
- * REMOTE_USER (401 without a known user, 403 naming the role needed),
- * query parameters (400 for unknown ones), and for mutating methods the
- * JSON content type (415; the CSRF defence, since browsers resend Basic
- * credentials on their own) and the body size (413), and last the path's
- * placeholders, each by the one validator of its type (see
- * placeholders[] below). Only then does the handler run, with the
+ * bad escapes; 404 when unknown) and method (405 with Allow, which names
+ * HEAD wherever it names GET; HEAD is served as GET, nginx drops the
+ * body), role from REMOTE_USER (401 without a known user, 403 naming
+ * the role needed), query parameters (400 for unknown ones), and for
+ * mutating methods the JSON content type (415; the CSRF defence, since
+ * browsers resend Basic credentials on their own) and the body size
+ * (413), and last the path's placeholders, each by the one validator of
+ * its type (see placeholders[] below). Only then does the handler run, with the
  * decoded placeholder values in r->arg in path order.
  * tests/api/openapi_covers_routes.sh reads this table: keep one route per
  * line, as {"METHOD", "/api/path", ...}; a placeholder is named after its
@@ -227,6 +227,7 @@ json_content_type(const char *ct)
 /*
  * Finds the route for r's method and the path segs. Returns it, or NULL
  * after replying 405 (with Allow; another method has the path) or 404.
+ * Allow names HEAD after GET, since HEAD is served wherever GET is.
  */
 static const struct route *
 find_route(struct req *r, char **segs, int nseg)
@@ -240,8 +241,9 @@ find_route(struct req *r, char **segs, int nseg)
 			return &routes[i];
 		if (strstr(allow, routes[i].method) == NULL)
 			snprintf(allow + strlen(allow), sizeof(allow) -
-			    strlen(allow), "%s%s", *allow ? ", " : "",
-			    routes[i].method);
+			    strlen(allow), "%s%s%s", *allow ? ", " : "",
+			    routes[i].method,
+			    strcmp(routes[i].method, "GET") ? "" : ", HEAD");
 	}
 	if (*allow == '\0') {
 		reply_fail(r, SL_NOTFOUND, "no such API path");

@@ -3,8 +3,9 @@
 # needs are installed. Used by `make deps` (and so `make run`); `--test` adds
 # what the test suite needs (Chromium and Node for the browser tests,
 # croniter as a cron reference, PyYAML for the CI files of `sluicectl
-# init`, valgrind) and installs the browser tests'
-# npm packages into tests/browser/node_modules when they are missing;
+# init`, valgrind) and installs the npm packages of the
+# browser tests (tests/browser) and the contract test (tests/lib/openapi)
+# when they are missing or not the pinned versions;
 # `--image` (`make test-image`) adds what building and running the image
 # needs: podman and runc unless a docker engine answers, and debootstrap
 # for a base image when no registry does.
@@ -40,18 +41,24 @@ packages=(
 )
 test_packages=(chromium python3-croniter python3-wheel python3-yaml valgrind)
 
-browser_dir=$root/tests/browser
-need_npm=0
-# True when tests/browser/node_modules holds the playwright-core version
-# package.json pins (1.56.x: the last that runs on Debian 12's Node 18),
-# so a checkout updated to a new pin installs it again.
+# The test suite's npm packages: each folder's package.json pins exact
+# versions (package-lock.json pins the rest) of packages that run on
+# Debian 12's Node 18: the browser tests' playwright-core (1.56.x, the
+# last that does) and the contract test's OpenAPI validator and ajv.
+# Each folder is named with the package whose installed version tells
+# whether it is current.
+npm_dirs=("$root/tests/browser:playwright-core"
+    "$root/tests/lib/openapi:@seriousme/openapi-schema-validator")
+stale_npm_dirs=()
+# npm_current DIR PACKAGE: true when DIR/node_modules holds the version
+# of PACKAGE that DIR/package.json pins, so a checkout updated to a new
+# pin installs it again.
 npm_current() {
 	local want have
-	want=$(sed -n 's/.*"playwright-core": *"\([^"]*\)".*/\1/p' \
-	    "$browser_dir/package.json")
-	have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' \
-	    "$browser_dir/node_modules/playwright-core/package.json" \
-	    2>/dev/null | head -n 1)
+	want=$(sed -n "s|.*\"$2\": *\"\([^\"]*\)\".*|\1|p" \
+	    "$1/package.json")
+	have=$(sed -n 's/^[[:space:]]*"version": *"\([^"]*\)".*/\1/p' \
+	    "$1/node_modules/$2/package.json" 2>/dev/null | head -n 1)
 	[ -n "$have" ] && [ "$have" = "$want" ]
 }
 if [ $test_mode = 1 ]; then
@@ -59,8 +66,12 @@ if [ $test_mode = 1 ]; then
 	# A Node.js from elsewhere (NodeSource) brings npm and conflicts with
 	# Debian's npm package: ask for the commands, not the packages.
 	command -v node >/dev/null 2>&1 || packages+=(nodejs)
-	if [ -f "$browser_dir/package.json" ] && ! npm_current; then
-		need_npm=1
+	for spec in "${npm_dirs[@]}"; do
+		dir=${spec%%:*}
+		[ -f "$dir/package.json" ] && ! npm_current "$dir" "${spec#*:}" &&
+		    stale_npm_dirs+=("$dir")
+	done
+	if [ ${#stale_npm_dirs[@]} -gt 0 ]; then
 		command -v npm >/dev/null 2>&1 || packages+=(npm)
 	fi
 fi
@@ -105,12 +116,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -q "${missing[@]}"
 fi
 
-if [ $need_npm = 1 ]; then
-	echo "deps.sh: installing the browser tests' npm packages" >&2
-	cd "$browser_dir"
-	if [ -f package-lock.json ]; then
-		npm ci --no-audit --no-fund
-	else
-		npm install --no-audit --no-fund
-	fi
-fi
+# npm ci installs exactly what package-lock.json pins, or fails.
+for dir in "${stale_npm_dirs[@]}"; do
+	echo "deps.sh: installing the npm packages of ${dir#"$root"/}" >&2
+	(cd "$dir" && npm ci --no-audit --no-fund)
+done
