@@ -82,6 +82,7 @@ stack_launch() {
 	for i in $(seq 1 300); do
 		if stack_owns_port &&
 		    curl -sfk "$SLUICE_URL/api/health" >/dev/null 2>&1; then
+			stack_scheduler_up
 			return 0
 		fi
 		grep -qs "Address already in use" "$STACK_TMP/stack.log" \
@@ -91,6 +92,16 @@ stack_launch() {
 	done
 	cat "$STACK_TMP/stack.log" >&2
 	fail "stack did not start"
+}
+
+# The launcher says it is running once nginx answers; the scheduler (slow
+# under ASan) may not have written its pid file yet, and tests read it:
+# wait for it a while (a test about a scheduler that never starts goes on
+# after that).
+stack_scheduler_up() {
+	[ "${SLUICE_NO_SCHEDULER:-}" = 1 ] && return 0
+	wait_for 30 test -s "$SLUICE_DATA/run/sluice-scheduler.pid"
+	return 0
 }
 
 # Returns 0 when the socket listening on $SLUICE_PORT belongs to this
