@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "command.h"
+#include "proc.h"
 #include "timefmt.h"
 #include "xalloc.h"
 
@@ -27,20 +27,17 @@ extern char **environ;
 
 /* The child's side: own process group, dies with the sync, then exec. */
 static void __attribute__((noreturn))
-exec_child(const struct command *c, char **envp, int out_fd, int err_fd)
+exec_child(const struct command *c, char **envp, int out_fd, int err_fd,
+    pid_t parent)
 {
 	int null = open("/dev/null", O_RDONLY);
-	sigset_t none;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	proc_child_start(parent);
 	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (null == -1 || dup2(null, 0) == -1 || dup2(out_fd, 1) == -1 ||
 	    dup2(err_fd, 2) == -1)
 		_exit(126);
-	close_range(3, ~0U, 0);
+	proc_close_from(3);
 	if (c->cwd != NULL && chdir(c->cwd) == -1) {
 		dprintf(2, "cannot enter %s: %s\n", c->cwd, strerror(errno));
 		_exit(127);
@@ -160,7 +157,7 @@ command_run(struct command *c)
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int64_t deadline = timefmt_mono_ms() + (int64_t)c->timeout_s * 1000;
 	char **envp = make_env(c);
-	pid_t pid;
+	pid_t parent = getpid(), pid;
 
 	c->err = xmalloc(ERR_KEEP + 1);
 	c->err[0] = '\0';
@@ -181,7 +178,7 @@ command_run(struct command *c)
 	}
 	if (pid == 0)
 		exec_child(c, envp, c->out_fd == -1 ? out[1] : c->out_fd,
-		    err[1]);
+		    err[1], parent);
 	free(envp);
 	setpgid(pid, pid);
 	if (out[1] != -1)

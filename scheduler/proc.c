@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -182,4 +183,31 @@ int
 proc_kill_attempt(const char *run_id, const char *task, int attempt)
 {
 	return kill_leftovers(0, 0, run_id, task, attempt);
+}
+
+void
+proc_close_from(unsigned int fd)
+{
+	if (close_range(fd, ~0U, 0) == -1)
+		for (int i = (int)fd; i < 65536; i++)
+			close(i);
+}
+
+void
+proc_die_with(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != parent)
+		_exit(125);
+}
+
+void
+proc_child_start(pid_t parent)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	proc_die_with(parent);
 }

@@ -16,13 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "privs.h"
+#include "proc.h"
 #include "sched.h"
 #include "timefmt.h"
 
@@ -81,16 +81,12 @@ lease_due(struct db *db, void *arg)
 static void __attribute__((noreturn))
 sync_child(struct sched *s, pid_t parent)
 {
-	sigset_t none;
 	int fd = open("/dev/null", O_RDONLY);
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    getppid() != parent || fd == -1 || dup2(fd, 0) == -1)
+	proc_child_start(parent);
+	if (fd == -1 || dup2(fd, 0) == -1)
 		_exit(125);
-	close_range(3, ~0U, 0);
+	proc_close_from(3);
 	if (privs_drop_all() == -1)
 		_exit(125);
 	umask(022);

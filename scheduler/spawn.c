@@ -344,28 +344,6 @@ build_argv(struct strv *argv, struct run *r, struct task *t, char *why,
 	return 0;
 }
 
-/* Closes every descriptor from fd up (kernels before 5.9: one by one). */
-static void
-close_from(unsigned int fd)
-{
-	if (close_range(fd, ~0U, 0) == -1)
-		for (int i = (int)fd; i < 65536; i++)
-			close(i);
-}
-
-/*
- * Dies with the scheduler (parent): SIGKILL when it dies from now on, and
- * at once when it already has. Cleared by a change of uid, so set again
- * after taskuser_enter.
- */
-static void
-die_with(pid_t parent)
-{
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    getppid() != parent)
-		_exit(125);
-}
-
 /*
  * The child's side, right after fork: stdin from /dev/null, stdout and
  * stderr on their pipes, the go-ahead pipe on 3 and nothing else -- not
@@ -380,7 +358,7 @@ child_fds(int out_fd, int err_fd, int go_fd)
 	if (devnull == -1 || dup2(devnull, 0) == -1 || dup2(out_fd, 1) == -1 ||
 	    dup2(err_fd, 2) == -1 || (go_fd != 3 && dup2(go_fd, 3) == -1))
 		_exit(126);
-	close_from(4);
+	proc_close_from(4);
 }
 
 /*
@@ -394,26 +372,22 @@ child(pid_t parent, int out_fd, int err_fd, int go_fd,
     const struct taskuser *tu, int slot, const char *workdir, char **argv,
     char **envp)
 {
-	sigset_t none;
 	char c = 0;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	proc_child_start(parent);
 	setpgid(0, 0);
 	child_fds(out_fd, err_fd, go_fd);
-	die_with(parent);
 	while (read(3, &c, 1) == -1 && errno == EINTR)
 		;
 	if (c != 'g')
 		_exit(125);
-	close_from(3);
+	proc_close_from(3);
 	if (taskuser_enter(tu, slot) == -1) {
 		dprintf(2, "sluice: cannot become uid %d: %s\n",
 		    (int)taskuser_uid(tu, slot), strerror(errno));
 		_exit(126);
 	}
-	die_with(parent);
+	proc_die_with(parent);
 	if (workdir != NULL && chdir(workdir) == -1) {
 		dprintf(2, "sluice: cannot enter the workdir %s as uid %d: %s\n",
 		    workdir, (int)getuid(), strerror(errno));
