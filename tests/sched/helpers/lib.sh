@@ -83,6 +83,15 @@ sched_start() {
 	SCHED_PID=$!
 	SCHED_PIDS+=("$SCHED_PID")
 	SCHED_NAME[$SCHED_PID]=$name
+	# Until its main has run (its first log line), a signal would kill
+	# it by the default action (env, then ASan's start, come first).
+	wait_for 30 sched_said "$SCHED_PID" "$STACK_TMP/sched-$name.log"
+	return 0
+}
+
+# Returns 0 once scheduler PID has logged a line, or is gone.
+sched_said() {
+	grep -Eq "sluice-scheduler[a-z-]*\[$1\]" "$2" 2>/dev/null || ! sched_alive "$1"
 }
 
 # sched_wait PID: waits for a scheduler started here that the test
